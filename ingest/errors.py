@@ -1,0 +1,17 @@
+"""Errors a user can act on. The CLI prints them as one line and exits non-zero, never a traceback."""
+
+
+class UserError(Exception):
+    """Bad input or a state the user must fix. `exit_code` is what the CLI returns."""
+
+    exit_code = 2
+
+
+class NotAReport(UserError):
+    """The input is readable but is not a disclosure annual report."""
+
+
+class PipelineError(Exception):
+    """Our own pipeline broke an invariant (exit 1): a bug or a corrupted state, not bad input."""
+
+    exit_code = 1
