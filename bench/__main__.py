@@ -1,0 +1,36 @@
+"""`python -m bench [NAME …]`: run the benchmarks of each stage and print their figures.
+
+Each stage keeps its benchmark in bench/<stage>.py with a `main(argv) -> int`. With no NAME,
+all of them run in pipeline order. Figures are recorded by hand in README.md (Benchmarks).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+STAGES = ["parse", "crawl", "warehouse", "validate"]
+
+
+def main(argv: list[str]) -> int:
+    names = argv or STAGES
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        print(f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(STAGES)}",
+              file=sys.stderr)
+        return 2
+    rc = 0
+    for name in names:
+        print(f"== bench {name}", flush=True)
+        try:
+            mod = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bench.{name}":
+                raise
+            print(f"   (no benchmark for {name} yet)")
+            continue
+        rc = max(rc, int(mod.main([]) or 0))
+    return rc
+
+
+raise SystemExit(main(sys.argv[1:]))
