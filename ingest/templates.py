@@ -127,6 +127,20 @@ class Templates:
         return [_column(c["key"], c) for c in self.raw["tables"]["table4"]["columns"]]
 
     # ---- shared --------------------------------------------------------------------------
+    @property
+    def sections(self) -> list[dict]:
+        """The six report sections in printed order: key, number (一…六), zh, variants."""
+        return [dict(s) for s in self.raw.get("sections", [])]
+
+    def section_heading_index(self) -> list[tuple[str, str]]:
+        """(normalised heading text, section key) for every section heading and variant,
+        longest first, so a heading matches its most specific wording."""
+        out = []
+        for s in self.sections:
+            for label in [s["zh"], *s.get("variants", [])]:
+                out.append((normalise(label), s["key"]))
+        return sorted(out, key=lambda p: -len(p[0]))
+
     def section_headings(self, table: str) -> list[str]:
         return [normalise(h) for h in self.raw["tables"][table]["section_heading"]]
 
@@ -155,6 +169,23 @@ class Templates:
         for g in self.table4_groups:
             cells += [("table4", g["key"], c.key) for c in self.table4_columns]
         return cells
+
+    def known_cells(self, template: str, table3_shape: str) -> list[tuple[str, str, str]]:
+        """`expected_cells` plus the optional subtotal rows/columns a local variant may print.
+
+        A cell outside this list is not a template cell at all (validation: pipeline break).
+        """
+        cells = [c for c in self.expected_cells(template, table3_shape) if c[0] != "table3"]
+        rows = [r.key for r in self.table3_rows if r.shape in (None, table3_shape)]
+        cols = [c.key for c in self.table3_columns]
+        cells += [("table3", rk, ck) for rk in rows for ck in cols]
+        return cells
+
+    def cell_kind(self, template: str, table: str, column_key: str) -> str:
+        """count | signed_count | money of a cell's column (tables 3 and 4 are all counts)."""
+        if table == "table2":
+            return self.table2_columns(template)[column_key].kind
+        return "count"
 
 
 def _column(key: str, spec: dict) -> Column:
