@@ -81,6 +81,10 @@ class Templates:
         spec = self.raw["tables"]["table2"]["templates"][template]
         return {k: _column(k, v) for k, v in spec["columns"].items()}
 
+    def table2_fact(self, row_key: str) -> str:
+        """The warehouse fact table (fct_<fact>) that holds this table-2 row."""
+        return self.raw["tables"]["table2"]["facts"][row_key]
+
     def template_markers(self) -> dict[str, list[str]]:
         return {t: [normalise(m) for m in spec["markers"]] for t, spec in self.raw["templates"].items()}
 
