@@ -33,6 +33,11 @@ def parse_value(raw: str | None, kind: str = "count") -> int | Decimal | None | 
     """kind: count | signed_count | money (see templates.yaml)."""
     if raw is None:
         return None
+    # Fast path: most printed cells are plain ASCII digits (a parser calls this per cell).
+    if raw.isascii():
+        plain = raw.strip()
+        if plain.isdigit():
+            return Decimal(plain) if kind == "money" else int(plain)
     text = clean_text(raw)
     if text in NULL_MARKS:
         return None
@@ -66,5 +71,7 @@ def parse_value(raw: str | None, kind: str = "count") -> int | Decimal | None | 
 
 def is_numberlike(raw: str) -> bool:
     """True if the text reads as a value or an explicit null mark: used to tell cells from labels."""
+    if raw.isascii() and raw.strip().isdigit():
+        return True
     v = parse_value(raw, "money")
     return not isinstance(v, Unreadable)
