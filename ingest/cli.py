@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("ingest.validate.cli", "run the Great Expectations suites and record findings"),
     "refresh": ("ingest.refresh", "crawl, build, validate, render notebooks: the scheduled job"),
     "export": ("ingest.export", "write every mart as Parquet and Excel-friendly CSV"),
+    "notebooks": ("ingest.refresh.notebooks", "execute the analysis notebooks and render them to HTML"),
 }
 
 
