@@ -1,0 +1,262 @@
+"""PDF front end: pdfplumber page geometry → the intermediate form (ingest/parse/layout.py).
+
+Tables are read from what a reader sees, not from the order of text lines: the visible rules
+of each table bound its cells (ingest/parse/pdf_grid.py) and a cell's text is the characters
+inside it, so a label wrapped above and below its numbers, or printed one character per line
+down a tall merged cell, stays in its own row. A table cut by a page break is joined back into
+one grid. Everything outside the tables is running text, regrouped into paragraphs
+(ingest/parse/pdf_text.py) for the metadata and narrative readers.
+
+Failure modes are the user's to act on, one line each: not a PDF we can open, a truncated
+download, a password, or pages that are only scanned images (no text layer; we do no OCR).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import statistics
+import warnings
+from dataclasses import dataclass, field
+
+from ingest.errors import NotAReport, UserError
+from ingest.parse.layout import Block, Document
+from ingest.parse.pdf_grid import Grid, build_grid, contains, continues, join, rules, table_regions
+from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, is_page_number,
+                                   paragraph_text, paragraphs)
+from ingest.parse.text import heading_key, rows_from_lines
+
+
+@dataclass
+class _Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    grids: list[Grid] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # running text outside the tables
+    n_chars: int = 0
+    n_images: int = 0
+
+
+def extract(data: bytes) -> Document:
+    """Read one PDF report into the intermediate form. Raises UserError / NotAReport."""
+    _check_complete(data)
+    pages = _read_pages(data)
+    n_text = sum(1 for p in pages if p.n_chars)
+    if not pages:
+        raise NotAReport("the PDF has no pages")
+    if n_text == 0:
+        what = "scanned page images" if any(p.n_images for p in pages) else "no text"
+        raise NotAReport(f"the PDF has no text layer ({len(pages)} page(s) of {what}); "
+                         "OCR is not supported, so the report cannot be read")
+    doc_warnings = [
+        f"pdf page {p.number} has no text layer (an image only); its content was not read"
+        for p in pages if not p.n_chars and p.n_images
+    ]
+    return _assemble(pages, doc_warnings)
+
+
+# ---- reading pages -------------------------------------------------------------------------
+
+def _check_complete(data: bytes) -> None:
+    if data.find(b"%PDF-", 0, 1024) < 0:
+        raise NotAReport("not a PDF file (no %PDF- header)")
+    # Every complete PDF ends with %%EOF (possibly followed by a little padding). Without it
+    # the file was cut short — an interrupted download — and whatever pages pdfminer could
+    # salvage would be a partial report that looks whole.
+    if b"%%EOF" not in data[-2048:]:
+        raise UserError(f"the PDF is truncated ({len(data)} bytes, no %%EOF at the end): "
+                        "the download is probably incomplete")
+
+
+@contextlib.contextmanager
+def _quiet():
+    """pdfminer logs and warns about every oddity of real-world PDFs; the CLI prints one line."""
+    logger = logging.getLogger("pdfminer")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.CRITICAL + 1)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _read_pages(data: bytes) -> list[_Page]:
+    import pdfplumber
+
+    with _quiet():
+        try:
+            pdf = pdfplumber.open(io.BytesIO(data))
+        except Exception as exc:  # pdfminer raises many unrelated types for broken files
+            raise _open_error(exc) from None
+        with pdf:
+            try:
+                return [_read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+            except UserError:
+                raise
+            except Exception as exc:
+                raise _open_error(exc) from None
+
+
+def _open_error(exc: BaseException) -> UserError:
+    names = set()
+    seen: BaseException | None = exc
+    while seen is not None:
+        names.add(type(seen).__name__)
+        names.update(type(a).__name__ for a in getattr(seen, "args", ()) if isinstance(a, BaseException))
+        seen = seen.__cause__ or seen.__context__
+    if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"}:
+        return UserError("the PDF is password-protected or uses unsupported encryption; "
+                         "it cannot be read without the password")
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return UserError(f"the PDF is damaged and cannot be read ({detail[:120]})")
+
+
+def _read_page(page, number: int) -> _Page:
+    page = page.dedupe_chars()
+    chars = [c for c in page.chars if c.get("text")]
+    out = _Page(number=number, width=float(page.width), height=float(page.height),
+                n_chars=sum(1 for c in chars if not c["text"].isspace()), n_images=len(page.images))
+    if not out.n_chars:
+        return out
+    for region in table_regions(rules(page)):
+        grid = build_grid(region, chars, number)
+        # A ruled box around a paragraph or a lone rule under a heading is not a table.
+        if len(grid.cells) >= 2 and any(c.text for c in grid.cells):
+            out.grids.append(grid)
+        # else: its characters stay running text below
+    free = [c for c in chars if not any(contains(g, c) for g in out.grids)]
+    for line in cluster_lines(free):
+        line.page = number
+        if is_page_number(line.text) and _in_margin(line, out.height):
+            continue
+        out.lines.append(line)
+    return out
+
+
+def _in_margin(line: Line, height: float) -> bool:
+    return line.top > 0.85 * height or line.bottom < 0.15 * height
+
+
+# ---- assembling the document ---------------------------------------------------------------
+
+_TABLE_SECTIONS = ("table2", "table3", "table4")
+
+
+@dataclass
+class _Segment:
+    """The report between two section headings: its heading line, text lines and tables."""
+
+    key: str | None  # table2 | table3 | table4 | overview | … ; None before the first heading
+    heading: Line | None = None
+    flow: list[object] = field(default_factory=list)  # Line | Grid, in reading order
+
+
+def _assemble(pages: list[_Page], doc_warnings: list[str]) -> Document:
+    left, right = _margins([ln for p in pages for ln in p.lines])
+    segments = _segments(pages)
+
+    blocks: list[Block] = []
+    narrative: list[str] = []
+    text: list[str] = []
+    title: str | None = None
+    for seg in segments:
+        if seg.heading is not None:
+            narrative.append(seg.heading.text)
+            text.append(seg.heading.text)
+        grids = [x for x in seg.flow if isinstance(x, Grid)]
+        if seg.key in _TABLE_SECTIONS and not grids:
+            # No ruled table under this heading (a table drawn without borders): its lines
+            # are the flattened "label numbers…" text the text front end already reads.
+            lines = [_gapped_text(x) for x in seg.flow if isinstance(x, Line)]
+            rows = rows_from_lines([ln for ln in lines if ln])
+            if rows:
+                pages_of = sorted({x.page for x in seg.flow if isinstance(x, Line)})
+                blocks.append(Block(rows=rows, section=seg.key, grid=False,
+                                    origin=f"pdf text lines, {_pages_txt(pages_of[0], pages_of[-1])}"))
+                doc_warnings.append(f"{seg.key} has no ruled table in the PDF; it was read from "
+                                    "its text lines")
+            text.extend(lines)
+            continue
+        run: list[Line] = []
+        for x in seg.flow + [None]:
+            if isinstance(x, Line):
+                run.append(x)
+                continue
+            for para in paragraphs(run, left, right):
+                ptext = paragraph_text(para)
+                if not ptext:
+                    continue
+                if title is None and not narrative and para[0].page == 1:
+                    title = _title_hint(para, run)
+                narrative.append(ptext)
+                text.append(ptext)
+            run = []
+            if isinstance(x, Grid):
+                rows, ids = x.expand()
+                blocks.append(Block(rows=rows, section=seg.key if seg.key in _TABLE_SECTIONS else None,
+                                    grid=True, cell_ids=ids,
+                                    origin=f"pdf {_pages_txt(x.page, x.last_page)}"))
+                text.extend(x.row_texts())
+    return Document(kind="pdf", text="\n".join(text), blocks=blocks, narrative="\n".join(narrative),
+                    title=title, warnings=doc_warnings)
+
+
+def _segments(pages: list[_Page]) -> list[_Segment]:
+    """The report cut at its section headings, tables split by a page break joined again.
+
+    Reading order is per page by position; a table that ends one page and a table that starts
+    the next with nothing printed between them are one table cut by the page break.
+    """
+    segments = [_Segment(key=None)]
+    for page in pages:
+        flow = [(g.top, g) for g in page.grids] + [(ln.top, ln) for ln in page.lines]
+        for _, obj in sorted(flow, key=lambda t: t[0]):
+            seg = segments[-1]
+            if isinstance(obj, Grid):
+                prev = seg.flow[-1] if seg.flow else None
+                if isinstance(prev, Grid) and continues(prev, obj):
+                    seg.flow[-1] = join(prev, obj)
+                else:
+                    seg.flow.append(obj)
+                continue
+            key = heading_key(obj.text)
+            if key is not None:
+                segments.append(_Segment(key=key, heading=obj))
+            else:
+                seg.flow.append(obj)
+    return [s for s in segments if s.heading is not None or s.flow]
+
+
+def _gapped_text(line: Line) -> str:
+    """A line of a table drawn without rules: wide gaps separate cells, so they stay spaces."""
+    return chars_to_text(line.chars, keep_gaps=True)
+
+
+def _pages_txt(first: int, last: int) -> str:
+    return f"page {first}" if first == last else f"pages {first}-{last}"
+
+
+def _title_hint(para: list[Line], run: list[Line]) -> str | None:
+    """The first paragraph of page 1 when it is printed larger than the body text."""
+    body = statistics.median(ln.size for ln in run) if run else 0
+    if para[0].size > body + 1:
+        return paragraph_text(para)
+    return None
+
+
+def _margins(lines: list[Line]) -> tuple[float, float]:
+    """Left and right edges of the body text, from where most lines start and end."""
+    if not lines:
+        return 0.0, 0.0
+    starts = sorted(round(ln.x0) for ln in lines)
+    ends = sorted(round(ln.x1) for ln in lines)
+    left = statistics.mode(starts)
+    left = min(left, starts[len(starts) // 10])  # hanging lines rarely start left of most
+    right = ends[(3 * len(ends)) // 4]
+    return float(left), float(right)

@@ -1,0 +1,183 @@
+"""Characters placed on a PDF page → printed lines and paragraphs.
+
+pdfplumber gives characters with boxes, not text: spaces are whatever a gap between two boxes
+suggests. Chinese typesetting has no spaces, so a gap next to a CJK character (justified lines,
+a Latin-font digit beside a CJK font: "2023 年") is layout, never a word break. Only a gap
+between two narrow (Latin) characters is kept as a space ("hzzwgk@126.com" stays whole,
+"Times New Roman" keeps its spaces).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Punctuation that is East-Asian-width "ambiguous" but sits in CJK running text.
+_WIDE_EXTRA = set("“”‘’…—–·•●○■□△▲◆※")
+
+
+def is_wide(ch: str) -> bool:
+    """True for characters that never take a space beside them in Chinese text."""
+    if not ch:
+        return False
+    return unicodedata.east_asian_width(ch) in ("W", "F") or ch in _WIDE_EXTRA
+
+
+def join_pieces(left: str, right: str) -> str:
+    """Join two runs of text that were split by layout (a wrapped line, a cell border)."""
+    if not left:
+        return right
+    if not right:
+        return left
+    if is_wide(left[-1]) or is_wide(right[0]):
+        return left + right
+    return left + " " + right
+
+
+@dataclass
+class Line:
+    """One printed line: characters whose boxes overlap vertically, left to right."""
+
+    chars: list[dict] = field(default_factory=list)
+    top: float = 0.0
+    bottom: float = 0.0
+    page: int = 0  # 1-based page number, set by the caller
+
+    @property
+    def x0(self) -> float:
+        return min(c["x0"] for c in self.chars)
+
+    @property
+    def x1(self) -> float:
+        return max(c["x1"] for c in self.chars)
+
+    @property
+    def size(self) -> float:
+        """The line's dominant font size (what most of its characters use)."""
+        sizes: dict[float, int] = {}
+        for c in self.chars:
+            s = round(float(c.get("size") or (c["bottom"] - c["top"])), 1)
+            sizes[s] = sizes.get(s, 0) + 1
+        return max(sizes, key=lambda s: (sizes[s], s))
+
+    @property
+    def text(self) -> str:
+        return chars_to_text(self.chars)
+
+
+def chars_to_text(chars: list[dict], keep_gaps: bool = False) -> str:
+    """Characters of one line → text, spaces only where both neighbours are narrow.
+
+    keep_gaps: also keep a space for a gap wider than half a character whatever its
+    neighbours — the column gaps of a table drawn without rules ("予以公开  14  0").
+    """
+    out: list[str] = []
+    prev: dict | None = None
+    pending_space = False
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        t = c["text"]
+        if not t or t.isspace():
+            pending_space = True
+            continue
+        if prev is not None and out:
+            size = float(prev.get("size") or 10.0)
+            gap = c["x0"] - prev["x1"]
+            narrow = not is_wide(out[-1][-1]) and not is_wide(t[0])
+            if ((pending_space or gap > 0.25 * size) and narrow) or (keep_gaps and gap > 0.5 * size):
+                out.append(" ")
+        out.append(t)
+        prev = c
+        pending_space = False
+    return "".join(out)
+
+
+def cluster_lines(chars: list[dict]) -> list[Line]:
+    """Group characters into printed lines by vertical overlap, top to bottom.
+
+    A Latin-font digit often sits a point lower than the CJK characters of the same line, so
+    lines are formed by overlap of the boxes, not by equal `top`.
+    """
+    lines: list[Line] = []
+    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if c["text"].isspace() and not lines:
+            continue
+        h = max(c["bottom"] - c["top"], 0.1)
+        placed = False
+        # Only the last few lines can overlap a character that comes later in `top` order.
+        for line in reversed(lines[-3:]):
+            overlap = min(line.bottom, c["bottom"]) - max(line.top, c["top"])
+            if overlap >= 0.5 * min(h, line.bottom - line.top):
+                line.chars.append(c)
+                line.top = min(line.top, c["top"])
+                line.bottom = max(line.bottom, c["bottom"])
+                placed = True
+                break
+        if not placed:
+            lines.append(Line([c], c["top"], c["bottom"]))
+    lines = [ln for ln in lines if any(not c["text"].isspace() for c in ln.chars)]
+    lines.sort(key=lambda ln: ln.top)
+    return lines
+
+
+def cell_text(chars: list[dict]) -> str:
+    """The text of one table cell: its lines joined as if never wrapped.
+
+    A label wrapped inside its cell ("（二）部分公开（区分处理的，只计这一情形，不" / "计其他情形）")
+    and a label printed one character per line (三 / 、 / 本 / 年 …) both come out whole.
+    """
+    text = ""
+    for line in cluster_lines(chars):
+        text = join_pieces(text, line.text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# "- 3 -", "— 3 —", "3", "第 3 页", "第3页 共5页", "3/5": page furniture, not report text.
+_PAGE_NUMBER = re.compile(
+    r"^[\s\-—–－~·]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:(?:[/／]|共)\s*\d{1,4}\s*页?)?[\s\-—–－~·]*$"
+)
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(unicodedata.normalize("NFKC", text)))
+
+
+def paragraphs(lines: list[Line], left: float, right: float) -> list[list[Line]]:
+    """Group the lines of running text (outside tables) into paragraphs.
+
+    Chinese body text is justified with a two-character first-line indent, so a paragraph
+    ends where a line stops short of the right margin, and starts where a line is indented,
+    changes font size (a title, a heading) or leaves a larger gap than the line spacing.
+    `left`/`right` are the text block's margins on this page.
+    """
+    paras: list[list[Line]] = []
+    prev: Line | None = None
+    for line in lines:
+        size = line.size
+        new = prev is None
+        if prev is not None:
+            psize = prev.size
+            gap = line.top - prev.bottom
+            indented = line.x0 - left > 1.2 * size
+            prev_short = right - prev.x1 > 1.5 * psize
+            # A centred line (title) neither starts at the margin nor fills the line.
+            centred = abs((line.x0 - left) - (right - line.x1)) < 2 * size and line.x0 - left > 2 * size
+            prev_centred = abs((prev.x0 - left) - (right - prev.x1)) < 2 * psize and prev.x0 - left > 2 * psize
+            same_size = abs(size - psize) <= 1.0
+            if centred and prev_centred and same_size and gap < 1.5 * size:
+                new = False  # a title over two lines
+            else:
+                new = indented or prev_short or not same_size or gap > 1.2 * max(size, psize)
+        if new:
+            paras.append([line])
+        else:
+            paras[-1].append(line)
+        prev = line
+    return paras
+
+
+def paragraph_text(lines: list[Line]) -> str:
+    text = ""
+    for line in lines:
+        text = join_pieces(text, line.text)
+    return re.sub(r"\s+", " ", text).strip()
