@@ -1,57 +1,92 @@
-# Fresh machine: `make refresh` (set up + run the main job), `make test` (set up + run the suite).
-PYTHON ?= python3
-VENV   ?= .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# Fresh machine: `make refresh` (set up + run the scheduled job), `make test` (set up + run the suite).
+#
+# Variables (give them on the command line: `make refresh OFFLINE=1 DATA_DIR=/srv/govreports`):
+#   DATA_DIR  where all state lives (archive, parse tables, warehouse, logs, reports, exports)
+#   VENV      the virtualenv `setup` creates and keeps in step with pyproject.toml (.venv)
+#   PY        run with this interpreter as it is: setup is skipped, nothing is installed into it
+#   PYTHON    the interpreter that creates $(VENV) (python3)
+#   OFFLINE=1 contact no portal: build from the archive and the shipped snapshot
+#   REGISTRY  a registry YAML to crawl instead of ingest/sources/counties.yaml
+#   EXPORT=1  `make refresh` also writes the exports
+#   ARGS      more flags for the underlying `python -m ingest …` command
+PYTHON   ?= python3
+VENV     ?= .venv
 DATA_DIR ?= ./data
 export DATA_DIR
 
-.PHONY: setup test crawl load build validate refresh export docs bench clean help
+# The setup stamp holds the sha256 of pyproject.toml, not a timestamp: a fresh clone's files
+# are all "new", and comparing mtimes would reinstall into a venv that is already right.
+STAMP := $(VENV)/.installed
+ifeq ($(origin PY),undefined)
+PY    := $(VENV)/bin/python
+SETUP := setup
+else
+SETUP :=
+endif
+
+truthy = $(filter 1 yes true on,$(1))
+REFRESH_FLAGS := $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY)) \
+                 $(if $(call truthy,$(EXPORT)),--export)
+CRAWL_FLAGS   := $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY))
+
+.PHONY: help setup test test-fast crawl load build validate refresh notebooks export docs bench clean
 
 help:
-	@echo "make setup     create $(VENV) and install the project with its test tools"
-	@echo "make test      run the test suite (sets up first when needed)"
-	@echo "make crawl     fetch reports from the registry into \$$DATA_DIR/archive"
-	@echo "make build     parse + load the archive, then dbt build the warehouse"
-	@echo "make validate  run the Great Expectations suites on the warehouse"
-	@echo "make refresh   crawl, build, validate, render notebooks (the scheduled job)"
-	@echo "make export    write every mart as Parquet and Excel-friendly CSV"
-	@echo "make bench     run the benchmarks (figures go in README.md)"
+	@echo "make refresh    set up if needed, then crawl, build, validate, render notebooks (the scheduled job)"
+	@echo "make test       set up if needed, then run the whole test suite"
+	@echo "make test-fast  the suite without the slow end-to-end tests"
+	@echo "make setup      create $(VENV) and install the project with its test tools"
+	@echo "make crawl      fetch reports from the registry into \$$DATA_DIR/archive"
+	@echo "make build      parse + load the archive, then dbt build and publish the warehouse"
+	@echo "make validate   run the Great Expectations suites on the warehouse"
+	@echo "make notebooks  execute the notebooks and render them to \$$DATA_DIR/reports/notebooks"
+	@echo "make export     write every mart as Parquet and Excel-ready CSV to \$$DATA_DIR/exports"
+	@echo "make docs       generate the dbt docs (the data dictionary)"
+	@echo "make bench      run the benchmarks (figures go in README.md)"
+	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
-setup: $(STAMP)
+setup:
+	@want=$$($(PYTHON) -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())') || exit 1; \
+	if [ -x "$(VENV)/bin/python" ] && [ "$$(cat '$(STAMP)' 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
+	echo "setting up $(VENV) (first run, or pyproject.toml changed) …"; \
+	if [ ! -x "$(VENV)/bin/python" ]; then $(PYTHON) -m venv "$(VENV)" || exit 1; fi; \
+	"$(VENV)/bin/python" -m pip install --quiet --upgrade pip && \
+	"$(VENV)/bin/python" -m pip install --quiet -e '.[test]' && \
+	echo "$$want" > "$(STAMP)" && echo "$(VENV) is ready"
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+test: $(SETUP)
+	$(PY) -m pytest -q $(ARGS)
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+test-fast: $(SETUP)
+	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
-crawl: $(STAMP)
-	$(PY) -m ingest crawl
+crawl: $(SETUP)
+	$(PY) -m ingest crawl $(CRAWL_FLAGS) $(ARGS)
 
-load: $(STAMP)
-	$(PY) -m ingest load
+load: $(SETUP)
+	$(PY) -m ingest load $(ARGS)
 
-build: $(STAMP)
-	$(PY) -m ingest build
+build: $(SETUP)
+	$(PY) -m ingest build $(ARGS)
 
-validate: $(STAMP)
-	$(PY) -m ingest validate
+validate: $(SETUP)
+	$(PY) -m ingest validate $(ARGS)
 
-refresh: $(STAMP)
-	$(PY) -m ingest refresh
+refresh: $(SETUP)
+	$(PY) -m ingest refresh $(REFRESH_FLAGS) $(ARGS)
 
-export: $(STAMP)
-	$(PY) -m ingest export
+notebooks: $(SETUP)
+	$(PY) -m ingest notebooks $(ARGS)
 
-docs: $(STAMP)
-	$(PY) -m ingest docs
+export: $(SETUP)
+	$(PY) -m ingest export $(ARGS)
 
-bench: $(STAMP)
-	$(PY) -m bench
+docs: $(SETUP)
+	$(PY) -m ingest docs $(ARGS)
 
+bench: $(SETUP)
+	$(PY) -m bench $(ARGS)
+
+# Removes the environment and build leftovers, never DATA_DIR: the archive is not reproducible.
 clean:
-	rm -rf $(VENV) build
+	rm -rf "$(VENV)" build dbt_project/target dbt_project/logs

@@ -1,0 +1,48 @@
+"""`python -m ingest refresh` (`make refresh`): the scheduled job, safe under cron.
+
+Exit codes: 0 success; 3 success, with findings about publishers in the published warehouse;
+1 failure (the summary says which stage); 0 with a one-line notice on stderr when another
+refresh of the same DATA_DIR is running (nothing is done). Each run's log and JSON summary
+are kept under DATA_DIR/logs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ingest.config import paths as data_paths
+from ingest.errors import UserError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--offline", action="store_true",
+                        help="contact no portal: build from the archive and the shipped snapshot")
+    parser.add_argument("--registry", type=Path,
+                        help="registry YAML to crawl instead of ingest/sources/counties.yaml")
+    parser.add_argument("--force", action="store_true",
+                        help="rebuild, validate and render even when nothing changed")
+    parser.add_argument("--export", action="store_true",
+                        help="also export every mart as Parquet and CSV (see `python -m ingest export`)")
+    parser.add_argument("--export-dir", type=Path, help="where --export writes (default: $DATA_DIR/exports)")
+    parser.add_argument("--no-notebooks", action="store_true", help="do not execute the notebooks")
+    parser.add_argument("--no-snapshot", action="store_true",
+                        help="do not import the repository's snapshot/ into the archive first")
+    parser.add_argument("--crawl-timeout", type=float, default=3600, metavar="SECONDS",
+                        help="stop the crawl stage after this long (default: %(default)s)")
+    parser.add_argument("--keep-logs", type=int, default=200, metavar="N",
+                        help="keep the logs of the last N refreshes (default: %(default)s)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print every stage's output (it always goes to the run log)")
+
+
+def run(args) -> int:
+    from ingest.refresh.runner import refresh
+
+    if args.registry is not None:
+        if not args.registry.is_file():
+            raise UserError(f"registry file not found: {args.registry}")
+        args.registry = args.registry.resolve()
+    if args.keep_logs < 1:
+        raise UserError("--keep-logs must be at least 1")
+    return refresh(data_paths(), args)

@@ -1,0 +1,111 @@
+"""The run log: one file per refresh under DATA_DIR/logs, plus the stages it ran as subprocesses.
+
+Each stage runs as its own `python -m ingest …` process. That keeps DuckDB's one-writer rule
+simple (a stage's connections close when its process ends), makes a crash in one stage a
+recorded failure instead of the end of the run, and logs exactly what an operator would type.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ingest.config import REPO_ROOT, Paths
+
+KEEP_LOGS = 200  # refresh logs kept per data directory; older ones are removed
+
+
+@dataclass
+class StageResult:
+    name: str
+    argv: list[str]
+    exit_code: int
+    seconds: float
+    tail: list[str]  # last lines of its output, for the summary when it failed
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+class RunLog:
+    def __init__(self, path: Path, *, echo: bool = False):
+        self.path = path
+        self.echo = echo
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("a", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def write(self, line: str, *, stage: str = "refresh") -> None:
+        stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        with self._lock:
+            self._fh.write(f"{stamp} [{stage}] {line}\n")
+            if self.echo:
+                print(f"  [{stage}] {line}", flush=True)
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def run_stage(self, name: str, args: list[str], paths: Paths, *, env: dict | None = None,
+                  timeout_s: float | None = None) -> StageResult:
+        """Run `python -m ingest ARGS` with DATA_DIR set, its output into this log."""
+        argv = [sys.executable, "-m", "ingest", *args]
+        self.write("$ python -m ingest " + " ".join(args), stage=name)
+        full_env = stage_env(paths, env)
+        t0 = time.monotonic()
+        tail: list[str] = []
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                errors="replace", bufsize=1,
+            )
+        except OSError as exc:
+            self.write(f"could not start: {exc}", stage=name)
+            return StageResult(name, argv, 1, 0.0, [str(exc)])
+        timer = None
+        if timeout_s:
+            timer = threading.Timer(timeout_s, proc.kill)
+            timer.start()
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            self.write(line, stage=name)
+            tail.append(line)
+            del tail[:-20]
+        code = proc.wait()
+        if timer:
+            timer.cancel()
+            if code < 0:
+                tail.append(f"killed after {timeout_s:.0f} s")
+        secs = time.monotonic() - t0
+        self.write(f"exit {code} after {secs:.1f} s", stage=name)
+        return StageResult(name, argv, code, secs, tail)
+
+
+def stage_env(paths: Paths, extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    env["DATA_DIR"] = str(paths.data_dir)
+    # The stages must import this checkout's code even when the interpreter belongs to another
+    # checkout's virtualenv (make refresh PY=…), so the repository goes first on the path.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    env.update(extra or {})
+    return env
+
+
+def prune_logs(logs_dir: Path, keep: int = KEEP_LOGS) -> int:
+    """Remove the oldest refresh logs beyond `keep` (log and summary go together)."""
+    runs = sorted({p.name.split(".")[0] for p in logs_dir.glob("refresh-*.*")})
+    removed = 0
+    for run in runs[:-keep] if keep > 0 else []:
+        for p in logs_dir.glob(f"{run}.*"):
+            p.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,258 @@
+"""The refresh job: registry → validated warehouse → rendered notebooks, in one locked run.
+
+Order: lock → import the shipped snapshot → crawl → (load + dbt build aside → validate →
+publish) → notebooks → export → summary. The bracketed part is skipped when none of its inputs
+changed since the last published build (see state.py), which is what makes an idle run fast
+and leaves the marts byte-for-byte as they were.
+
+Failure policy: a crawl that breaks does not stop the run (the archive still builds, which is
+the whole point of the snapshot), but it makes the exit code 1. A build or validation that
+breaks stops before publishing, so analysts keep the last good warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ingest.config import Paths
+from ingest.refresh import state as state_mod
+from ingest.refresh import summary as summary_mod
+from ingest.refresh.lock import AlreadyRunning, RefreshLock
+from ingest.refresh.runlog import RunLog, StageResult, prune_logs
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_FINDINGS = 3  # the run succeeded, and validation recorded findings about publishers
+EXIT_BUSY = 0  # another refresh holds the lock: not an error for cron (documented in README)
+
+
+def new_run_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+
+
+def refresh(paths: Paths, options) -> int:
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(started)
+    log_path = paths.logs_dir / f"refresh-{run_id}.log"
+    try:
+        lock = RefreshLock(paths.data_dir / "refresh.lock",
+                           started_at=started.isoformat(timespec="seconds"), log=log_path)
+        lock.__enter__()
+    except AlreadyRunning as busy:
+        print(f"refresh: {busy}; this run exits without doing anything", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        paths.logs_dir.mkdir(parents=True, exist_ok=True)
+        print(f"refresh {run_id} started (pid {os.getpid()}), data in {paths.data_dir}", flush=True)
+        print(f"  log: {log_path}", flush=True)
+        log = RunLog(log_path, echo=options.verbose)
+        try:
+            job = RefreshJob(paths, options, log, run_id, started)
+            summary = job.run()
+        finally:
+            log.close()
+        text = summary.render()
+        print(text, flush=True)
+        with log_path.open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text + "\n")
+        (paths.logs_dir / f"refresh-{run_id}.summary.json").write_text(summary.to_json() + "\n", encoding="utf-8")
+        _point_latest(paths.logs_dir, log_path)
+        prune_logs(paths.logs_dir, options.keep_logs)
+        return summary.exit_code
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _point_latest(logs_dir: Path, log_path: Path) -> None:
+    """logs/latest.log → the newest run's log (a convenience for `tail`)."""
+    link = logs_dir / "latest.log"
+    tmp = logs_dir / ".latest.log.tmp"
+    try:
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(log_path.name)
+        os.replace(tmp, link)
+    except OSError:
+        pass
+
+
+class RefreshJob:
+    def __init__(self, paths: Paths, options, log: RunLog, run_id: str, started: datetime):
+        self.paths = paths
+        self.o = options
+        self.log = log
+        self.t0 = time.monotonic()
+        self.s = summary_mod.Summary(
+            run_id=run_id, started_at=started.isoformat(timespec="seconds"),
+            data_dir=str(paths.data_dir), offline=bool(options.offline), log=str(log.path),
+        )
+
+    # ---- helpers -------------------------------------------------------------------------
+    def stage(self, name: str, args: list[str], **kw) -> StageResult:
+        print(f"  {name} …", flush=True)
+        r = self.log.run_stage(name, args, self.paths, **kw)
+        self.s.stages.append({"stage": name, "exit_code": r.exit_code, "seconds": round(r.seconds, 1)})
+        verdict = "ok" if r.ok else f"exit {r.exit_code}"
+        print(f"  {name}: {verdict} ({r.seconds:.1f} s)", flush=True)
+        return r
+
+    def problem(self, text: str) -> None:
+        self.s.problems.append(text)
+        self.log.write("PROBLEM: " + text)
+
+    @staticmethod
+    def last_error(r: StageResult) -> str:
+        for line in reversed(r.tail):
+            if line.strip().lower().startswith(("error", "internal error")):
+                return line.strip()
+        return (r.tail[-1].strip() if r.tail else "no output")
+
+    # ---- the job -------------------------------------------------------------------------
+    def run(self) -> summary_mod.Summary:
+        before = summary_mod.before(self.paths)
+        try:
+            self.import_snapshot()
+            self.crawl()
+            self.collect_crawl(before)
+            built = self.build_validate_publish(before)
+            if built is not None and not self.o.no_notebooks:
+                self.notebooks(rebuilt=built)
+            if self.o.export:
+                self.export(rebuilt=bool(built))
+        except Exception as exc:  # the summary and the lock release must still happen
+            self.problem(f"refresh itself failed: {type(exc).__name__}: {exc}")
+            self.log.write("traceback follows", stage="refresh")
+            import traceback
+            self.log.write(traceback.format_exc())
+        self.finish()
+        return self.s
+
+    def import_snapshot(self) -> None:
+        if self.o.no_snapshot:
+            return
+        r = self.stage("snapshot", ["archive", "import-snapshot"])
+        if not r.ok:
+            self.problem(f"importing the shipped snapshot failed: {self.last_error(r)}")
+
+    def crawl(self) -> None:
+        args = ["crawl"]
+        if self.o.offline:
+            args.append("--offline")
+        if self.o.registry:
+            args += ["--registry", str(self.o.registry)]
+        r = self.stage("crawl", args, timeout_s=self.o.crawl_timeout)
+        if not r.ok:
+            # Keep going: building from what the archive already holds is the point of it.
+            self.problem(f"crawl failed ({self.last_error(r)}); building from the archive as it is")
+
+    def collect_crawl(self, before: summary_mod.Before) -> None:
+        outcomes = summary_mod.crawl_outcome(self.paths, before.fetch_runs)
+        self.s.sources_reached = [o.source_id for o in outcomes if o.reached]
+        self.s.sources_failed = [{"source_id": o.source_id, "error": o.error} for o in outcomes if not o.reached]
+        docs = summary_mod.documents(self.paths)
+        self.s.archive_documents = len(docs)
+        self.s.new_documents = len(docs - before.documents)
+
+    def build_validate_publish(self, before: summary_mod.Before) -> bool | None:
+        """True when a new warehouse was published, False when skipped, None when it failed."""
+        fp = state_mod.current(self.paths)
+        st = state_mod.State.read(self.paths)
+        reasons = fp.changed_warehouse_inputs(st.warehouse)
+        if not self.paths.warehouse_db.exists():
+            reasons = ["no published warehouse"]
+        if self.o.force:
+            reasons = ["--force"]
+        self.s.rebuild_reasons = reasons
+        if not reasons:
+            self.s.warehouse = f"unchanged (nothing new since run {st.last_build_run}; build, validation and notebooks skipped)"
+            self.log.write("inputs unchanged since the last published build: skipping build and validation")
+            return False
+
+        self.log.write("rebuilding because: " + ", ".join(reasons))
+        r = self.stage("build", ["build", "--no-swap"])
+        self.s.new_reports = summary_mod.new_reports(self.paths, before.reports)
+        self.s.parse_failures = summary_mod.parse_failures(self.paths)
+        if not r.ok:
+            self.problem(f"build failed, the published warehouse was kept: {self.last_error(r)}")
+            return None
+        built = self.paths.build_dir / "warehouse.duckdb"
+        if not built.exists():
+            self.problem(f"build reported success but wrote no {built}")
+            return None
+
+        v = self.stage("validate", ["validate", "--warehouse", str(built)])
+        if v.exit_code not in (0, 3):
+            self.problem(f"validation failed, the published warehouse was kept: {self.last_error(v)}")
+            return None
+        found = summary_mod.findings(built)
+        if found["pipeline"]:
+            self.problem(f"validation recorded {found['pipeline']} pipeline finding(s); not published")
+            return None
+
+        from ingest.load.build import publish
+
+        publish(self.paths, built)
+        self.log.write(f"published {self.paths.warehouse_db}")
+        self.s.warehouse = "rebuilt and published (" + ", ".join(reasons) + ")"
+        st.warehouse = fp.warehouse_inputs()
+        st.last_build_run = self.s.run_id
+        st.last_build_exit = v.exit_code
+        st.publisher_findings = found["publisher"]
+        st.findings_by_rule = found["by_rule"]
+        st.write(self.paths)
+        return True
+
+    def notebooks(self, *, rebuilt: bool) -> None:
+        from ingest.refresh import notebooks as nb
+
+        out = self.paths.reports_dir / "notebooks"
+        st = state_mod.State.read(self.paths)
+        sources = state_mod.source_digests(state_mod.NOTEBOOK_SOURCES)
+        wanted = {"sources": sources, "build_run": st.last_build_run}
+        rendered = [out / f"{p.stem}.html" for p in nb.discover()]
+        if not rebuilt and not self.o.force and st.notebooks == wanted and all(p.exists() for p in rendered):
+            self.s.notebooks = [{"name": p.stem, "state": "unchanged", "html": str(p)} for p in rendered]
+            return
+        print("  notebooks …", flush=True)
+        t0 = time.monotonic()
+        results = nb.render_all(out, {"WAREHOUSE": str(self.paths.warehouse_db)},
+                                log=lambda line: self.log.write(line, stage="notebooks"))
+        self.s.stages.append({"stage": "notebooks", "exit_code": int(any(r.error for r in results)),
+                              "seconds": round(time.monotonic() - t0, 1)})
+        print(f"  notebooks: {len(results)} rendered ({time.monotonic() - t0:.1f} s)", flush=True)
+        for r in results:
+            self.s.notebooks.append({"name": r.name, "html": str(r.html), "error": r.error,
+                                     "state": f"rendered, {r.images} chart(s)"})
+            if r.error:
+                self.problem(f"notebook {r.name} failed: {r.error}")
+        if not any(r.error for r in results):
+            st.notebooks = wanted
+            st.write(self.paths)
+
+    def export(self, *, rebuilt: bool) -> None:
+        from ingest.export import export_marts
+
+        out = Path(self.o.export_dir) if self.o.export_dir else self.paths.exports_dir
+        t0 = time.monotonic()
+        try:
+            result = export_marts(self.paths.warehouse_db, out)
+        except Exception as exc:  # an export problem must not hide the refresh summary
+            self.problem(f"export failed: {exc}")
+            return
+        self.s.exports = f"{len(result.tables)} mart(s) as Parquet + CSV → {out} ({time.monotonic() - t0:.1f} s)"
+
+    def finish(self) -> None:
+        found = summary_mod.findings(self.paths.warehouse_db)
+        self.s.reports_in_warehouse = found["reports"]
+        self.s.findings_publisher = found["publisher"]
+        self.s.findings_by_rule = found["by_rule"]
+        self.s.seconds = time.monotonic() - self.t0
+        if self.s.problems:
+            self.s.exit_code, self.s.outcome = EXIT_FAILED, "FAILED"
+        elif self.s.findings_publisher:
+            self.s.exit_code, self.s.outcome = EXIT_FINDINGS, "succeeded with findings about publishers"
+        else:
+            self.s.exit_code, self.s.outcome = EXIT_OK, "succeeded"

@@ -1,0 +1,235 @@
+"""The run summary: what a refresh reached, added and found, read from the stages' own tables.
+
+Nothing here is counted while the stages run: the summary compares what the archive, the parse
+tables and the warehouse hold before and after, through their published contracts
+(ARCHITECTURE.md), so it is right even when a stage was run by hand in between.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest.config import Paths
+
+
+def _connect(db: Path):
+    import duckdb
+
+    return duckdb.connect(str(db), read_only=True)
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def _columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = ?", [table]).fetchall()}
+
+
+@dataclass
+class Before:
+    """Keys present before the run, to tell what the run added."""
+
+    documents: set[tuple[str, str]] = field(default_factory=set)
+    reports: set[tuple[str, str]] = field(default_factory=set)
+    fetch_runs: set[str] = field(default_factory=set)
+
+
+def documents(paths: Paths) -> set[tuple[str, str]]:
+    if not paths.archive_db.exists():
+        return set()
+    con = _connect(paths.archive_db)
+    try:
+        if "document_versions" not in _tables(con):
+            return set()
+        return {(s, u or "") for s, u in con.execute("select sha256, url from document_versions").fetchall()}
+    finally:
+        con.close()
+
+
+def fetch_runs(paths: Paths) -> set[str]:
+    if not paths.archive_db.exists():
+        return set()
+    con = _connect(paths.archive_db)
+    try:
+        if "fetch_attempts" not in _tables(con):
+            return set()
+        return {str(r[0]) for r in con.execute("select distinct run_id from fetch_attempts").fetchall()}
+    finally:
+        con.close()
+
+
+def reports(paths: Paths) -> set[tuple[str, str]]:
+    if not paths.parsed_db.exists():
+        return set()
+    con = _connect(paths.parsed_db)
+    try:
+        if "reports" not in _tables(con):
+            return set()
+        return {(str(r), str(v)) for r, v in con.execute(
+            "select report_id, parser_version from reports").fetchall()}
+    finally:
+        con.close()
+
+
+def before(paths: Paths) -> Before:
+    return Before(documents(paths), reports(paths), fetch_runs(paths))
+
+
+@dataclass
+class SourceOutcome:
+    source_id: str
+    reached: bool
+    attempts: int
+    error: str | None = None
+
+
+def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
+    """Per registry source, whether this run's crawl reached it (any answer from its server).
+
+    An HTTP error status still means the portal answered; only transport failures (refused,
+    timeout, DNS, TLS) count as unreachable.
+    """
+    if not paths.archive_db.exists():
+        return []
+    con = _connect(paths.archive_db)
+    try:
+        if "fetch_attempts" not in _tables(con):
+            return []
+        runs = [str(r[0]) for r in con.execute("select distinct run_id from fetch_attempts").fetchall()]
+        new_runs = [r for r in runs if r not in old_runs]
+        if not new_runs:
+            return []
+        rows = con.execute(
+            """
+            select source_id,
+                   count(*) as attempts,
+                   count(*) filter (where status is not null) as answered,
+                   arg_max(error, started_at) filter (where error is not null) as last_error
+            from fetch_attempts
+            where cast(run_id as varchar) in (select unnest(?::varchar[]))
+            group by source_id order by source_id
+            """,
+            [new_runs],
+        ).fetchall()
+    finally:
+        con.close()
+    return [SourceOutcome(str(s), answered > 0, attempts, None if answered else err)
+            for s, attempts, answered, err in rows]
+
+
+def new_reports(paths: Paths, old: set[tuple[str, str]]) -> list[dict]:
+    if not paths.parsed_db.exists():
+        return []
+    con = _connect(paths.parsed_db)
+    try:
+        if "reports" not in _tables(con):
+            return []
+        rows = con.execute(
+            "select report_id, parser_version, issuer, year, title from reports order by issuer, year"
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"report_id": r, "issuer": i, "year": y, "title": t}
+            for r, v, i, y, t in rows if (str(r), str(v)) not in old]
+
+
+def parse_failures(paths: Paths) -> int | None:
+    if not paths.parsed_db.exists():
+        return None
+    con = _connect(paths.parsed_db)
+    try:
+        if "parse_failures" not in _tables(con):
+            return None
+        return con.execute("select count(distinct sha256) from parse_failures").fetchone()[0]
+    finally:
+        con.close()
+
+
+def findings(warehouse: Path) -> dict:
+    """Findings recorded by validation in a warehouse: publisher findings by rule, and totals."""
+    out = {"publisher": 0, "pipeline": 0, "by_rule": {}, "reports": 0}
+    if not warehouse.exists():
+        return out
+    con = _connect(warehouse)
+    try:
+        tables = _tables(con)
+        if "validation_findings" in tables:
+            for severity, rule, n in con.execute(
+                "select severity, rule_id, count(*) from validation_findings group by all order by 1, 3 desc, 2"
+            ).fetchall():
+                out[severity] = out.get(severity, 0) + n
+                if severity == "publisher":
+                    out["by_rule"][rule] = n
+        if "dim_report" in tables:
+            out["reports"] = con.execute("select count(*) from dim_report").fetchone()[0]
+    finally:
+        con.close()
+    return out
+
+
+@dataclass
+class Summary:
+    run_id: str
+    started_at: str
+    data_dir: str
+    offline: bool
+    exit_code: int = 1
+    outcome: str = "failed"
+    seconds: float = 0.0
+    sources_reached: list[str] = field(default_factory=list)
+    sources_failed: list[dict] = field(default_factory=list)
+    new_documents: int = 0
+    archive_documents: int = 0
+    new_reports: list[dict] = field(default_factory=list)
+    parse_failures: int | None = None
+    warehouse: str = "not built"
+    rebuild_reasons: list[str] = field(default_factory=list)
+    reports_in_warehouse: int = 0
+    findings_publisher: int = 0
+    findings_by_rule: dict[str, int] = field(default_factory=dict)
+    notebooks: list[dict] = field(default_factory=list)
+    exports: str | None = None
+    stages: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    log: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
+
+    def render(self) -> str:
+        lines = [f"refresh {self.run_id}: {self.outcome} (exit {self.exit_code}) in {self.seconds:.1f} s"]
+        if self.offline:
+            lines.append("  sources:   offline run, no portal contacted")
+        else:
+            failed = ", ".join(f"{f['source_id']} ({f['error'] or 'no answer'})" for f in self.sources_failed)
+            lines.append(f"  sources:   {len(self.sources_reached)} reached, {len(self.sources_failed)} failed"
+                         + (f": {failed}" if failed else ""))
+        lines.append(f"  archive:   {self.new_documents} new document(s), {self.archive_documents} in total")
+        if self.new_reports:
+            listed = "; ".join(f"{r['issuer']} {r['year']}" for r in self.new_reports[:10])
+            more = f" and {len(self.new_reports) - 10} more" if len(self.new_reports) > 10 else ""
+            lines.append(f"  reports:   {len(self.new_reports)} new: {listed}{more}")
+        else:
+            lines.append("  reports:   no new report")
+        if self.parse_failures:
+            lines.append(f"             {self.parse_failures} archived document(s) could not be parsed "
+                         "(table parse_failures in parsed.duckdb)")
+        lines.append(f"  warehouse: {self.warehouse}; {self.reports_in_warehouse} report(s)")
+        if self.findings_publisher:
+            rules = ", ".join(f"{k} {v}" for k, v in self.findings_by_rule.items())
+            lines.append(f"  findings:  {self.findings_publisher} about publishers ({rules})")
+        else:
+            lines.append("  findings:  none about publishers")
+        for nb in self.notebooks:
+            state = f"FAILED: {nb['error']}" if nb.get("error") else nb.get("state", "rendered")
+            lines.append(f"  notebook:  {nb['name']}: {state}" + (f" → {nb['html']}" if nb.get("html") else ""))
+        if self.exports:
+            lines.append(f"  export:    {self.exports}")
+        for p in self.problems:
+            lines.append(f"  PROBLEM:   {p}")
+        lines.append(f"  log:       {self.log}")
+        return "\n".join(lines)
