@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "refresh": ("ingest.refresh", "crawl, build, validate, render notebooks: the scheduled job"),
     "export": ("ingest.export", "write every mart as Parquet and Excel-friendly CSV"),
     "notebooks": ("ingest.refresh.notebooks", "execute the analysis notebooks and render them to HTML"),
+    "sql": ("ingest.sql", "query the published warehouse read-only and print the result"),
 }
 
 

@@ -191,6 +191,7 @@ class Summary:
     reports_in_warehouse: int = 0
     findings_publisher: int = 0
     findings_by_rule: dict[str, int] = field(default_factory=dict)
+    data_docs: str | None = None
     notebooks: list[dict] = field(default_factory=list)
     exports: str | None = None
     stages: list[dict] = field(default_factory=list)
@@ -224,6 +225,8 @@ class Summary:
             lines.append(f"  findings:  {self.findings_publisher} about publishers ({rules})")
         else:
             lines.append("  findings:  none about publishers")
+        if self.data_docs:
+            lines.append(f"             Data Docs: {self.data_docs}")
         for nb in self.notebooks:
             state = f"FAILED: {nb['error']}" if nb.get("error") else nb.get("state", "rendered")
             lines.append(f"  notebook:  {nb['name']}: {state}" + (f" → {nb['html']}" if nb.get("html") else ""))
