@@ -1,0 +1,100 @@
+"""Align printed rows of values with the template's row order.
+
+Most reports label every row and the labels decide alone (the fast path). PDF text and damaged
+copies leave rows of numbers whose label sits on a neighbouring line or was garbled; there the
+order of the template decides, with the label evidence as scores: a monotone matching (rows
+and template keys both keep their printed order) maximising the number of matched rows plus
+their label scores. A row whose own label clearly names another key is never forced onto a
+key it does not name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STRONG = 2.0  # an own label at least this good forbids matching any other key
+
+
+@dataclass
+class Item:
+    """One printed row of values and what its labels say about it."""
+
+    candidates: dict[str, float] = field(default_factory=dict)
+    own_score: float = 0.0  # best score from the row's own label (0: none printed/readable)
+
+    def best(self) -> str | None:
+        if not self.candidates:
+            return None
+        return max(self.candidates.items(), key=lambda kv: kv[1])[0]
+
+
+def align(items: list[Item], expected: list[str]) -> list[str | None]:
+    """The template key of each item (None: matched nothing), keys used at most once."""
+    fast = _fast_path(items, expected)
+    if fast is not None:
+        return fast
+    return _dp(items, expected)
+
+
+def _fast_path(items: list[Item], expected: list[str]) -> list[str | None] | None:
+    position = {k: i for i, k in enumerate(expected)}
+    out: list[str | None] = []
+    last = -1
+    for it in items:
+        if it.own_score < STRONG:
+            return None
+        key = it.best()
+        pos = position.get(key)  # type: ignore[arg-type]
+        if pos is None or pos <= last:
+            return None
+        out.append(key)
+        last = pos
+    return out
+
+
+def _score(it: Item, key: str) -> float:
+    s = it.candidates.get(key)
+    if s is not None:
+        return 1.0 + s
+    if it.own_score >= STRONG:
+        return -100.0  # its own label names another row
+    if it.candidates:
+        return 0.25  # neighbouring labels point elsewhere: possible, but a weak choice
+    return 1.0  # nothing printed: position only
+
+
+def _dp(items: list[Item], expected: list[str]) -> list[str | None]:
+    n, m = len(items), len(expected)
+    # best[i][j]: best score aligning items[:i] with expected[:j]
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]  # 0 skip item, 1 skip key, 2 match
+    for i in range(1, n + 1):
+        best[i][0] = 0.0
+        move[i][0] = 0
+    for j in range(1, m + 1):
+        move[0][j] = 1
+    for i in range(1, n + 1):
+        it = items[i - 1]
+        row, prev = best[i], best[i - 1]
+        mv = move[i]
+        for j in range(1, m + 1):
+            b, k = prev[j], 0
+            if row[j - 1] > b:
+                b, k = row[j - 1], 1
+            s = prev[j - 1] + _score(it, expected[j - 1])
+            if s > b:
+                b, k = s, 2
+            row[j] = b
+            mv[j] = k
+    out: list[str | None] = [None] * n
+    i, j = n, m
+    while i > 0 and j > 0:
+        k = move[i][j]
+        if k == 2:
+            out[i - 1] = expected[j - 1]
+            i, j = i - 1, j - 1
+        elif k == 1:
+            j -= 1
+        else:
+            i -= 1
+    return out

@@ -1,0 +1,316 @@
+"""Report metadata and the figures its narrative states.
+
+title · year (from the title; from the publication date minus one only when the title has
+none, with a warning) · issuer (from the title, else the 来源/发布机构 header) · published_date ·
+index_no (索引号) · info_processing_fee_yuan (section 六) · narrative headline numbers
+(applications received/handled, review and litigation cases), kept with the sentence they came
+from so validation can compare text with tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ingest.parse.layout import Document
+
+_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3",
+              "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
+_TITLE_WORDS = re.compile(r"(?:政府信息公开|政务公开|信息公开)")
+_TITLE_KIND = re.compile(r"(?:年度报告|年报|工作报告)")
+_NOT_TITLE = re.compile(r"(?:一图读懂|图解|解读|上一篇|下一篇|相关文件|附件[:：]|内容概述|摘要)")
+_LABEL_PREFIX = re.compile(r"^(?:标题|题名|名称|文章标题)[:：]")
+_YEAR = re.compile(r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年")
+_TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|--|—|-\s).*$")
+_INDEX = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z\-_/.·]*)")
+_DATE_FIELDS = [
+    ("发布日期|发布时间|公开日期|公开时间|发文日期|发布于", 0),
+    ("成文日期|印发日期|生成日期", 1),
+    ("日期|时间", 2),
+]
+_DATE = r"\s*[:：]?\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+_SIGN_DATE = re.compile(r"^((?:19|20)\d{2}|[二][〇○零][一二三四五六七八九〇○零]{2})年"
+                        r"([0-9一二三四五六七八九十]{1,3})月([0-9一二三四五六七八九十]{1,3})日$")
+_ISSUER_FIELD = re.compile(r"(?:发布机构|发文机关|信息来源|来源|发布单位|发布部门)\s*[:：]\s*([^\s:：]{2,30})")
+_META_DATE_KEYS = ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "maketime",
+                   "dc.date", "article:published_time")
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    title_recognised: bool = False
+    year: int | None = None
+    year_source: str | None = None
+    issuer: str | None = None
+    published_date: str | None = None
+    index_no: str | None = None
+    fee: Decimal | None = None
+    narrative: dict = field(default_factory=dict)
+
+
+def extract(doc: Document, warnings: list[str]) -> Meta:
+    m = Meta()
+    lines = [ln for ln in doc.text.splitlines() if ln.strip()]
+    m.title = find_title(doc, lines)
+    m.title_recognised = m.title is not None
+    m.published_date = find_published_date(doc, lines)
+    m.index_no = find_index_no(doc, lines)
+    if m.title:
+        m.year = year_from_title(m.title)
+        if m.year is not None:
+            m.year_source = "title"
+    if m.year is None and m.published_date:
+        m.year = int(m.published_date[:4]) - 1
+        m.year_source = "published_date"
+        warnings.append(f"year: the title names no year; taken as the publication year "
+                        f"{m.published_date[:4]} minus one")
+    elif m.year is None:
+        warnings.append("year: neither the title nor a publication date gives the report year")
+    m.issuer = issuer_from_title(m.title) if m.title else None
+    if m.issuer is None:
+        m.issuer = issuer_from_header(doc, lines)
+    narrative = doc.narrative or doc.text
+    m.fee, fee_text = find_fee(narrative)
+    m.narrative = narrative_facts(narrative)
+    if m.fee is not None:
+        m.narrative["info_processing_fee_yuan"] = {"value": m.fee, "raw_text": fee_text}
+    return m
+
+
+# ---- title, year, issuer ------------------------------------------------------------------------
+
+
+def squash(text: str) -> str:
+    """Drop whitespace (the spaces PDF text puts between CJK and digits: '2023 年' → '2023年')."""
+    return _WS.sub("", unicodedata.normalize("NFKC", text)) if text else text
+
+
+def _title_like(text: str) -> bool:
+    return (bool(_TITLE_WORDS.search(text)) and bool(_TITLE_KIND.search(text))
+            and 8 <= len(text) <= 80 and not _NOT_TITLE.search(text) and "。" not in text)
+
+
+def find_title(doc: Document, lines: list[str]) -> str | None:
+    candidates: list[str] = []
+    for key in ("ArticleTitle", "articletitle", "title", "og:title"):
+        if doc.meta.get(key):
+            candidates.append(doc.meta[key])
+    for i, line in enumerate(lines[:80]):
+        s = _LABEL_PREFIX.sub("", squash(line))
+        if _title_like(s):
+            # A title broken over two lines: issuer on the first, year and words on the second.
+            if i > 0 and _YEAR.match(s):
+                prev = squash(lines[i - 1])
+                if 2 <= len(prev) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", prev):
+                    s = prev + s
+            candidates.append(s)
+            break
+    if doc.title:
+        candidates.append(doc.title)
+    for c in candidates:
+        s = _LABEL_PREFIX.sub("", squash(c))
+        if not _title_like(s):
+            # "<title>汉阴县…年度报告_汉阴县人民政府</title>": drop the site name
+            s2 = _TITLE_SUFFIX.sub("", c.strip())
+            s = squash(s2)
+            if not _title_like(s):
+                continue
+        return s
+    return None
+
+
+def _cn_year(text: str) -> int | None:
+    digits = "".join(_CN_DIGITS.get(ch, ch) for ch in text)
+    return int(digits) if digits.isdigit() else None
+
+
+def year_from_title(title: str) -> int | None:
+    for m in _YEAR.finditer(title):
+        y = _cn_year(m.group(1))
+        if y is not None and 2000 <= y <= 2100:
+            return y
+    return None
+
+
+def issuer_from_title(title: str) -> str | None:
+    m = _YEAR.search(title)
+    if not m:
+        return None
+    before = title[: m.start()].strip("（(【[ ")
+    if len(before) >= 2:
+        return _tidy_issuer(before)
+    # "2023年汉阴县人民政府政府信息公开工作年度报告": the issuer follows the year
+    after = re.sub(r"^度", "", title[m.end():])
+    w = _TITLE_WORDS.search(after)
+    if w and w.start() >= 2:
+        return _tidy_issuer(after[: w.start()])
+    return None
+
+
+def _tidy_issuer(text: str) -> str | None:
+    text = re.sub(r"(?:关于|的)$", "", text).strip("（(【[ ）)】]")
+    if text.endswith("人民"):
+        text += "政府"
+    return text or None
+
+
+def issuer_from_header(doc: Document, lines: list[str]) -> str | None:
+    for key in ("ContentSource", "contentsource", "Source"):
+        if doc.meta.get(key):
+            return squash(doc.meta[key]) or None
+    for line in lines[:40]:
+        m = _ISSUER_FIELD.search(line)
+        if m:
+            return m.group(1)
+    return None
+
+
+# ---- dates, index ------------------------------------------------------------------------------
+
+
+def _date(y: str, mo: str, d: str) -> str | None:
+    try:
+        year = _cn_year(y) if not y.isdigit() else int(y)
+        month, day = _cn_small(mo), _cn_small(d)
+        if year is None or month is None or day is None:
+            return None
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _cn_small(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    vals = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + vals.get(text[1:], 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return vals.get(tens, 0) * 10 + (vals.get(ones, 0) if ones else 0)
+    return vals.get(text)
+
+
+def find_published_date(doc: Document, lines: list[str]) -> str | None:
+    for k, v in doc.meta.items():
+        if k.lower() in _META_DATE_KEYS:
+            m = re.search(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})", v)
+            if m and (d := _date(*m.groups())):
+                return d
+    head = "\n".join(lines[:60])
+    for fields, _rank in _DATE_FIELDS:
+        m = re.search(rf"(?:{fields}){_DATE}", head)
+        if m and (d := _date(*m.groups())):
+            return d
+    # The date under the signature at the end of the report.
+    for line in reversed(lines[-12:]):
+        m = _SIGN_DATE.match(squash(line))
+        if m and (d := _date(*m.groups())):
+            return d
+    return None
+
+
+def find_index_no(doc: Document, lines: list[str]) -> str | None:
+    for key in ("索引号", "IndexNo", "indexno"):
+        if doc.meta.get(key):
+            return doc.meta[key].strip()
+    for line in lines[:60]:
+        m = _INDEX.search(line)
+        if m:
+            return m.group(1).rstrip(".-_/")
+    return None
+
+
+# ---- section 六 fee and narrative figures -------------------------------------------------------
+
+# Sentences run across line breaks: PDF text wraps them, so only sentence marks end one.
+_SENTENCE = re.compile(r"[^。；;！!]+")
+_FEE_NONE = re.compile(r"(?:未|没有|不|无|免于|免)(?:收取|产生|发生|存在|涉及|征收)?[^。；;\d]{0,30}?信息处理费"
+                       r"|信息处理费[^。；;\d]{0,12}?(?:为零|为0元|为0|零元)")
+_FEE_AMOUNT = re.compile(r"信息处理费[^。；;\d]{0,16}?(\d[\d,]*(?:\.\d+)?)(万元|元)")
+_FEE_AMOUNT_BEFORE = re.compile(r"收取[^。；;\d]{0,20}?(\d[\d,]*(?:\.\d+)?)(万元|元)[^。；;\d]{0,12}?信息处理费")
+
+
+def find_fee(narrative: str) -> tuple[Decimal | None, str | None]:
+    text = _section_six(narrative)
+    for scope in (text, narrative) if text else (narrative,):
+        for s in _SENTENCE.findall(scope):
+            if "信息处理费" not in s:
+                continue
+            flat = squash(s)
+            for rx in (_FEE_AMOUNT, _FEE_AMOUNT_BEFORE):
+                m = rx.search(flat)
+                if m:
+                    try:
+                        amount = Decimal(m.group(1).replace(",", ""))
+                    except InvalidOperation:
+                        continue
+                    if m.group(2) == "万元":
+                        amount *= 10000
+                    return amount, flat
+            if _FEE_NONE.search(flat):
+                return Decimal(0), flat
+    return None, None
+
+
+def _section_six(narrative: str) -> str:
+    from ingest.parse.text import heading_key
+
+    lines = narrative.splitlines()
+    for i, line in enumerate(lines):
+        if heading_key(line.strip()) == "other_matters":
+            return "\n".join(lines[i + 1:])
+    return ""
+
+
+_UNIT = r"(?:件|个|条|份|宗|起|次|笔)"
+_APPL_RECEIVED = re.compile(
+    rf"(?:受理|收到|接收|新收|接到)([^。；;，,\d]{{0,24}}?)(?:共|合计|总计|数量为|为)?(\d+){_UNIT}")
+_APPL_HANDLED = re.compile(rf"(?:办结|答复|办理完毕|处理完毕|已办理)([^。；;，,\d]{{0,12}}?)(?:共|为)?(\d+){_UNIT}")
+
+
+def _case_patterns(word: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    after = re.compile(rf"{word}(?:案件|申请|案)?[^。；;，,\d]{{0,8}}?(\d+){_UNIT}")
+    before = re.compile(rf"(\d+){_UNIT}[^。；;，,\d]{{0,8}}?{word}")
+    none = re.compile(rf"(?:未|没有|无)(?:发生|出现|产生|收到|涉及|被提起)?[^。；;\d]{{0,24}}?{word}")
+    return after, before, none
+
+
+_REVIEW = _case_patterns("行政复议")
+_LITIGATION = _case_patterns("行政诉讼")
+
+
+def narrative_facts(narrative: str) -> dict:
+    facts: dict = {}
+    for s in _SENTENCE.findall(narrative):
+        flat = squash(s)
+        if not flat:
+            continue
+        if "applications_received" not in facts and "申请" in flat:
+            for m in _APPL_RECEIVED.finditer(flat):
+                if "申请" in m.group(1) or "申请" in flat[max(0, m.start() - 6):m.start()]:
+                    facts["applications_received"] = {"value": int(m.group(2)), "raw_text": m.group(0)}
+                    break
+        if "applications_handled" not in facts:
+            m = _APPL_HANDLED.search(flat)
+            if m and ("申请" in flat):
+                facts["applications_handled"] = {"value": int(m.group(2)), "raw_text": m.group(0)}
+        for key, (after, before, none) in (("review_cases", _REVIEW), ("litigation_cases", _LITIGATION)):
+            if key in facts or key[:6] not in _KEYWORD or _KEYWORD[key[:6]] not in flat:
+                continue
+            m = after.search(flat) or before.search(flat)
+            if m:
+                facts[key] = {"value": int(m.group(1)), "raw_text": m.group(0)}
+            elif none.search(flat):
+                facts[key] = {"value": 0, "raw_text": flat}
+    return facts
+
+
+_KEYWORD = {"review": "行政复议", "litiga": "行政诉讼"}
