@@ -1,0 +1,111 @@
+"""`python -m ingest validate`: run the GX suites, record findings, publish the validated build.
+
+Exit codes: 0 clean · 3 findings about publishers only (the build is still published: a report
+that does not add up stays in every mart) · 1 pipeline failure (nothing is published) · 2 bad
+input, e.g. no warehouse built yet.
+
+Which warehouse: `--db PATH` validates that file in place and never publishes it. Otherwise the
+pending build (DATA_DIR/build/warehouse.duckdb, left by `ingest build --no-swap`) is validated
+and then swapped in; with no pending build, a copy of the published warehouse is validated and
+swapped in, so the file analysts read is never opened for writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from ingest import config
+from ingest.errors import PipelineError, UserError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH",
+                        help="validate this warehouse file in place (never published)")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="validate and record findings but do not swap the build in")
+    parser.add_argument("--no-docs", action="store_true", help="skip building the GX Data Docs")
+    parser.add_argument("--show", type=int, default=20, metavar="N",
+                        help="print the first N findings (default 20; 0 for none)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ingest.validate import runner
+
+    paths = config.paths()
+    published = paths.warehouse_db
+    pending = paths.build_dir / "warehouse.duckdb"
+    copied = False
+    if args.db:
+        db = Path(args.db).resolve()
+        if not db.is_file():
+            raise UserError(f"no warehouse at {db}")
+        publish = False
+        if db == published.resolve():
+            db, copied, publish = _copy_published(published, pending), True, not args.no_publish
+    elif pending.is_file():
+        db, publish = pending, not args.no_publish
+    elif published.is_file():
+        db, copied, publish = _copy_published(published, pending), True, not args.no_publish
+    else:
+        raise UserError(f"no warehouse built yet under {paths.data_dir}: run `make build` first")
+
+    try:
+        outcome = runner.validate_file(db, paths, docs=not args.no_docs)
+    except BaseException:
+        if copied:
+            db.unlink(missing_ok=True)
+        raise
+    _print(outcome, args.show)
+
+    if outcome.exit_code == runner.PIPELINE_FAILURE:
+        if copied:
+            db.unlink(missing_ok=True)
+        print(f"pipeline failure: {outcome.pipeline_findings} pipeline finding(s); "
+              f"{'the published warehouse is unchanged' if publish or copied else 'nothing published'}",
+              file=sys.stderr)
+        return outcome.exit_code
+    if publish:
+        _publish(paths, db)
+        print(f"published: {published}")
+    elif copied:
+        db.unlink(missing_ok=True)
+    return outcome.exit_code
+
+
+def _copy_published(published: Path, pending: Path) -> Path:
+    # Beside the pending build, never over it: a build waiting for validation is not ours to lose.
+    copy = pending.with_name("published-copy.duckdb")
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    tmp = copy.with_name(copy.name + ".tmp")
+    shutil.copyfile(published, tmp)
+    tmp.replace(copy)
+    return copy
+
+
+def _publish(paths: config.Paths, built: Path) -> None:
+    try:
+        from ingest.load.build import publish
+    except ImportError as exc:
+        raise PipelineError(f"cannot publish: the warehouse stage is not available ({exc})") from None
+    publish(paths, built)
+
+
+def _print(outcome, show: int) -> None:
+    print(f"validation run {outcome.run_id}: {outcome.reports} report(s) in {outcome.db}")
+    print(f"  {'rule':<28} {'severity':<10} {'checked':>9} {'failed':>7} {'not evaluable':>14}")
+    for s in outcome.rules:
+        print(f"  {s.rule_id:<28} {s.severity:<10} {s.checked:>9} {s.failed:>7} {s.not_evaluable:>14}")
+    f = outcome.findings
+    print(f"findings: {outcome.publisher_findings} about publishers, {outcome.pipeline_findings} pipeline"
+          " (table validation_findings)")
+    for row in f.head(max(show, 0)).itertuples():
+        year = "" if row.year is None or row.year != row.year else int(row.year)
+        print(f"  [{row.severity}] {row.issuer} {year} {row.rule_id}: {row.message}")
+    if len(f) > show > 0:
+        print(f"  … {len(f) - show} more")
+    if outcome.docs_index:
+        print(f"Data Docs: {outcome.docs_index}")
+    print(f"outcome: {outcome.label} (exit {outcome.exit_code})")

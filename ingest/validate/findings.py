@@ -1,0 +1,264 @@
+"""Failed GX checks → `validation_findings` rows, and per-report rule results.
+
+A finding names the report, the rule, the cell it is about (row_key / column_key locate the
+`actual` side: the printed total, or the cell that broke a value rule), and expected, actual and
+difference = actual − expected. The tables are written into the warehouse the run validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from ingest import templates
+from ingest.validate import catalog
+from ingest.validate.frames import Frames, narrative_cells
+from ingest.validate.suites import CheckResult
+
+FINDING_COLUMNS = ["finding_id", "run_id", "report_id", "issuer_id", "issuer", "region_code", "year",
+                   "rule_id", "severity", "table_key", "row_key", "column_key", "expected", "actual",
+                   "difference", "message", "checked_at"]
+
+
+def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: datetime) -> pd.DataFrame:
+    t = templates.load()
+    rules = {r.id: r for r in t.rules}
+    parts = []
+    for res in results:
+        if res.success:
+            continue
+        df = frames.checks[res.suite][res.check.failing]
+        rid = res.check.rule_id
+        if rid in rules:
+            parts.append(_balancing(df, rules[rid], frames))
+        elif res.suite == "cell_values":
+            parts.append(_values(df, rid))
+        elif rid == "narrative_matches_tables":
+            parts.append(_narrative(df, t))
+        elif res.suite == "report_identity":
+            parts.append(_identity(df, rid, res.check.column, frames))
+        elif res.suite == "completeness":
+            parts.append(_completeness(rid, frames))
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        out = pd.DataFrame(columns=["report_no", "rule_id", "table_key", "row_key", "column_key",
+                                    "expected", "actual", "difference", "message"])
+    else:
+        out = pd.concat(parts, ignore_index=True)
+    for col in ("table_key", "row_key", "column_key", "expected", "actual", "difference"):
+        if col not in out:
+            out[col] = None
+    out = out.merge(frames.reports[["report_no", "report_id", "issuer_id", "issuer", "region_code",
+                                    "year"]], on="report_no", how="left")
+    out["severity"] = out["rule_id"].map(lambda r: catalog.rule(r).severity)
+    out["run_id"] = run_id
+    out["checked_at"] = checked_at
+    out["finding_id"] = [
+        _finding_id(*vals) for vals in
+        out[["report_id", "rule_id", "table_key", "row_key", "column_key", "message"]].itertuples(index=False)
+    ]
+    out = out.sort_values(["severity", "issuer", "year", "rule_id", "table_key", "row_key", "column_key"],
+                          na_position="last", kind="stable")
+    return out[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def _finding_id(*parts) -> str:
+    text = "\x1f".join("" if p is None or (isinstance(p, float) and pd.isna(p)) else str(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _fmt(x) -> str:
+    if x is None or pd.isna(x):
+        return "null"
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def _balancing(df: pd.DataFrame, rule: templates.Rule, frames: Frames) -> pd.DataFrame:
+    lhs = "+".join(rule.lhs)
+    rhs = rule.rhs if isinstance(rule.rhs, str) else "+".join(rule.rhs)
+    key = df["key"].astype(str)
+    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": rule.id, "table_key": rule.table,
+                        "expected": df["expected"], "actual": df["actual"],
+                        "difference": df["difference"]})
+    if rule.across_years or rule.per == "column":
+        out["row_key"], out["column_key"] = lhs, key
+        where = "column " + key
+    else:
+        out["row_key"], out["column_key"] = key, lhs
+        where = ("group " if rule.per == "group" else "row ") + key
+    if rule.across_years:
+        prev = frames.reports.set_index("report_no")
+        prev_year = df["prev_report_no"].map(prev["year"]).astype("Int64").astype(str)
+        prev_id = df["prev_report_no"].map(prev["report_id"]).str.slice(0, 12)
+        out["message"] = [
+            f"{rule.table} {w}: {lhs} = {_fmt(a)} but {rhs} of {py} (report {pid}) = {_fmt(e)} "
+            f"(difference {_fmt(d)})"
+            for w, a, e, d, py, pid in zip(where, df["actual"], df["expected"], df["difference"],
+                                           prev_year, prev_id)]
+    else:
+        out["message"] = [
+            f"{rule.table} {w}: {lhs} = {_fmt(a)} but {rhs} = {_fmt(e)} (difference {_fmt(d)})"
+            for w, a, e, d in zip(where, df["actual"], df["expected"], df["difference"])]
+    return out
+
+
+def _values(df: pd.DataFrame, rule_id: str) -> pd.DataFrame:
+    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": rule_id,
+                        "table_key": df["table_key"].astype(str), "row_key": df["row_key"].astype(str),
+                        "column_key": df["column_key"].astype(str)})
+    cell = out["table_key"] + "." + out["row_key"] + "." + out["column_key"]
+    if rule_id == "count_integer":
+        out["actual"] = df["value"]
+        out["expected"] = df["value"] - df["count_fraction"]
+        out["difference"] = df["count_fraction"]
+        out["message"] = [f"{c} = {_fmt(v)} is a count but not a whole number"
+                          for c, v in zip(cell, df["value"])]
+    else:
+        out["actual"] = df["value"]
+        out["expected"] = 0.0
+        out["difference"] = df["value"]
+        what = "money amount" if rule_id == "money_non_negative" else "count"
+        out["message"] = [f"{c} = {_fmt(v)}: a {what} cannot be negative" for c, v in zip(cell, df["value"])]
+    return out
+
+
+def _narrative(df: pd.DataFrame, t: templates.Templates) -> pd.DataFrame:
+    mapping = narrative_cells(t)
+    key = df["key"].astype(str)
+    cells = key.map(mapping)
+    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": "narrative_matches_tables",
+                        "table_key": cells.str[0], "row_key": cells.str[1], "column_key": cells.str[2],
+                        "expected": df["expected"], "actual": df["actual"], "difference": df["difference"]})
+    out["message"] = [
+        f"the narrative states {k} = {_fmt(a)} but {c[0]}.{c[1]}.{c[2]} = {_fmt(e)} (difference {_fmt(d)})"
+        for k, c, a, e, d in zip(key, cells, df["actual"], df["expected"], df["difference"])]
+    return out
+
+
+def _identity(df: pd.DataFrame, rule_id: str, column: str, frames: Frames) -> pd.DataFrame | None:
+    reports = frames.reports
+    if rule_id == "unique_issuer_year":
+        # Two copies of the same document are our loading twice (report_loaded_once), not the
+        # publisher publishing twice: only groups with different contents are publisher findings.
+        groups = df.groupby(["issuer_id", "year"], dropna=False)
+        rows = []
+        for (issuer_id, year), g in groups:
+            shas = g["content_sha256"].fillna(g["report_id"])
+            if shas.nunique() < 2:
+                continue
+            for r in g.itertuples():
+                others = ", ".join(x[:12] for x in g["report_id"] if x != r.report_id)
+                rows.append({"report_no": r.report_no, "rule_id": rule_id, "expected": 1.0,
+                             "actual": float(len(g)), "difference": float(len(g) - 1),
+                             "message": f"{len(g)} different documents for issuer {issuer_id} year {year}; "
+                                        f"the others: {others}"})
+        return pd.DataFrame(rows)
+    if rule_id == "report_loaded_once":
+        counts = df.groupby(column)[column].transform("size")
+        return pd.DataFrame({"report_no": df["report_no"], "rule_id": rule_id, "expected": 1.0,
+                             "actual": counts.astype(float), "difference": (counts - 1).astype(float),
+                             "message": [f"{column} {v[:12]} is loaded {n} times"
+                                         for v, n in zip(df[column].astype(str), counts)]})
+    if rule_id == "report_has_template":
+        r = reports.set_index("report_no").loc[df["report_no"]]
+        msgs = []
+        for in_dim, tpl, shape in zip(r["in_dim_report"], r["template"], r["table3_shape"]):
+            if not in_dim:
+                msgs.append("cells are loaded for a report that is not in dim_report")
+            else:
+                msgs.append(f"report has template {tpl!s} / table3_shape {shape!s}, not a known template")
+        return pd.DataFrame({"report_no": df["report_no"].to_numpy(), "rule_id": rule_id,
+                             "message": msgs})
+    return None
+
+
+def _completeness(rule_id: str, frames: Frames) -> pd.DataFrame:
+    detail = {"complete_cells": "missing_cells", "known_cells": "unknown_cells",
+              "unique_cells": "duplicate_cells"}[rule_id]
+    df = frames.details[detail]
+    what = {"missing_cells": "is missing: the template has it, the warehouse does not",
+            "unknown_cells": "is not a cell of the report's template",
+            "duplicate_cells": "is stored more than once"}[detail]
+    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": rule_id, "table_key": df["table_key"],
+                        "row_key": df["row_key"], "column_key": df["column_key"]})
+    out["message"] = [f"cell {a}.{b}.{c} {what}" for a, b, c in
+                      zip(df["table_key"], df["row_key"], df["column_key"])]
+    if detail == "duplicate_cells":
+        out["expected"], out["actual"] = 1.0, df["copies"].astype(float)
+        out["difference"] = out["actual"] - 1
+    return out
+
+
+# ---- per report and rule: what was checked -------------------------------------------------
+
+def results_by_report(frames: Frames, results: list[CheckResult]) -> pd.DataFrame:
+    """One row per (report, rule): checks made, failed, not evaluable, and a status."""
+    parts = []
+    for res in results:
+        df = frames.checks[res.suite]
+        if df.empty or "report_no" not in df:
+            continue
+        col = res.check.column
+        evaluable = df[col].notna() if col in df else pd.Series(True, index=df.index)
+        part = pd.DataFrame({"report_no": df["report_no"].to_numpy(), "checks": 1,
+                             "failed": res.failing.to_numpy().astype("int64"),
+                             "not_evaluable": (~evaluable).to_numpy().astype("int64")})
+        if res.suite == "cell_values":
+            part = part[evaluable.to_numpy()]
+        g = part.groupby("report_no", sort=False).sum().reset_index()
+        g["rule_id"] = res.check.rule_id
+        parts.append(g)
+    if not parts:
+        return pd.DataFrame(columns=["report_id", "rule_id", "severity", "checks", "evaluated", "failed",
+                                     "not_evaluable", "status"])
+    out = pd.concat(parts, ignore_index=True).groupby(["report_no", "rule_id"], sort=False).sum().reset_index()
+    out["evaluated"] = out["checks"] - out["not_evaluable"]
+    out["status"] = "pass"
+    out.loc[out["evaluated"] == 0, "status"] = "not_evaluable"
+    out.loc[out["failed"] > 0, "status"] = "fail"
+    out["severity"] = out["rule_id"].map(lambda r: catalog.rule(r).severity)
+    out = out.merge(frames.reports[["report_no", "report_id"]], on="report_no")
+    return out[["report_id", "rule_id", "severity", "checks", "evaluated", "failed", "not_evaluable",
+                "status"]]
+
+
+def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.DataFrame,
+          run_row: dict) -> None:
+    rules = pd.DataFrame([vars(r) for r in catalog.all_rules()])
+    runs = pd.DataFrame([run_row])
+    con.execute("BEGIN")
+    con.execute("""
+        CREATE OR REPLACE TABLE validation_findings AS
+        SELECT finding_id::VARCHAR AS finding_id, run_id::VARCHAR AS run_id, report_id::VARCHAR AS report_id,
+               issuer_id::VARCHAR AS issuer_id, issuer::VARCHAR AS issuer,
+               region_code::VARCHAR AS region_code, year::INTEGER AS year, rule_id::VARCHAR AS rule_id,
+               severity::VARCHAR AS severity, table_key::VARCHAR AS table_key,
+               row_key::VARCHAR AS row_key, column_key::VARCHAR AS column_key,
+               expected::DECIMAL(24,6) AS expected, actual::DECIMAL(24,6) AS actual,
+               difference::DECIMAL(24,6) AS difference, message::VARCHAR AS message,
+               checked_at::TIMESTAMPTZ AS checked_at
+        FROM findings
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE validation_results AS
+        SELECT report_id::VARCHAR AS report_id, rule_id::VARCHAR AS rule_id, severity::VARCHAR AS severity,
+               checks::INTEGER AS checks, evaluated::INTEGER AS evaluated, failed::INTEGER AS failed,
+               not_evaluable::INTEGER AS not_evaluable, status::VARCHAR AS status
+        FROM by_report
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE validation_rules AS
+        SELECT id AS rule_id, severity, suite, en AS description_en, zh AS description_zh FROM rules
+    """)
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS validation_runs (
+            run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+            reports INTEGER, checks BIGINT, not_evaluable BIGINT, publisher_findings INTEGER,
+            pipeline_findings INTEGER, outcome VARCHAR, exit_code INTEGER, data_docs VARCHAR,
+            gx_version VARCHAR)
+    """)
+    con.execute("INSERT INTO validation_runs BY NAME SELECT * FROM runs")
+    con.execute("COMMIT")

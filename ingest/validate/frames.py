@@ -1,0 +1,346 @@
+"""Warehouse tables → the pandas frames the GX suites validate.
+
+Arithmetic is done in DuckDB on the exact DECIMAL cells and only the results come to pandas:
+one row per check, with `actual` (the lhs of the rule as printed), `expected` (its rhs) and
+`difference` = actual − expected, which the suites require to be 0. A check with a null term is
+not evaluable: its difference is null, which GX's column expectations skip, so a report that
+leaves a cell blank is never called unbalanced for it.
+
+Frames carry `report_no` (a dense int per report) instead of the 64-character report id, and
+categorical keys, so 210,000 reports fit comfortably in memory; `Frames.reports` maps back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest import templates
+from ingest.errors import PipelineError, UserError
+
+# The contract tables and the columns validation reads (ARCHITECTURE.md, warehouse ↔ validation).
+REQUIRED = {
+    "int_report_cells": ["report_id", "table_key", "row_key", "column_key", "value"],
+    "dim_report": ["report_id", "issuer_id", "issuer", "region_code", "year", "template",
+                   "table3_shape", "content_sha256"],
+}
+OPTIONAL = {"int_narrative_facts": ["report_id", "fact_key", "value"]}
+SHAPES = ("one_row", "three_rows")
+
+
+@dataclass
+class Frames:
+    reports: pd.DataFrame  # report_no, report_id, issuer_id, issuer, region_code, year, …
+    checks: dict[str, pd.DataFrame] = field(default_factory=dict)  # frame name → frame
+    details: dict[str, pd.DataFrame] = field(default_factory=dict)  # pipeline-break detail rows
+
+
+def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory session with the warehouse attached read-only as `wh`."""
+    if not db.is_file():
+        raise UserError(f"no warehouse at {db}: run `make build` first")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{_sql_str(db)}' AS wh (READ_ONLY)")
+    except duckdb.Error as exc:
+        con.close()
+        first = str(exc).splitlines()[0]
+        raise UserError(f"{db} is not a readable DuckDB warehouse: {first}") from None
+    _check_contract(con, db)
+    return con
+
+
+def _check_contract(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    cols = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'wh'"
+    ).fetchall()
+    have: dict[str, set[str]] = {}
+    for t, c in cols:
+        have.setdefault(t, set()).add(c)
+    for table, needed in REQUIRED.items():
+        if table not in have:
+            raise PipelineError(f"warehouse {db} has no table {table}: the dbt build did not finish; "
+                                "rebuild with `make build`")
+        missing = [c for c in needed if c not in have[table]]
+        if missing:
+            raise PipelineError(f"warehouse table {table} lacks column(s) {', '.join(missing)}")
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = ?", [table]
+    ).fetchone()[0] or con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' AND view_name = ?", [table]
+    ).fetchone()[0])
+
+
+def load(con: duckdb.DuckDBPyConnection) -> Frames:
+    t = templates.load()
+    _register_template_tables(con, t)
+    reports = _reports(con, t)
+    frames = Frames(reports=reports)
+    for rule in t.rules:
+        if rule.across_years:
+            frames.checks[rule.id] = _carry_over(con, rule)
+        else:
+            frames.checks[rule.id] = _balance(con, rule)
+    frames.checks["cell_values"] = _cell_values(con)
+    frames.checks["narrative"] = _narrative(con, t)
+    frames.checks["report_identity"] = _identity(reports, t)
+    frames.checks["completeness"], frames.details = _completeness(con, reports)
+    return frames
+
+
+# ---- template description → small DuckDB tables ---------------------------------------------
+
+def _register_template_tables(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> None:
+    terms = []
+    for rule in t.rules:
+        if rule.across_years:
+            continue
+        for shape in SHAPES:
+            rhs = _expand(t, rule.rhs, shape)
+            for side, keys in (("lhs", list(rule.lhs)), ("rhs", rhs)):
+                for k in keys:
+                    terms.append((rule.id, shape, side, k, len(rule.lhs), len(rhs)))
+    con.register("v_terms_df", pd.DataFrame(
+        terms, columns=["rule_id", "shape", "side", "term", "need_lhs", "need_rhs"]))
+    con.execute("CREATE OR REPLACE TEMP TABLE v_terms AS SELECT * FROM v_terms_df")
+
+    expected, known, kinds = [], [], []
+    for tid in t.template_ids:
+        for shape in SHAPES:
+            expected += [(tid, shape, *c) for c in t.expected_cells(tid, shape)]
+            known += [(tid, shape, *c) for c in t.known_cells(tid, shape)]
+        for row in t.table2_rows(tid):
+            for col in row.columns:
+                kinds.append((tid, "table2", row.key, col, t.cell_kind(tid, "table2", col)))
+    cell_cols = ["template", "shape", "table_key", "row_key", "column_key"]
+    con.register("v_expected_df", pd.DataFrame(expected, columns=cell_cols))
+    con.register("v_known_df", pd.DataFrame(known, columns=cell_cols))
+    con.register("v_kinds_df", pd.DataFrame(
+        kinds, columns=["template", "table_key", "row_key", "column_key", "kind"]))
+    for name in ("v_expected", "v_known", "v_kinds"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT * FROM {name}_df")
+
+
+def _expand(t: templates.Templates, rhs, shape: str) -> list[str]:
+    if rhs == "detail_columns":
+        return t.table3_detail_columns
+    if rhs == "outcome_rows":
+        return t.table3_outcome_rows(shape)
+    if isinstance(rhs, str):
+        raise PipelineError(f"templates.yaml rule term '{rhs}' is not understood by validation")
+    return list(rhs)
+
+
+# ---- reports ---------------------------------------------------------------------------------
+
+def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataFrame:
+    # Reports that only the cells know of are kept too: a cell without its report is a
+    # pipeline break the identity suite reports.
+    df = con.execute("""
+        WITH d AS (SELECT report_id, issuer_id, issuer, region_code, year::INTEGER AS year, template,
+                          table3_shape, content_sha256, TRUE AS in_dim_report FROM wh.dim_report),
+             c AS (SELECT DISTINCT report_id FROM wh.int_report_cells),
+             u AS (SELECT * FROM d
+                   UNION ALL
+                   SELECT c.report_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE
+                   FROM c ANTI JOIN d USING (report_id))
+        SELECT (row_number() OVER (ORDER BY report_id, issuer_id, year) - 1)::INTEGER AS report_no, *
+        FROM u ORDER BY report_no
+    """).df()
+    con.execute("CREATE OR REPLACE TEMP TABLE v_reports AS SELECT * FROM df")
+    df["has_template"] = (
+        df["in_dim_report"] & df["template"].isin(t.template_ids) & df["table3_shape"].isin(SHAPES)
+    )
+    return df
+
+
+def report_labels(reports: pd.DataFrame) -> pd.Index:
+    """`issuer year` per report_no, for the unexpected-row samples of the Data Docs."""
+    issuer = reports["issuer"].fillna(reports["report_id"].str.slice(0, 12)).astype(str)
+    year = reports["year"].astype("Int64").astype(str).replace("<NA>", "?")
+    labels = issuer + " " + year
+    # categories must be unique: a duplicate (issuer, year) gets its report id prefix
+    dup = labels.duplicated(keep=False)
+    labels = labels.where(~dup, labels + " [" + reports["report_id"].str.slice(0, 8) + "]")
+    labels = labels.where(~labels.duplicated(), labels + " #" + reports["report_no"].astype(str))
+    return pd.Index(labels)
+
+
+def _with_labels(df: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
+    df["report"] = pd.Categorical.from_codes(df["report_no"].to_numpy(), categories=labels)
+    return df
+
+
+# ---- balancing rules -------------------------------------------------------------------------
+
+def _balance(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.DataFrame:
+    # per column: the terms are rows and one check per column; per row/group: the reverse.
+    if rule.per == "column":
+        match, key = "row_key", "column_key"
+    else:
+        match, key = "column_key", "row_key"
+    df = con.execute(f"""
+        WITH s AS (
+            SELECT r.report_no, c.{key} AS key,
+                   sum(c.value) FILTER (WHERE t.side = 'lhs') AS actual,
+                   sum(c.value) FILTER (WHERE t.side = 'rhs') AS expected,
+                   count(c.value) FILTER (WHERE t.side = 'lhs') = any_value(t.need_lhs)
+                   AND count(c.value) FILTER (WHERE t.side = 'rhs') = any_value(t.need_rhs) AS evaluable
+            FROM wh.int_report_cells c
+            JOIN v_reports r USING (report_id)
+            JOIN v_terms t ON t.rule_id = ? AND t.shape = r.table3_shape AND t.term = c.{match}
+            WHERE c.table_key = ? AND r.in_dim_report
+            GROUP BY ALL)
+        SELECT report_no, key,
+               CASE WHEN evaluable THEN actual END::DOUBLE AS actual,
+               CASE WHEN evaluable THEN expected END::DOUBLE AS expected,
+               CASE WHEN evaluable THEN actual - expected END::DOUBLE AS difference
+        FROM s ORDER BY report_no, key
+    """, [rule.id, rule.table]).df()
+    df["report_no"] = df["report_no"].astype("int32")
+    df["key"] = df["key"].astype("category")
+    return df
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.DataFrame:
+    if len(rule.lhs) != 1 or isinstance(rule.rhs, str) or len(rule.rhs) != 1:
+        raise PipelineError(f"rule {rule.id}: a cross-year rule compares one row with one row")
+    df = con.execute(f"""
+        SELECT cur.report_no, prev.report_no AS prev_report_no, co.column_key AS key,
+               co.value::DOUBLE AS actual, cf.value::DOUBLE AS expected,
+               (co.value - cf.value)::DOUBLE AS difference
+        FROM v_reports cur
+        JOIN v_reports prev ON prev.issuer_id = cur.issuer_id AND prev.year = cur.year - 1
+                           AND prev.in_dim_report
+        JOIN wh.int_report_cells co ON co.report_id = cur.report_id AND co.table_key = ?
+                                   AND co.row_key = ?
+        JOIN wh.int_report_cells cf ON cf.report_id = prev.report_id AND cf.table_key = ?
+                                   AND cf.row_key = ? AND cf.column_key = co.column_key
+        WHERE cur.in_dim_report
+        ORDER BY cur.report_no, prev.report_no, key
+    """, [rule.table, rule.lhs[0], rule.table, rule.rhs[0]]).df()
+    df["report_no"] = df["report_no"].astype("int32")
+    df["prev_report_no"] = df["prev_report_no"].astype("int32")
+    df["key"] = df["key"].astype("category")
+    return df
+
+
+# ---- cell values -----------------------------------------------------------------------------
+
+def _cell_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    # Only printed values: a null is "not reported" and has no sign. Tables 3 and 4 are counts.
+    df = con.execute("""
+        WITH v AS (
+            SELECT r.report_no, c.table_key, c.row_key, c.column_key, c.value,
+                   CASE WHEN c.table_key = 'table2' THEN k.kind ELSE 'count' END AS kind
+            FROM wh.int_report_cells c
+            JOIN v_reports r USING (report_id)
+            LEFT JOIN v_kinds k ON c.table_key = 'table2' AND k.template = r.template
+                               AND k.row_key = c.row_key AND k.column_key = c.column_key
+            WHERE c.value IS NOT NULL AND r.in_dim_report)
+        SELECT report_no, table_key, row_key, column_key, value::DOUBLE AS value,
+               CASE WHEN kind = 'count' THEN value END::DOUBLE AS count_value,
+               CASE WHEN kind IN ('count', 'signed_count') THEN value - trunc(value) END::DOUBLE
+                   AS count_fraction,
+               CASE WHEN kind = 'money' THEN value END::DOUBLE AS money_value
+        FROM v WHERE kind IS NOT NULL
+    """).df()
+    df["report_no"] = df["report_no"].astype("int32")
+    for col in ("table_key", "row_key", "column_key"):
+        df[col] = df[col].astype("category")
+    return df
+
+
+# ---- narrative -------------------------------------------------------------------------------
+
+def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataFrame:
+    mapping = narrative_cells(t)
+    empty = pd.DataFrame({"report_no": pd.Series(dtype="int32"), "key": pd.Categorical([]),
+                          "actual": pd.Series(dtype=float), "expected": pd.Series(dtype=float),
+                          "difference": pd.Series(dtype=float)})
+    if not mapping or not has_table(con, "int_narrative_facts"):
+        return empty
+    con.register("v_narrative_map_df", pd.DataFrame(
+        [(k, *v) for k, v in mapping.items()], columns=["fact_key", "table_key", "row_key", "column_key"]))
+    df = con.execute("""
+        SELECT r.report_no, n.fact_key AS key,
+               n.value::DOUBLE AS actual, c.value::DOUBLE AS expected,
+               (n.value - c.value)::DOUBLE AS difference,
+               m.table_key, m.row_key, m.column_key
+        FROM wh.int_narrative_facts n
+        JOIN v_narrative_map_df m USING (fact_key)
+        JOIN v_reports r USING (report_id)
+        JOIN wh.int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
+                                  AND c.row_key = m.row_key AND c.column_key = m.column_key
+        WHERE r.in_dim_report
+        ORDER BY r.report_no, key
+    """).df()
+    if df.empty:
+        return empty
+    df["report_no"] = df["report_no"].astype("int32")
+    df["key"] = df["key"].astype("category")
+    return df
+
+
+def narrative_cells(t: templates.Templates) -> dict[str, tuple[str, str, str]]:
+    """narrative fact_key → the (table, row, column) cell it restates, from templates.yaml."""
+    out = {}
+    for key, spec in (t.raw.get("narrative_facts") or {}).items():
+        if spec and spec.get("cell"):
+            table, row, col = spec["cell"]
+            out[key] = (table, row, col)
+    return out
+
+
+# ---- report identity and completeness (pipeline) ---------------------------------------------
+
+def _identity(reports: pd.DataFrame, t: templates.Templates) -> pd.DataFrame:
+    cols = ["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]
+    df = reports[cols].copy()
+    return df
+
+
+def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
+    missing = con.execute("""
+        SELECT r.report_no, e.table_key, e.row_key, e.column_key
+        FROM v_reports r
+        JOIN v_expected e ON e.template = r.template AND e.shape = r.table3_shape
+        WHERE r.in_dim_report AND NOT EXISTS (
+            SELECT 1 FROM wh.int_report_cells c
+            WHERE c.report_id = r.report_id AND c.table_key = e.table_key
+              AND c.row_key = e.row_key AND c.column_key = e.column_key)
+        ORDER BY ALL
+    """).df()
+    unknown = con.execute("""
+        SELECT r.report_no, c.table_key, c.row_key, c.column_key
+        FROM wh.int_report_cells c
+        JOIN v_reports r USING (report_id)
+        WHERE r.template IS NOT NULL AND r.table3_shape IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM v_known k
+            WHERE k.template = r.template AND k.shape = r.table3_shape AND k.table_key = c.table_key
+              AND k.row_key = c.row_key AND k.column_key = c.column_key)
+        ORDER BY ALL
+    """).df()
+    duplicate = con.execute("""
+        SELECT r.report_no, c.table_key, c.row_key, c.column_key, count(*) AS copies
+        FROM wh.int_report_cells c JOIN v_reports r USING (report_id)
+        GROUP BY ALL HAVING count(*) > 1
+        ORDER BY ALL
+    """).df()
+    per_report = pd.DataFrame({"report_no": reports["report_no"].astype("int32")})
+    for name, detail in (("missing_cells", missing), ("unknown_cells", unknown),
+                         ("duplicate_cells", duplicate)):
+        counts = detail.groupby("report_no").size() if len(detail) else pd.Series(dtype="int64")
+        per_report[name] = per_report["report_no"].map(counts).fillna(0).astype("int64")
+    return per_report, {"missing_cells": missing, "unknown_cells": unknown,
+                        "duplicate_cells": duplicate}
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")

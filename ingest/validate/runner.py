@@ -1,0 +1,133 @@
+"""One validation run over one warehouse file: frames → GX suites → findings → tables + Data Docs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.config import Paths
+from ingest.errors import PipelineError
+from ingest.validate import catalog, findings, frames, suites
+
+CLEAN, PUBLISHER_FINDINGS, PIPELINE_FAILURE = 0, 3, 1
+OUTCOMES = {CLEAN: "clean", PUBLISHER_FINDINGS: "publisher_findings", PIPELINE_FAILURE: "pipeline_failure"}
+
+
+@dataclass
+class RuleSummary:
+    rule_id: str
+    severity: str
+    checked: int
+    failed: int
+    not_evaluable: int
+
+
+@dataclass
+class Outcome:
+    run_id: str
+    db: Path
+    reports: int
+    exit_code: int
+    findings: pd.DataFrame
+    rules: list[RuleSummary] = field(default_factory=list)
+    docs_index: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def publisher_findings(self) -> int:
+        return int((self.findings["severity"] == catalog.PUBLISHER).sum())
+
+    @property
+    def pipeline_findings(self) -> int:
+        return int((self.findings["severity"] == catalog.PIPELINE).sum())
+
+    @property
+    def label(self) -> str:
+        return OUTCOMES[self.exit_code]
+
+
+def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = True) -> Outcome:
+    """Validate the warehouse at `db` and (if `write`) record the findings in it.
+
+    `db` must not be the published warehouse: the caller copies that first (cli.py).
+    """
+    import time
+
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+    started = datetime.now(timezone.utc)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+    con = frames.open_readonly(db)
+    try:
+        fr = frames.load(con)
+    finally:
+        con.close()
+    labels = frames.report_labels(fr.reports)
+    gx_frames = {}
+    for name, df in fr.checks.items():
+        df = df.copy(deep=False)
+        df["report"] = pd.Categorical.from_codes(df["report_no"].to_numpy(), categories=labels)
+        gx_frames[name] = df
+    timings["read"] = time.perf_counter() - clock
+
+    ctx = suites.context(paths)
+    definitions = suites.ensure(ctx)
+    results = suites.run(definitions, gx_frames, run_id, started)
+    timings["gx"] = time.perf_counter() - clock - timings["read"]
+
+    found = findings.build(fr, results, run_id, started)
+    by_report = findings.results_by_report(fr, results)
+    pipeline_failed = any(not r.success and catalog.rule(r.check.rule_id).severity == catalog.PIPELINE
+                          for r in results)
+    if pipeline_failed:
+        exit_code = PIPELINE_FAILURE
+    elif (found["severity"] == catalog.PUBLISHER).any():
+        exit_code = PUBLISHER_FINDINGS
+    else:
+        exit_code = CLEAN
+
+    summary: dict[str, RuleSummary] = {}
+    for r in results:
+        df = fr.checks[r.suite]
+        col = r.check.column
+        nulls = int(df[col].isna().sum()) if col in df and r.suite != "cell_values" else 0
+        checked = (int(df[col].notna().sum()) if r.suite == "cell_values" else len(df))
+        s = summary.setdefault(r.check.rule_id, RuleSummary(r.check.rule_id,
+                                                            catalog.rule(r.check.rule_id).severity, 0, 0, 0))
+        s.checked += checked
+        s.failed += r.unexpected_count
+        s.not_evaluable += nulls
+
+    docs_index = suites.build_docs(ctx, paths) if docs else None
+    timings["findings_docs"] = time.perf_counter() - clock - timings["read"] - timings["gx"]
+
+    outcome = Outcome(run_id, db, len(fr.reports), exit_code, found, list(summary.values()), docs_index,
+                      timings)
+    if write:
+        import great_expectations as gx
+
+        run_row = {
+            "run_id": run_id, "started_at": started, "finished_at": datetime.now(timezone.utc),
+            "reports": len(fr.reports), "checks": sum(s.checked for s in outcome.rules),
+            "not_evaluable": sum(s.not_evaluable for s in outcome.rules),
+            "publisher_findings": outcome.publisher_findings,
+            "pipeline_findings": outcome.pipeline_findings, "outcome": outcome.label,
+            "exit_code": exit_code, "data_docs": str(docs_index) if docs_index else None,
+            "gx_version": gx.__version__,
+        }
+        try:
+            wcon = duckdb.connect(str(db))
+        except duckdb.Error as exc:
+            raise PipelineError(f"cannot write findings into {db}: {str(exc).splitlines()[0]}") from None
+        try:
+            findings.write(wcon, found, by_report, run_row)
+        finally:
+            wcon.close()
+    timings["total"] = time.perf_counter() - clock
+    return outcome
