@@ -1,0 +1,7 @@
+select
+    n.report_id,
+    n.fact_key,
+    n.value,
+    n.raw_text,
+    n.parser_version
+from {{ ref('stg_narrative_facts') }} as n

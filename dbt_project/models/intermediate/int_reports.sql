@@ -1,0 +1,42 @@
+-- Each current report with its issuer resolved: stable issuer id, level and county-level region.
+select
+    r.report_id,
+    coalesce(m.issuer_id, 'unmatched:' || coalesce(r.issuer, r.archive_issuer, '?')) as issuer_id,
+    r.issuer,
+    r.issuer_source,
+    r.archive_issuer,
+    coalesce(m.issuer_level, 'other') as issuer_level,
+    m.region_code,
+    coalesce(m.match_method, 'unmatched') as region_match_method,
+    r.year,
+    r.year_source,
+    r.template,
+    r.table3_template,
+    -- a report without a recognisable table 3 still has an expected shape: its template's
+    coalesce(r.table3_shape,
+             case coalesce(r.table3_template, r.template)
+                 when '2019' then 'one_row' when '2021' then 'three_rows' end) as table3_shape,
+    r.table3_shape is not null as table3_found,
+    r.title,
+    r.url as source_url,
+    coalesce(d.url_count, r.url_count, 1) as source_url_count,
+    r.source_id,
+    r.report_id as content_sha256,
+    r.published_date,
+    r.index_no,
+    r.info_processing_fee_yuan,
+    r.warnings,
+    len(coalesce(r.warnings, [])) as warning_count,
+    r.source_kind,
+    r.encoding,
+    r.content_type,
+    r.archive_kind,
+    coalesce(d.first_seen, r.first_seen) as first_seen,
+    r.parser_version,
+    r.parsed_at,
+    r.is_synthetic
+from {{ ref('stg_reports') }} as r
+left join {{ ref('stg_issuer_matches') }} as m
+    on coalesce(r.issuer, '') = m.issuer and coalesce(r.archive_issuer, '') = m.archive_issuer
+left join {{ ref('stg_document_versions') }} as d
+    on d.report_id = r.report_id

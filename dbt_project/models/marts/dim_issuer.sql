@@ -1,0 +1,38 @@
+-- One row per issuing body. The id joins the names a body used over the years
+-- (洪泽区人民政府 / 淮安市洪泽区人民政府 are one issuer).
+with reports as (
+    select * from {{ ref('int_reports') }}
+),
+
+named as (
+    select
+        issuer_id,
+        arg_max(coalesce(issuer, archive_issuer), coalesce(year, 0)) as issuer_name,
+        list(distinct coalesce(issuer, archive_issuer)) as names_seen,
+        any_value(issuer_level) as issuer_level,
+        any_value(region_code) as region_code,
+        any_value(region_match_method) as region_match_method,
+        min(year) as first_year,
+        max(year) as last_year,
+        count(*) as reports,
+        bool_or(is_synthetic) as is_synthetic
+    from reports
+    group by issuer_id
+)
+
+select
+    n.issuer_id,
+    n.issuer_name,
+    n.names_seen,
+    n.issuer_level,
+    n.region_code,
+    g.region_name,
+    g.province_name,
+    g.prefecture_name,
+    n.region_match_method,
+    n.first_year,
+    n.last_year,
+    n.reports,
+    n.is_synthetic
+from named as n
+left join {{ ref('regions') }} as g using (region_code)

@@ -1,0 +1,48 @@
+-- One row per report in the warehouse (the current parse of one archived document).
+with cell_counts as (
+    select
+        report_id,
+        count(*) filter (where is_expected) as cells_expected,
+        count(*) filter (where is_expected and is_printed) as cells_printed,
+        count(*) filter (where value is not null) as cells_with_value,
+        count(*) filter (where is_blank) as cells_blank
+    from {{ ref('int_report_cells') }}
+    group by report_id
+)
+
+select
+    r.report_id,
+    r.issuer_id,
+    r.issuer,
+    r.issuer_source,
+    r.issuer_level,
+    r.region_code,
+    r.year,
+    r.year_source,
+    r.template,
+    r.table3_template,
+    r.table3_shape,
+    r.table3_found,
+    r.title,
+    r.source_url,
+    r.source_url_count,
+    r.source_id,
+    r.content_sha256,
+    r.published_date,
+    r.index_no,
+    r.info_processing_fee_yuan,
+    r.warnings,
+    r.warning_count,
+    r.source_kind,
+    r.encoding,
+    r.archive_kind,
+    r.first_seen,
+    coalesce(c.cells_expected, 0) as cells_expected,
+    coalesce(c.cells_printed, 0) as cells_printed,
+    coalesce(c.cells_with_value, 0) as cells_with_value,
+    coalesce(c.cells_blank, 0) as cells_blank,
+    r.parser_version,
+    r.parsed_at,
+    r.is_synthetic
+from {{ ref('int_reports') }} as r
+left join cell_counts as c using (report_id)

@@ -1,0 +1,21 @@
+-- Grain: report × applicant type (six detail columns) × intake measure: 一、本年新收 (new),
+-- 二、上年结转 (carried_over), 四、结转下年度继续办理 (carry_forward).
+select
+    c.report_id,
+    c.issuer_id,
+    c.region_code,
+    c.year,
+    c.column_key as applicant_type,
+    c.row_key as intake_measure,
+    r.name_zh as intake_measure_zh,
+    cast(c.value as bigint) as applications,
+    c.raw_text,
+    c.is_blank,
+    c.is_printed,
+    c.source_url
+from {{ ref('int_report_cells') }} as c
+join {{ ref('template_applicant_types') }} as a
+    on a.applicant_type = c.column_key and a.is_detail
+join {{ ref('template_table3_rows') }} as r
+    on r.row_key = c.row_key and r.section in ('intake', 'carry_forward')
+where c.table_key = 'table3'

@@ -1,0 +1,23 @@
+-- Grain: report × applicant type (the six detail columns) × detail outcome row. Printed totals
+-- (总计 column, （七）总计 row, subtotals) live in fct_application_totals and are never summed
+-- here; intake rows (new / carried over / carried forward) live in fct_application_intake.
+select
+    c.report_id,
+    c.issuer_id,
+    c.region_code,
+    c.year,
+    c.table3_shape,
+    c.column_key as applicant_type,
+    c.row_key as outcome_key,
+    o.outcome_group,
+    cast(c.value as bigint) as applications,
+    c.raw_text,
+    c.is_blank,
+    c.is_printed,
+    c.source_url
+from {{ ref('int_report_cells') }} as c
+join {{ ref('template_applicant_types') }} as a
+    on a.applicant_type = c.column_key and a.is_detail
+join {{ ref('template_table3_rows') }} as o
+    on o.row_key = c.row_key and o.is_detail_outcome
+where c.table_key = 'table3'

@@ -1,0 +1,22 @@
+-- Grain: report × enforcement_kind (table-2 row) × measure (table-2 column of the report's template).
+-- 行政处罚 and 行政强制 under 第二十条第（六）项: two distinct measures, never added.
+select
+    c.report_id,
+    c.issuer_id,
+    c.region_code,
+    c.year,
+    c.template,
+    c.row_key as enforcement_kind,
+    m.row_zh as enforcement_kind_zh,
+    c.column_key as measure,
+    m.column_zh as measure_zh,
+    m.kind as measure_kind,
+    cast(c.value as bigint) as value,
+    c.raw_text,
+    c.is_blank,
+    c.is_printed,
+    c.source_url
+from {{ ref('int_report_cells') }} as c
+join {{ ref('template_table2_measures') }} as m
+    on m.template = c.template and m.row_key = c.row_key and m.column_key = c.column_key
+where c.table_key = 'table2' and m.fact = 'penalties'

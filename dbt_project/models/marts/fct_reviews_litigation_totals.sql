@@ -1,0 +1,26 @@
+-- The printed 总计 of each proceeding of table 4, beside the sum of its four results.
+with detail as (
+    select report_id, proceeding, sum(cases) as computed_from_detail, count(cases) as detail_cells_with_value
+    from {{ ref('fct_reviews_litigation') }}
+    group by report_id, proceeding
+)
+
+select
+    c.report_id,
+    c.issuer_id,
+    c.region_code,
+    c.year,
+    c.row_key as proceeding,
+    cast(c.value as bigint) as printed_total,
+    cast(d.computed_from_detail as bigint) as computed_from_detail,
+    d.detail_cells_with_value,
+    cast(c.value - d.computed_from_detail as bigint) as difference,
+    c.raw_text,
+    c.is_blank,
+    c.is_printed,
+    c.source_url
+from {{ ref('int_report_cells') }} as c
+join {{ ref('template_table4_cells') }} as t
+    on t.proceeding = c.row_key and t.result = c.column_key and t.is_total
+left join detail as d on d.report_id = c.report_id and d.proceeding = c.row_key
+where c.table_key = 'table4'

@@ -1,0 +1,215 @@
+"""`python -m ingest build [--no-swap] [--docs]`: load, then `dbt build` the warehouse aside and
+swap it in.
+
+Analysts keep DATA_DIR/warehouse.duckdb open read-only while a refresh runs, so the next
+warehouse is built into a fresh file (DATA_DIR/build/warehouse.duckdb), with parsed.duckdb and
+archive.duckdb attached read-only, and only a complete, tested build replaces the published
+file, by one atomic rename (`publish`). A reader that had the old file open keeps reading the
+old file (its inode lives on until closed); the next one opens the new file. A failed build
+leaves the published warehouse untouched.
+
+dbt always runs as a subprocess (one DuckDB writer per file; dbt's global state stays out of
+our process); its full output goes to DATA_DIR/logs/dbt-<time>.log and a failure is reported
+as one line naming the first failing node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ingest.config import REPO_ROOT, Paths, paths as default_paths
+from ingest.errors import PipelineError, UserError
+from ingest.load.loader import load
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+BUILD_FILE = "warehouse.duckdb"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="state directory (default: $DATA_DIR or ./data)")
+    parser.add_argument("--no-swap", action="store_true",
+                        help="build DATA_DIR/build/warehouse.duckdb but do not publish it "
+                             "(validation publishes after writing its findings)")
+    parser.add_argument("--skip-load", action="store_true",
+                        help="do not parse new documents first; build from parsed.duckdb as it is")
+    parser.add_argument("--docs", action="store_true",
+                        help="also write the data dictionary (dbt docs) to DATA_DIR/reports/data_dictionary")
+    parser.add_argument("--workers", type=int, default=None, help="parser processes for the load")
+
+
+def run(args: argparse.Namespace) -> int:
+    p = default_paths(args.data_dir)
+    if not args.skip_load:
+        print(load(p, workers=args.workers).line(), flush=True)
+    started = time.perf_counter()
+    built = build_warehouse(p, swap=not args.no_swap, load_first=False, docs=args.docs)
+    where = p.warehouse_db if not args.no_swap else built
+    print(f"build: warehouse ready at {where} ({_summary(where)}; dbt {time.perf_counter() - started:.1f}s)")
+    return 0
+
+
+def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
+                    docs: bool = False) -> Path:
+    """load → dbt build into a fresh DATA_DIR/build/warehouse.duckdb → (swap) publish it."""
+    if load_first:
+        load(paths)
+    if not paths.parsed_db.exists():
+        raise UserError(f"nothing to build: {paths.parsed_db} does not exist (run `python -m ingest load`)")
+    with _build_lock(paths):
+        built = paths.build_dir / BUILD_FILE
+        _remove_db(built)  # a leftover of a failed or unpublished build: always start fresh
+        archive_db = paths.archive_db
+        if not archive_db.exists():
+            raise UserError(f"no archive at {archive_db}: the warehouse traces every report to it")
+        env = dbt_env(paths, built)
+        run_dbt(paths, ["build"], env, label="dbt build")
+        if docs:
+            target = paths.reports_dir / "data_dictionary"
+            run_dbt(paths, ["docs", "generate", "--target-path", str(target)], env, label="dbt docs generate")
+        _checkpoint(built)
+        if swap:
+            publish(paths, built)
+    return built
+
+
+def publish(paths: Paths, built: Path | None = None) -> Path:
+    """Atomically replace the published warehouse with the built one (same filesystem rename)."""
+    built = built or paths.build_dir / BUILD_FILE
+    if not built.is_file():
+        raise UserError(f"nothing to publish: {built} does not exist (run `python -m ingest build --no-swap`)")
+    _checkpoint(built)
+    wal = Path(str(built) + ".wal")
+    if wal.exists():
+        raise PipelineError(f"{built} still has a write-ahead log: a writer is still open on it")
+    paths.warehouse_db.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, paths.warehouse_db)
+    _fsync_dir(paths.warehouse_db.parent)
+    return paths.warehouse_db
+
+
+def dbt_env(paths: Paths, built: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "WAREHOUSE_BUILD_DB": str(built),
+        "PARSED_DB": str(paths.parsed_db),
+        "ARCHIVE_DB": str(paths.archive_db),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        # No network here, and a build must never wait on one.
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+        "DBT_USE_COLORS": "false",
+        "DBT_PARTIAL_PARSE": "true",
+    })
+    return env
+
+
+def dbt_executable() -> list[str]:
+    exe = Path(sys.executable).with_name("dbt")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dbt.cli.main"]
+
+
+def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str) -> Path:
+    """Run one dbt command as a subprocess; full output to a log; one clear line on failure."""
+    paths.logs_dir.mkdir(parents=True, exist_ok=True)
+    paths.build_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    log = paths.logs_dir / f"dbt-{command[0]}-{stamp}.log"
+    target = paths.build_dir / "dbt_target"
+    args = [*dbt_executable(), *command, "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(paths.logs_dir / "dbt")]
+    if "--target-path" not in command:
+        args += ["--target-path", str(target)]
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR)
+    if proc.returncode != 0:
+        raise PipelineError(f"{label} failed: {_first_failure(target, log)} (full log: {log})")
+    return log
+
+
+def _first_failure(target: Path, log: Path) -> str:
+    results = target / "run_results.json"
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+        if results.stat().st_mtime >= log.stat().st_ctime - 1:
+            bad = [r for r in data.get("results", []) if r.get("status") in ("error", "fail")]
+            if bad:
+                r = bad[0]
+                name = r.get("unique_id", "?").split(".", 2)[-1]
+                msg = " ".join(str(r.get("message") or "").split())[:300]
+                more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+                return f"{name}: {msg}{more}"
+    except (OSError, ValueError):
+        pass
+    # No results (dbt failed before running anything, e.g. a parse or connection error): the
+    # lines after dbt's "Encountered an error", which name the file and the problem.
+    lines = [ln.strip() for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(lines) if "Encountered an error" in ln), None)
+    if start is not None:
+        detail = [ln for ln in lines[start + 1:start + 8] if not set(ln) <= set("-")]
+        return " ".join(" ".join(detail).split())[:300]
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    return " ".join((errors or lines or ["no output"])[-1].split())[:300]
+
+
+def _checkpoint(db: Path) -> None:
+    """Fold any write-ahead log into the file, so the renamed file is complete on its own."""
+    if not db.exists():
+        raise PipelineError(f"dbt reported success but {db} does not exist")
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _remove_db(db: Path) -> None:
+    for p in (db, Path(str(db) + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _build_lock(paths: Paths):
+    paths.build_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(paths.build_dir / ".build.lock", "w")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another build is running in {paths.data_dir}") from None
+        yield
+    finally:
+        fh.close()
+
+
+def _summary(db: Path) -> str:
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            reports = con.execute("SELECT count(*) FROM dim_report").fetchone()[0]
+            rows = con.execute("SELECT count(*) FROM mart_county_year").fetchone()[0]
+        finally:
+            con.close()
+        return f"{reports} reports, {rows} county-years"
+    except duckdb.Error:
+        return "summary unavailable"
