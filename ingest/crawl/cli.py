@@ -1,0 +1,132 @@
+"""`python -m ingest crawl`: fetch the registry's annual reports into the raw archive.
+
+    python -m ingest crawl                                # every source of the shipped registry
+    python -m ingest crawl --source hanyin --source shiquan --delay 2
+    python -m ingest crawl --registry my_counties.yaml --concurrency 4 --max-pages 200
+    python -m ingest crawl --offline                      # fetch nothing: what the archive holds
+
+Ends with a summary per source (pages fetched, new documents, unchanged, not reports,
+failures with reasons). Unreachable portals are failures of their source, not of the run:
+the exit status is 0 unless the input was bad (registry missing or invalid, unknown source).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+
+from ingest.config import paths
+from ingest.crawl import registry as reg
+from ingest.crawl.archive import Archive, new_run_id
+from ingest.crawl.crawler import DEFAULT_MAX_PAGES, Crawl, Progress
+from ingest.crawl.fetcher import DEFAULT_USER_AGENT, FetchConfig
+from ingest.crawl.report import offline_rows, print_offline, print_summary, summary_json
+from ingest.errors import UserError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    d = FetchConfig()
+    p.add_argument("--registry", metavar="FILE", help=f"registry YAML (default {reg.DEFAULT_REGISTRY.name} "
+                   "shipped in ingest/sources/)")
+    p.add_argument("--source", metavar="ID", action="append", default=[],
+                   help="crawl only this source id (repeatable, or comma-separated)")
+    p.add_argument("--offline", action="store_true", help="fetch nothing; report what the archive holds per source")
+    p.add_argument("--delay", type=float, default=d.delay, metavar="S",
+                   help=f"seconds between two requests to one host (default {d.delay:g})")
+    p.add_argument("--concurrency", type=int, default=d.concurrency, metavar="N",
+                   help=f"requests in flight across all hosts (default {d.concurrency})")
+    p.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES, metavar="N",
+                   help=f"at most N URLs fetched per source (default {DEFAULT_MAX_PAGES})")
+    p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, metavar="S",
+                   help=f"connect timeout; an unreachable host fails after this (default {d.connect_timeout:g})")
+    p.add_argument("--timeout", type=float, default=d.read_timeout, metavar="S",
+                   help=f"read timeout per request (default {d.read_timeout:g})")
+    p.add_argument("--retries", type=int, default=d.retries, metavar="N",
+                   help=f"retries after timeouts, 5xx and 429 (default {d.retries})")
+    p.add_argument("--backoff", type=float, default=d.backoff, metavar="S",
+                   help=f"first retry waits about S seconds, doubling (jittered) after (default {d.backoff:g})")
+    p.add_argument("--max-retry-after", type=float, default=d.max_retry_after, metavar="S",
+                   help=f"give up instead of honouring a longer Retry-After (default {d.max_retry_after:g})")
+    p.add_argument("--max-bytes", type=int, default=d.max_bytes, metavar="N",
+                   help=f"largest body accepted (default {d.max_bytes})")
+    p.add_argument("--user-agent", default=DEFAULT_USER_AGENT, metavar="UA", help="User-Agent header")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+
+
+def _source_ids(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def config_from(args) -> FetchConfig:
+    checks = [("--delay", args.delay, 0), ("--concurrency", args.concurrency, 1), ("--max-pages", args.max_pages, 1),
+              ("--connect-timeout", args.connect_timeout, 0.001), ("--timeout", args.timeout, 0.001),
+              ("--retries", args.retries, 0), ("--backoff", args.backoff, 0),
+              ("--max-retry-after", args.max_retry_after, 0), ("--max-bytes", args.max_bytes, 1)]
+    for flag, value, low in checks:
+        if value < low:
+            raise UserError(f"{flag} must be at least {low:g}, got {value:g}")
+    if not args.user_agent.isascii() or not args.user_agent.isprintable() or not args.user_agent.strip():
+        raise UserError("--user-agent must be printable ASCII (HTTP headers cannot carry other text)")
+    return FetchConfig(
+        user_agent=args.user_agent, delay=args.delay, concurrency=args.concurrency,
+        connect_timeout=args.connect_timeout, read_timeout=args.timeout,
+        total_timeout=max(args.timeout * 4, args.timeout + args.connect_timeout),
+        retries=args.retries, backoff=args.backoff, max_retry_after=args.max_retry_after,
+        max_bytes=args.max_bytes)
+
+
+def run(args) -> int:
+    registry = reg.load(args.registry)
+    sources = registry.select(_source_ids(args.source))
+    config = config_from(args)
+    p = paths()
+
+    if args.offline:
+        with Archive(p, read_only=True) as archive:
+            rows = offline_rows(archive, sources)
+        if args.json:
+            print(json.dumps({"offline": True, "archive": str(p.archive_dir), "sources": rows},
+                             ensure_ascii=False, indent=2))
+        else:
+            print_offline(rows, p.archive_dir)
+        return 0
+
+    run_id = new_run_id()
+    options = {"registry": str(registry.path), "delay": config.delay, "concurrency": config.concurrency,
+               "max_pages": args.max_pages, "user_agent": config.user_agent}
+    show_bar = not args.quiet and sys.stderr.isatty()
+    with Archive(p) as archive:
+        stale = archive.mark_interrupted_runs()
+        if stale and not args.json:
+            print(f"note: {stale} source run(s) of an earlier crawl were interrupted; resuming", file=sys.stderr)
+        progress = Progress(show_bar)
+        crawl = Crawl(archive, sources, config, max_pages=args.max_pages, run_id=run_id,
+                      options=options, progress=progress)
+        try:
+            summaries = asyncio.run(_main(crawl))
+        except asyncio.CancelledError:
+            progress.close()
+            print("interrupted: what was fetched so far is stored; run the crawl again to resume",
+                  file=sys.stderr)
+            return 143
+        finally:
+            progress.close()
+    if args.json:
+        print(json.dumps(summary_json(run_id, summaries, p.archive_dir), ensure_ascii=False, indent=2))
+    else:
+        print_summary(run_id, sources, summaries, p.archive_dir)
+    return 0
+
+
+async def _main(crawl: Crawl):
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError):  # not the main thread / platform without signals
+        pass
+    return await crawl.run()

@@ -1,0 +1,194 @@
+"""Text rules of discovery: is this anchor a report, which year, which issuer, is it a file.
+
+Pure functions of strings, shared by every adapter. A *report link* names a year and the
+report (…2023年…政府信息公开工作年度报告); a *column link* names the report column without a
+year (政府信息公开年报, 部门年报, 乡镇年报); notices *about* reports (关于做好…年度报告…的通知)
+and interpretations (一图读懂, 图解) are neither.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import parse_qs, unquote, urlsplit
+
+REPORT_WORDS = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)|政务公开(?:工作)?年度报告")
+# Words that make a title something other than the report itself.
+_NOT_A_REPORT = re.compile(
+    r"关于.*(?:通知|通报|函|意见|公告|批复)|(?:通知|通报|公告|公示)$|一图读懂|图解|解读|考核|测评|评估|"
+    r"检查|抽查|整改|工作要点|指南|目录|编制|报送|发布情况|情况的报告|征集|意见箱")
+_COLUMN_WORDS = re.compile(
+    r"^(?:政府)?信息公开(?:工作)?年(?:度)?报(?:告)?(?:专栏)?$|年报$|年度报告$|^(?:部门|乡镇|镇街|街道|镇|"
+    r"县直|区直|市直|单位|县级|本级)(?:信息公开)?年报|年度报告(?:专栏|栏目)")
+_YEAR_ONLY = re.compile(r"^(?:\d{4})(?:年度?|年)?$")
+_ARABIC_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_ZH_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "0": "0", "一": "1", "二": "2", "三": "3",
+              "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_ZH_YEAR = re.compile(r"(二[〇零○ＯO0][一二三四五六七八九〇零○ＯO0]{2})\s*年")
+_TRUNCATED = re.compile(r"(?:\.\.\.|…+|\.{2,})$")
+
+ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "ofd")
+_FILE_EXT = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.IGNORECASE)
+_VIEWER = re.compile(r"(?:viewer|pdfjs|pdf\.js|preview)[^?]*\?", re.IGNORECASE)
+_FILE_PARAMS = ("file", "filename", "fileurl", "url", "path", "src")
+
+
+def clean(text: str | None) -> str:
+    """NFKC, collapse whitespace (incl. &nbsp; and ideographic space), strip."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"[\s\u00a0\u3000\u200b\ufeff]+", " ", text).strip()
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", clean(text))
+
+
+def year_of(text: str | None) -> int | None:
+    """The report year a title names (2023 in 汉阴县人民政府2023年度…), else None."""
+    t = _compact(text or "")
+    m = _ARABIC_YEAR.search(t)
+    if m:
+        year = int(m.group(1))
+    else:
+        z = _ZH_YEAR.search(t)
+        if not z:
+            return None
+        year = int("".join(_ZH_DIGITS[c] for c in z.group(1)))
+    return year if 2007 <= year <= 2100 else None
+
+
+def is_truncated(text: str) -> bool:
+    return bool(_TRUNCATED.search(clean(text)))
+
+
+def is_report_title(text: str | None) -> bool:
+    """A title or anchor that names one year's annual report itself."""
+    t = _compact(text or "")
+    if not t or len(t) > 120 or not REPORT_WORDS.search(t):
+        return False
+    if _NOT_A_REPORT.search(t):
+        return False
+    return year_of(t) is not None
+
+
+def is_column_title(text: str | None) -> bool:
+    """Anchor text of a report column or sub-column (no year, not a notice)."""
+    t = _compact(text or "")
+    if not t or len(t) > 24 or _NOT_A_REPORT.search(t):
+        return False
+    if year_of(t) is not None and not _YEAR_ONLY.match(t):
+        return False
+    return bool(_COLUMN_WORDS.search(t))
+
+
+def is_year_link(text: str | None) -> bool:
+    """Per-year sub-column anchors: 2023, 2023年, 2023年度."""
+    t = _compact(text or "")
+    return bool(_YEAR_ONLY.match(t)) and year_of(t + ("年" if t.isdigit() else "")) is not None
+
+
+def issuer_of(title: str | None, *, default: str, county_name: str | None = None) -> str:
+    """The body that issued a report, read from its title.
+
+    汉阴县教育体育和科技局2023年政府信息公开工作年度报告 → 汉阴县教育体育和科技局;
+    2023年度汉阴县审计局政府信息公开工作年度报告 → 汉阴县审计局; 2023年政府信息公开工作年度报告
+    → `default` (the county government). A bare county name means its government.
+    """
+    t = _compact(title or "")
+    bracket = re.match(r"^[【\[(（]([^】\])）]*)[】\])）]", t)  # 【城关镇】2023年… / 【部门】…
+    if bracket:
+        t = t[bracket.end():]
+    m = _ARABIC_YEAR.search(t) or _ZH_YEAR.search(t)
+    issuer = ""
+    if m:
+        before = t[: m.start()]
+        after = t[m.end():]
+        after = re.sub(r"^度", "", after)
+        words = REPORT_WORDS.search(after)
+        between = after[: words.start()] if words else ""
+        issuer = before or between
+    issuer = re.sub(r"^(?:关于)", "", issuer)
+    issuer = re.sub(r"[（(]?(?:全真版|文字版|图片版)[)）]?", "", issuer)
+    issuer = issuer.strip(" ：:，,、·-—_()（）[]【】《》\"'“”的")
+    if not issuer and bracket and not re.fullmatch(r"部门|乡镇|镇街|街道|单位|县直|区直|本级|.*年报", bracket.group(1)):
+        issuer = bracket.group(1).strip()
+    if not issuer or len(issuer) < 2:
+        return default
+    if county_name and issuer in (county_name, county_name.rstrip("县区市")):
+        return default
+    return issuer
+
+
+def attachment_url(href: str, text: str = "") -> bool:
+    """Does a link point at a report file (PDF, DOC, DOCX, WPS, OFD)?"""
+    parts = urlsplit(href)
+    if _FILE_EXT.search(unquote(parts.path)):
+        return True
+    for values in parse_qs(parts.query).values():
+        if any(_FILE_EXT.search(unquote(v).split("?")[0]) for v in values):
+            return True
+    return bool(_FILE_EXT.search(clean(text)))
+
+
+def viewer_target(href: str) -> str | None:
+    """The file a PDF-viewer page shows (viewer.html?file=/a/b.pdf → /a/b.pdf), else None."""
+    parts = urlsplit(href)
+    if not _VIEWER.search(parts.path + "?"):
+        return None
+    query = parse_qs(parts.query)
+    for key in _FILE_PARAMS:
+        for value in query.get(key, []):
+            value = unquote(value)
+            if _FILE_EXT.search(urlsplit(value).path):
+                return value
+    return None
+
+
+def extension_of(url: str, content_type: str | None = None) -> str | None:
+    m = _FILE_EXT.search(unquote(urlsplit(url).path))
+    if m:
+        return m.group(1).lower()
+    for values in parse_qs(urlsplit(url).query).values():
+        for v in values:
+            m = _FILE_EXT.search(unquote(v))
+            if m:
+                return m.group(1).lower()
+    return None
+
+
+# Section headings of the report body: a page carries the report inline only if it has them.
+_BODY_MARKERS = ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议",
+                 "本年新收政府信息公开申请数量", "总体情况", "政府信息公开工作年度报告")
+
+
+def looks_like_report_text(text: str) -> bool:
+    """Does decoded page text carry a report inline (not a wrapper, error or unrelated page)?"""
+    t = _compact(text)
+    hits = sum(1 for m in _BODY_MARKERS if m in t)
+    tables = ("主动公开政府信息情况" in t) or ("收到和处理政府信息公开申请情况" in t)
+    return tables or hits >= 3
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """What a body is, from its first bytes, when the server does not say (or says octet-stream)."""
+    head = data[:8]
+    if head.startswith(b"%PDF"):
+        return "application/pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "application/msword"  # DOC and WPS are both OLE compound files
+    if head.startswith(b"PK\x03\x04"):
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    probe = data[:512].lstrip().lower()
+    if probe.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<div", b"<body")):
+        return "text/html"
+    if probe.startswith((b"{", b"[")):
+        return "application/json"
+    if probe.startswith(b"<?xml"):
+        return "text/xml"
+    return None
+
+
+def is_text_type(content_type: str | None) -> bool:
+    ct = (content_type or "").split(";")[0].strip().lower()
+    return ct.startswith("text/") or ct in ("application/json", "application/xml", "application/xhtml+xml",
+                                           "application/javascript")

@@ -1,0 +1,495 @@
+"""A polite async HTTP fetcher (httpx).
+
+Politeness: per host (host:port) one request in flight and `delay` seconds between the end of
+one request and the start of the next (robots.txt Crawl-delay raises it, capped); across hosts
+at most `concurrency` requests in flight. robots.txt is fetched once per host and obeyed
+(RFC 9309: 4xx → allow all, 5xx → disallow all). An honest User-Agent names the project.
+
+Failures: timeouts, 5xx and 429 are retried with exponential backoff and jitter (429/503
+honour Retry-After, which also holds back the whole host); other 4xx are final. DNS failures,
+refused connections, connect timeouts and TLS errors are final at once and mark the host
+unreachable for the rest of the run, so a dead portal costs one connect timeout, not minutes.
+Redirects are followed by hand, only on the source's own site, with loop detection. Bodies
+over `max_bytes` are cut off and reported, never stored. Re-runs send If-None-Match /
+If-Modified-Since from the validators of the last stored 200.
+
+Every HTTP try is handed to `on_try(try, body)` as it ends (the crawler records it at once),
+so a kill loses at most the request in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import socket
+import ssl
+import time
+import urllib.robotparser
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ingest.crawl.archive import utcnow
+from ingest.crawl.domains import SiteScope, hostport
+
+PROJECT = "gov-disclosure-warehouse"
+VERSION = "0.1"
+DEFAULT_USER_AGENT = (f"{PROJECT}/{VERSION} (open-data research crawler of government information "
+                      "disclosure annual reports; obeys robots.txt; one request per host at a time)")
+ROBOTS_AGENT = PROJECT
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    user_agent: str = DEFAULT_USER_AGENT
+    delay: float = 1.0              # seconds between requests to one host
+    concurrency: int = 8            # requests in flight across all hosts
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    total_timeout: float = 120.0    # one request, headers to last byte (slow-drip servers)
+    retries: int = 3                # further tries after a retryable failure
+    backoff: float = 1.0            # first retry waits about this long, doubling after
+    max_retry_after: float = 120.0  # a longer Retry-After gives up instead of waiting
+    max_bytes: int = 50 * 1024 * 1024
+    max_redirects: int = 5
+    obey_robots: bool = True
+    max_crawl_delay: float = 30.0
+
+
+@dataclass
+class Request:
+    url: str
+    purpose: str                    # robots | list | api | detail | attachment
+    method: str = "GET"
+    data: tuple[tuple[str, str], ...] | None = None
+    source_id: str | None = None
+    scope: SiteScope | None = None
+    tls: bool | str = True
+    validators: tuple[str | None, str | None, str] | None = None  # etag, last_modified, sha256
+
+
+@dataclass
+class Try:
+    """One HTTP request (or the failure to make one), as recorded in fetch_attempts."""
+
+    url: str
+    method: str
+    purpose: str
+    try_no: int
+    started_at: object
+    source_id: str | None = None
+    final_url: str | None = None
+    status: int | None = None
+    error: str | None = None
+    bytes: int | None = None
+    content_type: str | None = None
+    elapsed_ms: float | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    conditional: bool = False
+    tls_verify: str | None = None
+    retry: bool = False             # will be tried again
+    retry_after: str | None = None  # the header, read when deciding the wait (not stored)
+
+
+@dataclass
+class Result:
+    """The outcome of fetching one URL, after retries and redirects."""
+
+    request: Request
+    final: Try
+    body: bytes | None = None
+    tries: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.final.error is None and (self.final.status == 200 or self.final.not_modified)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.final.not_modified
+
+
+@dataclass
+class _Host:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_at: float = 0.0            # monotonic time the next request may start
+    delay: float = 0.0
+    dead: str | None = None         # why the host is unreachable this run
+    robots: urllib.robotparser.RobotFileParser | None = None
+    robots_state: str = "unknown"   # unknown | allow_all | parsed | disallow_all
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+OnTry = Callable[[Try, bytes | None], None]
+
+
+class Fetcher:
+    """Use `async with Fetcher(config, on_try) as f: result = await f.fetch(request)`."""
+
+    def __init__(self, config: FetchConfig, on_try: OnTry | None = None):
+        self.config = config
+        self.on_try = on_try or (lambda t, b: None)
+        self._hosts: dict[str, _Host] = {}
+        self._global = asyncio.Semaphore(max(1, config.concurrency))
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self.requests_sent = 0
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+    # ---- clients per TLS choice --------------------------------------------------------
+    def _client(self, tls: bool | str) -> httpx.AsyncClient:
+        key = tls_label(tls)
+        client = self._clients.get(key)
+        if client is None:
+            if tls is True:
+                verify: bool | ssl.SSLContext = True
+            elif tls is False:
+                verify = False
+            else:
+                verify = ssl.create_default_context(cafile=str(tls))
+            c = self.config
+            client = httpx.AsyncClient(
+                verify=verify, follow_redirects=False, http2=False,
+                headers={"User-Agent": c.user_agent, "Accept-Language": "zh-CN,zh;q=0.9",
+                         "Accept-Encoding": "gzip, deflate"},
+                timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout,
+                                      write=c.read_timeout, pool=None),
+                limits=httpx.Limits(max_connections=max(4, c.concurrency * 2),
+                                    max_keepalive_connections=max(4, c.concurrency * 2)))
+            self._clients[key] = client
+        return client
+
+    def _host(self, url: str) -> _Host:
+        key = hostport(url)
+        host = self._hosts.get(key)
+        if host is None:
+            host = self._hosts[key] = _Host(delay=self.config.delay)
+        return host
+
+    def host_dead(self, url: str) -> str | None:
+        return self._host(url).dead
+
+    # ---- the public call ---------------------------------------------------------------
+    async def fetch(self, request: Request) -> Result:
+        url = request.url
+        visited = {url}
+        hops = 0
+        try_no = 0
+        while True:
+            host = self._host(url)
+            if host.dead:
+                return Result(request, self._emit(self._skip(request, url, try_no + 1,
+                                                                f"host unreachable: {host.dead}")))
+            if self.config.obey_robots and request.purpose != "robots":
+                allowed, why = await self._robots_allow(request, url)
+                if not allowed:
+                    return Result(request, self._emit(self._skip(request, url, try_no + 1, why)))
+            try_no += 1
+            result, location = await self._try_with_retries(request, url, try_no)
+            try_no = result.tries
+            if location is None:
+                return result
+            # a redirect: follow it only on site, never in circles
+            hops += 1
+            nxt = urljoin(url, location)
+            final = result.final
+            if request.scope is not None and not request.scope.allows(nxt):
+                final.error = f"redirect off site to {nxt}"
+            elif nxt in visited:
+                final.error = f"redirect loop at {nxt}"
+            elif hops > self.config.max_redirects:
+                final.error = f"too many redirects (> {self.config.max_redirects})"
+            final.final_url = nxt
+            self._emit(final)
+            if final.error:
+                return result
+            visited.add(nxt)
+            url = nxt
+            if request.method == "POST" and final.status in (301, 302, 303):
+                request = replace(request, method="GET", data=None)
+
+    # ---- one URL: tries, backoff --------------------------------------------------------
+    async def _try_with_retries(self, request: Request, url: str, try_no: int) -> tuple[Result, str | None]:
+        c = self.config
+        host = self._host(url)
+        for attempt in range(c.retries + 1):
+            t, body, location, wait = await self._one(request, url, try_no)
+            retryable = t.error is not None and wait is not None
+            if retryable and attempt < c.retries and not host.dead:
+                t.retry = True
+                self._emit(t, body=None)
+                await asyncio.sleep(wait)
+                try_no += 1
+                continue
+            if location is not None:
+                # the hop is emitted by fetch() once it has judged the target
+                return Result(request, t, None, tries=try_no), location
+            self._emit(t, body)
+            return Result(request, t, body, tries=try_no), None
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.config.backoff * (2 ** max(0, attempt - 1))
+        return base * random.uniform(0.5, 1.5)
+
+    async def _one(self, request: Request, url: str, try_no: int) -> tuple[Try, bytes | None, str | None, float | None]:
+        """One HTTP request through the host gate. Returns (try, body, redirect, retry_wait)."""
+        c = self.config
+        host = self._host(url)
+        conditional = request.validators is not None and request.method == "GET" and url == request.url
+        headers = {}
+        if conditional:
+            etag, last_modified, _ = request.validators
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            conditional = bool(headers)
+        t = Try(url=url, method=request.method, purpose=request.purpose, try_no=try_no,
+                started_at=utcnow(), source_id=request.source_id, conditional=conditional,
+                tls_verify=tls_label(request.tls))
+        body: bytes | None = None
+        location: str | None = None
+        wait: float | None = None
+        async with host.lock:
+            pause = host.next_at - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            if host.dead:
+                t.error = f"host unreachable: {host.dead}"
+                return t, None, None, None
+            async with self._global:
+                t.started_at = utcnow()
+                started = time.monotonic()
+                self.requests_sent += 1
+                try:
+                    body, location = await asyncio.wait_for(
+                        self._send(request, url, headers, t), timeout=c.total_timeout)
+                except asyncio.TimeoutError:
+                    t.error = f"timeout: no complete response within {c.total_timeout:g}s"
+                    wait = self._backoff(try_no)
+                except httpx.ConnectTimeout:
+                    t.error = f"connect timeout after {c.connect_timeout:g}s"
+                    host.dead = t.error
+                except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
+                    t.error = f"read timeout after {c.read_timeout:g}s"
+                    wait = self._backoff(try_no)
+                except httpx.ConnectError as exc:
+                    t.error = connect_error(exc)
+                    host.dead = t.error
+                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                    t.error = f"connection broken: {type(exc).__name__}: {first_line(exc)}"
+                    wait = self._backoff(try_no)
+                except _TooLarge as exc:
+                    t.error = str(exc)
+                except httpx.HTTPError as exc:
+                    t.error = f"{type(exc).__name__}: {first_line(exc)}"
+                finally:
+                    t.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+                    host.next_at = time.monotonic() + host.delay
+            if t.error is None and t.status is not None:
+                if t.status == 429 or 500 <= t.status < 600:
+                    retry_after = parse_retry_after(t.retry_after)
+                    if retry_after is not None and retry_after > c.max_retry_after:
+                        t.error = (f"HTTP {t.status}: Retry-After {retry_after:g}s exceeds the "
+                                   f"{c.max_retry_after:g}s cap")
+                    else:
+                        t.error = f"HTTP {t.status}"
+                        wait = retry_after if retry_after is not None else self._backoff(try_no)
+                        if retry_after is not None:  # the server asked the whole host to wait
+                            host.next_at = max(host.next_at, time.monotonic() + retry_after)
+                            wait = 0.0
+                    body = None
+                elif t.status == 304 and not conditional:
+                    t.error = "HTTP 304 to an unconditional request"
+                    body = None
+                elif t.status not in (200, 304) and location is None:
+                    body = None
+                    # no robots.txt (4xx) is an answer, not a failure: it means no rules
+                    if not (request.purpose == "robots" and 400 <= t.status < 500):
+                        t.error = f"HTTP {t.status}"
+        return t, body, location, wait
+
+    async def _send(self, request: Request, url: str, headers: dict, t: Try) -> tuple[bytes | None, str | None]:
+        client = self._client(request.tls)
+        data = dict(request.data) if request.data else None
+        req = client.build_request(request.method, url, headers=headers, data=data)
+        response = await client.send(req, stream=True)
+        try:
+            t.status = response.status_code
+            t.final_url = str(response.url)
+            t.content_type = response.headers.get("content-type")
+            t.etag = response.headers.get("etag")
+            t.last_modified = response.headers.get("last-modified")
+            t.retry_after = response.headers.get("retry-after")
+            if response.status_code == 304:
+                t.not_modified = True
+                t.bytes = 0
+                return None, None
+            if response.is_redirect and response.headers.get("location"):
+                t.bytes = 0
+                return None, response.headers["location"]
+            declared = response.headers.get("content-length")
+            limit = self.config.max_bytes
+            if declared and declared.isdigit() and int(declared) > limit:
+                t.bytes = 0
+                raise _TooLarge(f"body too large: Content-Length {int(declared)} > {limit} bytes")
+            chunks, total = [], 0
+            async for chunk in response.aiter_raw():
+                total += len(chunk)
+                if total > limit:
+                    t.bytes = total
+                    raise _TooLarge(f"body too large: more than {limit} bytes, cut off")
+                chunks.append(chunk)
+            raw = b"".join(chunks)
+            body = _decompress(raw, response.headers.get("content-encoding"), limit)
+            t.bytes = len(body)
+            return body, None
+        finally:
+            await response.aclose()
+
+    # ---- robots.txt ----------------------------------------------------------------------
+    async def _robots_allow(self, request: Request, url: str) -> tuple[bool, str | None]:
+        host = self._host(url)
+        if host.robots_state == "unknown":
+            async with host.robots_lock:
+                if host.robots_state == "unknown":
+                    await self._load_robots(request, url, host)
+        if host.dead:
+            return False, f"host unreachable: {host.dead}"
+        if host.robots_state == "disallow_all":
+            return False, "robots.txt unavailable (server error): crawling disallowed"
+        if host.robots_state == "parsed" and host.robots is not None:
+            if not host.robots.can_fetch(ROBOTS_AGENT, url):
+                return False, "disallowed by robots.txt"
+        return True, None
+
+    async def _load_robots(self, request: Request, url: str, host: _Host) -> None:
+        parts = urlsplit(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        r = Request(robots_url, "robots", source_id=request.source_id, scope=request.scope, tls=request.tls)
+        result = await self.fetch(r)
+        status = result.final.status
+        if host.dead:
+            return
+        if result.final.error is None and status == 200 and result.body is not None:
+            parser = urllib.robotparser.RobotFileParser(robots_url)
+            text = result.body.decode("utf-8", errors="replace")
+            parser.parse(text.splitlines())
+            host.robots, host.robots_state = parser, "parsed"
+            delay = parser.crawl_delay(ROBOTS_AGENT)
+            if delay:
+                host.delay = max(host.delay, min(float(delay), self.config.max_crawl_delay))
+        elif status is not None and 500 <= status < 600:
+            host.robots_state = "disallow_all"
+        else:  # 4xx, an off-site redirect, or no robots.txt at all: no rules
+            host.robots_state = "allow_all"
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _skip(self, request: Request, url: str, try_no: int, why: str) -> Try:
+        return Try(url=url, method=request.method, purpose=request.purpose, try_no=try_no,
+                   started_at=utcnow(), source_id=request.source_id, error=why,
+                   tls_verify=tls_label(request.tls), elapsed_ms=0.0)
+
+    def _emit(self, t: Try, body: bytes | None = None) -> Try:
+        self.on_try(t, body)
+        return t
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def tls_label(tls: bool | str) -> str:
+    if tls is True:
+        return "verify"
+    if tls is False:
+        return "no-verify"
+    return f"ca:{tls}"
+
+
+def connect_error(exc: Exception) -> str:
+    """Name why a connection could not be made, from the root of the exception chain."""
+    chain, seen = [], set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        chain.append(node)
+        node = node.__cause__ or node.__context__
+    for e in chain:
+        if isinstance(e, socket.gaierror):
+            return f"DNS failure: {first_line(e)}"
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, ssl.SSLError):
+            return (f"TLS error: {first_line(e)} (if the portal is known to have a broken certificate, "
+                    "set tls_verify: false or a CA bundle for this source)")
+    text = first_line(exc)
+    low = " ".join(first_line(e) for e in chain).lower()
+    if any(s in low for s in ("name or service not known", "nodename nor servname", "temporary failure in name",
+                              "no address associated", "getaddrinfo failed", "name resolution")):
+        return f"DNS failure: {text}"
+    if "refused" in low:
+        return "connection refused"
+    if "certificate" in low or "ssl" in low:
+        return f"TLS error: {text}"
+    if "unreachable" in low or "no route" in low:
+        return f"network unreachable: {text}"
+    return f"connect error: {text}"
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    import datetime as dt
+
+    now = dt.datetime.now(when.tzinfo or dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _decompress(raw: bytes, encoding: str | None, limit: int) -> bytes:
+    """Undo Content-Encoding ourselves, so the size cap also holds after inflating."""
+    enc = (encoding or "").strip().lower()
+    if not enc or enc == "identity":
+        return raw
+    import zlib
+
+    if enc in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif enc == "deflate":
+        inflater = zlib.decompressobj(zlib.MAX_WBITS if raw[:1] == b"\x78" else -zlib.MAX_WBITS)
+    else:
+        return raw  # we only offer gzip and deflate
+    try:
+        out = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"bad {enc} body: {exc}") from None
+    if len(out) > limit:
+        raise _TooLarge(f"body too large: more than {limit} bytes once decompressed")
+    return out
