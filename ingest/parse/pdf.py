@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ingest.errors import NotAReport, UserError
 from ingest.parse.layout import Block, Document
 from ingest.parse.pdf_grid import Grid, build_grid, contains, continues, join, rules, table_regions
-from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, is_page_number,
+from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, is_page_number, orientation,
                                    paragraph_text, paragraphs)
 from ingest.parse.text import heading_key, rows_from_lines
 
@@ -37,6 +37,7 @@ class _Page:
     lines: list[Line] = field(default_factory=list)  # running text outside the tables
     n_chars: int = 0
     n_images: int = 0
+    n_rotated: int = 0  # rotated characters left out of the running text
 
 
 def extract(data: bytes) -> Document:
@@ -48,11 +49,17 @@ def extract(data: bytes) -> Document:
         raise NotAReport("the PDF has no pages")
     if n_text == 0:
         what = "scanned page images" if any(p.n_images for p in pages) else "no text"
-        raise NotAReport(f"the PDF has no text layer ({len(pages)} page(s) of {what}); "
-                         "OCR is not supported, so the report cannot be read")
+        count = f"{len(pages)} page" + ("s" if len(pages) > 1 else "")
+        raise NotAReport(f"the PDF has no text layer ({count} of {what}); OCR is not "
+                         "supported, so the report cannot be read")
     doc_warnings = [
         f"pdf page {p.number} has no text layer (an image only); its content was not read"
         for p in pages if not p.n_chars and p.n_images
+    ]
+    doc_warnings += [
+        f"pdf page {p.number}: {p.n_rotated} rotated characters outside the tables were left "
+        "out of the text (a watermark or seal?)"
+        for p in pages if p.n_rotated
     ]
     return _assemble(pages, doc_warnings)
 
@@ -66,7 +73,7 @@ def _check_complete(data: bytes) -> None:
     # the file was cut short — an interrupted download — and whatever pages pdfminer could
     # salvage would be a partial report that looks whole.
     if b"%%EOF" not in data[-2048:]:
-        raise UserError(f"the PDF is truncated ({len(data)} bytes, no %%EOF at the end): "
+        raise UserError(f"the PDF is truncated ({len(data)} bytes, no %EOF at the end): "
                         "the download is probably incomplete")
 
 
@@ -96,7 +103,11 @@ def _read_pages(data: bytes) -> list[_Page]:
             raise _open_error(exc) from None
         with pdf:
             try:
-                return [_read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+                out = []
+                for i, page in enumerate(pdf.pages):
+                    out.append(_read_page(page, i + 1))
+                    page.close()  # drop its parsed objects: a long report stays flat in memory
+                return out
             except UserError:
                 raise
             except Exception as exc:
@@ -131,6 +142,12 @@ def _read_page(page, number: int) -> _Page:
             out.grids.append(grid)
         # else: its characters stay running text below
     free = [c for c in chars if not any(contains(g, c) for g in out.grids)]
+    level = [c for c in free if orientation(c) == "level"]
+    if len(level) * 2 >= len(free):
+        # Turned or slanted characters among level running text are a watermark or a seal's
+        # legend, not report text. (A page set entirely sideways is kept as it is.)
+        out.n_rotated = len(free) - len(level)
+        free = level
     for line in cluster_lines(free):
         line.page = number
         if is_page_number(line.text) and _in_margin(line, out.height):

@@ -126,10 +126,51 @@ def cell_text(chars: list[dict]) -> str:
     A label wrapped inside its cell ("（二）部分公开（区分处理的，只计这一情形，不" / "计其他情形）")
     and a label printed one character per line (三 / 、 / 本 / 年 …) both come out whole.
     """
-    text = ""
-    for line in cluster_lines(chars):
-        text = join_pieces(text, line.text)
+    level = [c for c in chars if orientation(c) == "level"]
+    turned = [c for c in chars if orientation(c) == "turned"]
+    # Slanted characters are a watermark or a seal's legend drawn over the table: never text.
+    if len(turned) > len(level):
+        text = _rotated_text(turned)
+    else:
+        text = ""
+        for line in cluster_lines(level):
+            text = join_pieces(text, line.text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def orientation(char: dict) -> str:
+    """'level' (normal text), 'turned' (by 90°: a sideways label) or 'slanted' (a watermark)."""
+    m = char.get("matrix")
+    if not m or len(m) < 4:
+        return "level" if char.get("upright", True) else "turned"
+    a, b, c, d = (abs(float(v)) for v in m[:4])
+    if b <= 0.05 * a and c <= 0.05 * d:
+        return "level"
+    if a <= 0.05 * b and d <= 0.05 * c:
+        return "turned"
+    return "slanted"
+
+
+def _rotated_text(chars: list[dict]) -> str:
+    """Text turned by 90° (Word's "text direction" in a tall label cell).
+
+    Turned clockwise (matrix b < 0) it reads top to bottom and its lines go right to left;
+    turned anticlockwise it reads bottom to top and its lines go left to right.
+    """
+    clockwise = sum(1 for c in chars if (c.get("matrix") or (0, 0))[1] < 0) * 2 >= len(chars)
+    columns: list[list[dict]] = []
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        if columns and c["x0"] < max(o["x1"] for o in columns[-1]) - 0.5 * (c["x1"] - c["x0"]):
+            columns[-1].append(c)
+        else:
+            columns.append([c])
+    if clockwise:
+        columns.reverse()
+    text = ""
+    for col in columns:
+        ordered = sorted(col, key=lambda c: c["top"], reverse=not clockwise)
+        text = join_pieces(text, "".join(c["text"] for c in ordered if not c["text"].isspace()))
+    return text
 
 
 # "- 3 -", "— 3 —", "3", "第 3 页", "第3页 共5页", "3/5": page furniture, not report text.

@@ -40,8 +40,9 @@ class Sketch:
         self.pages.append([])
         return self
 
-    def text(self, x: float, top: float, s: str, size: float = 12) -> Sketch:
-        self.pages[-1].append(("text", x, top, s, size))
+    def text(self, x: float, top: float, s: str, size: float = 12, rotation: float = 0) -> Sketch:
+        """Text whose box starts at (x, top); rotation in degrees, anticlockwise."""
+        self.pages[-1].append(("text", x, top, s, size, rotation))
         return self
 
     def line(self, x0: float, y0: float, x1: float, y1: float, color: str = "black") -> Sketch:
@@ -75,8 +76,9 @@ class Sketch:
                 fig.patch.set_alpha(0)
                 for it in items:
                     if it[0] == "text":
-                        _, x, top, s, size = it
-                        fig.text(x / W, 1 - top / H, s, va="top", ha="left",
+                        _, x, top, s, size, rotation = it
+                        fig.text(x / W, 1 - top / H, s, va="top", ha="left", rotation=rotation,
+                                 rotation_mode="anchor" if rotation % 90 else "default",
                                  fontproperties=FontProperties(fname=str(FONT), size=size))
                     elif it[0] == "line":
                         _, x0, y0, x1, y1, color = it
@@ -184,6 +186,36 @@ def test_white_rules_are_invisible():
     s.text(75, 129, "行政复议").text(205, 129, "行政诉讼").text(75, 159, "1").text(205, 159, "2")
     doc = pdf.extract(s.pdf_bytes())
     assert _block(doc, "table4").rows == [["行政复议", "行政诉讼"], ["1", "2"]]
+
+
+@pytest.mark.parametrize("rotation", [270, 90], ids=["clockwise", "anticlockwise"])
+def test_label_turned_sideways_reads_in_order(rotation):
+    # Word's "text direction" turns a tall label cell's text by 90° instead of stacking it.
+    s = Sketch().text(90, 80, "三、收到和处理政府信息公开申请情况", size=16)
+    xs, ys = [70, 100, 290, 360], [120, 150, 180, 210, 240]
+    s.grid(xs, ys, skip={("h", 1, 0), ("h", 2, 0), ("h", 3, 0)})
+    s.text(79, 122, "三、本年度办理结果", rotation=rotation)
+    for k, (label, v) in enumerate([("（一）予以公开", "5"), ("（二）部分公开", "1"),
+                                    ("（三）不予公开", "0"), ("（四）无法提供", "2")]):
+        s.text(105, 129 + 30 * k, label).text(322, 129 + 30 * k, v)
+    block = _block(pdf.extract(s.pdf_bytes()), "table3")
+    assert [r[0] for r in block.rows] == ["三、本年度办理结果"] * 4
+    assert [r[1:] for r in block.rows] == [["（一）予以公开", "5"], ["（二）部分公开", "1"],
+                                           ["（三）不予公开", "0"], ["（四）无法提供", "2"]]
+
+
+def test_slanted_watermark_stays_out_of_text_and_cells():
+    s = Sketch().text(106, 80, "六、其他需要报告的事项", size=16)
+    s.text(106, 107, "全年收取政府信息公开信息处理费0元。", size=16)
+    s.text(90, 200, "四、政府信息公开行政复议、行政诉讼情况", size=16)
+    s.grid([70, 200, 330], [240, 270, 300])
+    s.text(75, 249, "行政复议").text(205, 249, "行政诉讼").text(75, 279, "1").text(205, 279, "2")
+    s.text(120, 320, "内部资料请勿外传", size=40, rotation=35)  # across the table and text
+    doc = pdf.extract(s.pdf_bytes())
+    assert doc.narrative.splitlines() == ["六、其他需要报告的事项", "全年收取政府信息公开信息处理费0元。",
+                                          "四、政府信息公开行政复议、行政诉讼情况"]
+    assert _block(doc, "table4").rows == [["行政复议", "行政诉讼"], ["1", "2"]]
+    assert any("rotated characters" in w for w in doc.warnings)
 
 
 # ---- running text --------------------------------------------------------------------------
