@@ -137,10 +137,10 @@ def _read_page(page, number: int) -> _Page:
         return out
     for region in table_regions(rules(page)):
         grid = build_grid(region, chars, number)
-        # A ruled box around a paragraph or a lone rule under a heading is not a table.
-        if len(grid.cells) >= 2 and any(c.text for c in grid.cells):
+        # A ruled box around a paragraph is not a table, and rows ruled without any column
+        # rule hold label and numbers in one "cell": both are read as text lines instead.
+        if grid.n_cols >= 2 and any(c.text for c in grid.cells):
             out.grids.append(grid)
-        # else: its characters stay running text below
     free = [c for c in chars if not any(contains(g, c) for g in out.grids)]
     level = [c for c in free if orientation(c) == "level"]
     if len(level) * 2 >= len(free):

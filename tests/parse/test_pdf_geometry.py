@@ -374,3 +374,14 @@ def test_unruled_table_falls_back_to_text_lines():
     assert block.grid is False
     assert block.rows == [list(r) for r in rows]
     assert any("no ruled table" in w for w in doc.warnings)
+
+
+def test_rows_ruled_without_column_rules_fall_back_to_text_lines():
+    s = Sketch().text(90, 80, "四、政府信息公开行政复议、行政诉讼情况", size=16)
+    s.grid([70, 520], [115, 140, 165])  # a frame and row rules, no column rules
+    s.text(75, 121, "行政复议", size=10.5).text(330, 121, "维持", size=10.5).text(400, 121, "纠正", size=10.5)
+    s.text(75, 146, "结果", size=10.5).text(330, 146, "3", size=10.5).text(400, 146, "1", size=10.5)
+    doc = pdf.extract(s.pdf_bytes())
+    block = _block(doc, "table4")
+    assert block.grid is False
+    assert block.rows == [["行政复议 维持 纠正"], ["结果", "3", "1"]]
