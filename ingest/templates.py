@@ -185,6 +185,10 @@ class Templates:
         cells += [("table3", rk, ck) for rk in rows for ck in cols]
         return cells
 
+    def narrative_facts(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Narrative fact key → the (table, row, column) cells whose sum it restates."""
+        return {k: [tuple(c) for c in v["cells"]] for k, v in (self.raw.get("narrative_facts") or {}).items()}
+
     def cell_kind(self, template: str, table: str, column_key: str) -> str:
         """count | signed_count | money of a cell's column (tables 3 and 4 are all counts)."""
         if table == "table2":

@@ -128,12 +128,20 @@ def _values(df: pd.DataFrame, rule_id: str) -> pd.DataFrame:
 def _narrative(df: pd.DataFrame, t: templates.Templates) -> pd.DataFrame:
     mapping = narrative_cells(t)
     key = df["key"].astype(str)
-    cells = key.map(mapping)
-    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": "narrative_matches_tables",
-                        "table_key": cells.str[0], "row_key": cells.str[1], "column_key": cells.str[2],
-                        "expected": df["expected"], "actual": df["actual"], "difference": df["difference"]})
+
+    def where(k: str) -> tuple[str, str, str]:
+        cells = mapping[k]
+        return ("+".join(dict.fromkeys(c[0] for c in cells)), "+".join(dict.fromkeys(c[1] for c in cells)),
+                "+".join(dict.fromkeys(c[2] for c in cells)))
+
+    cells = [where(k) for k in key]
+    out = pd.DataFrame({"report_no": df["report_no"].to_numpy(), "rule_id": "narrative_matches_tables",
+                        "table_key": [c[0] for c in cells], "row_key": [c[1] for c in cells],
+                        "column_key": [c[2] for c in cells], "expected": df["expected"].to_numpy(),
+                        "actual": df["actual"].to_numpy(), "difference": df["difference"].to_numpy()})
     out["message"] = [
-        f"the narrative states {k} = {_fmt(a)} but {c[0]}.{c[1]}.{c[2]} = {_fmt(e)} (difference {_fmt(d)})"
+        f"the narrative states {k} = {_fmt(a)} but the table's {c[0]} {c[1]}/{c[2]} = {_fmt(e)} "
+        f"(difference {_fmt(d)})"
         for k, c, a, e, d in zip(key, cells, df["actual"], df["expected"], df["difference"])]
     return out
 

@@ -70,11 +70,12 @@ def _check_contract(con: duckdb.DuckDBPyConnection, db: Path) -> None:
 
 
 def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = ?", [table]
-    ).fetchone()[0] or con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' AND view_name = ?", [table]
-    ).fetchone()[0])
+    found = con.execute("""
+        SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables() WHERE database_name = 'wh'
+                              UNION ALL
+                              SELECT view_name FROM duckdb_views() WHERE database_name = 'wh')
+        WHERE name = ?""", [table]).fetchall()
+    return found[0][0] > 0
 
 
 def load(con: duckdb.DuckDBPyConnection) -> Frames:
@@ -267,19 +268,25 @@ def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.Dat
     if not mapping or not has_table(con, "int_narrative_facts"):
         return empty
     con.register("v_narrative_map_df", pd.DataFrame(
-        [(k, *v) for k, v in mapping.items()], columns=["fact_key", "table_key", "row_key", "column_key"]))
+        [(k, len(cells), *c) for k, cells in mapping.items() for c in cells],
+        columns=["fact_key", "n_cells", "table_key", "row_key", "column_key"]))
+    # A fact restating several cells (litigation = direct + after review) is compared with their
+    # sum, and only when every one of them is printed.
     df = con.execute("""
-        SELECT r.report_no, n.fact_key AS key,
-               n.value::DOUBLE AS actual, c.value::DOUBLE AS expected,
-               (n.value - c.value)::DOUBLE AS difference,
-               m.table_key, m.row_key, m.column_key
-        FROM wh.int_narrative_facts n
-        JOIN v_narrative_map_df m USING (fact_key)
-        JOIN v_reports r USING (report_id)
-        JOIN wh.int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
-                                  AND c.row_key = m.row_key AND c.column_key = m.column_key
-        WHERE r.in_dim_report
-        ORDER BY r.report_no, key
+        WITH s AS (
+            SELECT r.report_no, n.fact_key AS key, any_value(n.value) AS actual,
+                   sum(c.value) AS expected, count(c.value) = any_value(m.n_cells) AS evaluable
+            FROM wh.int_narrative_facts n
+            JOIN v_narrative_map_df m USING (fact_key)
+            JOIN v_reports r USING (report_id)
+            LEFT JOIN wh.int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
+                                           AND c.row_key = m.row_key AND c.column_key = m.column_key
+            WHERE r.in_dim_report AND n.value IS NOT NULL
+            GROUP BY ALL)
+        SELECT report_no, key, actual::DOUBLE AS actual,
+               CASE WHEN evaluable THEN expected END::DOUBLE AS expected,
+               CASE WHEN evaluable THEN actual - expected END::DOUBLE AS difference
+        FROM s ORDER BY report_no, key
     """).df()
     if df.empty:
         return empty
@@ -288,14 +295,9 @@ def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.Dat
     return df
 
 
-def narrative_cells(t: templates.Templates) -> dict[str, tuple[str, str, str]]:
-    """narrative fact_key → the (table, row, column) cell it restates, from templates.yaml."""
-    out = {}
-    for key, spec in (t.raw.get("narrative_facts") or {}).items():
-        if spec and spec.get("cell"):
-            table, row, col = spec["cell"]
-            out[key] = (table, row, col)
-    return out
+def narrative_cells(t: templates.Templates) -> dict[str, list[tuple[str, str, str]]]:
+    """narrative fact_key → the (table, row, column) cells it restates (templates.yaml)."""
+    return t.narrative_facts()
 
 
 # ---- report identity and completeness (pipeline) ---------------------------------------------

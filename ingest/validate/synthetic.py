@@ -23,7 +23,7 @@ YEARS = list(range(2019, 2026))
 def write(db: Path, reports: int, *, break_every: int = 0, one_row_every: int = 20) -> None:
     """(Re)create the contract tables for `reports` synthetic reports in `db`."""
     t = templates.load()
-    issuers = max(1, reports // len(YEARS))
+
     con = duckdb.connect(str(db))
     try:
         cells = []
@@ -64,7 +64,6 @@ def write(db: Path, reports: int, *, break_every: int = 0, one_row_every: int = 
                    'synthetic' AS parser_version, TRUE AS is_synthetic, i AS _i, issuer_no AS _issuer_no
             FROM r
         """)
-        issuers = con.execute("SELECT max(_issuer_no) + 1 FROM dim_report").fetchone()[0] or issuers
         con.execute(f"""
             CREATE TEMP TABLE base AS
             SELECT d.report_id, d._i, d._issuer_no, d.year, d.template, d.table3_shape,
@@ -138,7 +137,7 @@ def write(db: Path, reports: int, *, break_every: int = 0, one_row_every: int = 
             """)
         con.execute("""
             CREATE TABLE int_narrative_facts AS
-            SELECT report_id, 'applications_new' AS fact_key, value, raw_text
+            SELECT report_id, 'applications_received' AS fact_key, value, raw_text
             FROM int_report_cells WHERE table_key = 'table3' AND row_key = 'new' AND column_key = 'total'
         """)
         con.execute("ALTER TABLE dim_report DROP COLUMN _i; ALTER TABLE dim_report DROP COLUMN _issuer_no")
