@@ -36,6 +36,8 @@ Block — one printed table, or one section's run of rows in flattened text
     cell_ids  only for grids: same shape as `rows`; positions covered by the same printed cell
               carry the same int. Lets the mapper count a colspan=3 "18468" once and read a
               header that spans several columns (法人或其他组织 over 商业企业 … 其他).
+              A negative id marks a position no printed cell covers (a short row padded to the
+              grid's width); its text is "" and the mapper ignores it.
     origin    where the block came from, for warnings ("html table 3", "pdf page 4").
 
 The PDF front end (`ingest/parse/pdf.py`, `extract(data: bytes) -> Document`) may build grids

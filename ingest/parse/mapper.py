@@ -59,6 +59,9 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
         cells: list[Cell] = []
         last = None
         for j, (text, cid) in enumerate(zip(row, ids)):
+            if cid < 0:  # padding: no printed cell
+                last = None
+                continue
             if cid == last:
                 cells[-1].end = j + 1
                 continue
@@ -185,7 +188,6 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     colspec = {c.key: c for c in t.table3_columns}
     views: list[RowView] = []
     grid_cols: list[str] | None = None  # column keys found in a grid header
-    width_hint = None
     for block in blocks:
         rows = distinct_cells(block)
         if block.grid:
@@ -205,9 +207,9 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                         positions.append((j, key))
             if positions:
                 grid_cols = [k for _, k in positions]
-                width_hint = (width, positions)
-            elif width_hint and width_hint[0] == width:
-                positions = width_hint[1]  # a continuation of a table split in two
+            # else: a continuation of a table split in two, without its header and usually
+            # without the label cells merged across the split: its values are read from the
+            # right end of each row, where the columns of the first part end.
             start_row = first if (first is not None and positions) else 0
             for cells in rows[start_row:]:
                 views.append(_grid_view(cells, positions, block.origin))
@@ -577,7 +579,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
         data_rows = []
         for i, cells in enumerate(rows):
             labs, vals = trailing_values(cells)
-            if len(vals) >= 3 or (vals and any(v.text for v in vals) and not block.grid):
+            if any(v.text for v in vals) and (len(vals) >= 3 or not block.grid):
                 data_rows.append((i, vals))
             else:
                 header_text.extend(c.text for c in labs)

@@ -221,10 +221,10 @@ def find_index_no(doc: Document, lines: list[str]) -> str | None:
     for key in ("索引号", "IndexNo", "indexno"):
         if doc.meta.get(key):
             return doc.meta[key].strip()
-    for line in lines[:60]:
-        m = _INDEX.search(line)
-        if m:
-            return m.group(1).rstrip(".-_/")
+    # The label and its value are often separate cells of a header table: read across lines.
+    m = _INDEX.search("\n".join(lines[:60]))
+    if m:
+        return m.group(1).rstrip(".-_/")
     return None
 
 
