@@ -99,22 +99,18 @@ def _read_pages(data: bytes) -> list[_Page]:
     with _quiet():
         try:
             pdf = pdfplumber.open(io.BytesIO(data))
+            page_list = list(pdf.pages)
         except Exception as exc:  # pdfminer raises many unrelated types for broken files
             raise _open_error(exc) from None
         with pdf:
-            try:
-                out = []
-                for i, page in enumerate(pdf.pages):
-                    out.append(_read_page(page, i + 1))
-                    page.close()  # drop its parsed objects: a long report stays flat in memory
-                return out
-            except UserError:
-                raise
-            except Exception as exc:
-                raise _open_error(exc) from None
+            out = []
+            for i, page in enumerate(page_list):
+                out.append(_read_page(page, i + 1))
+                page.close()  # drop its parsed objects: a long report stays flat in memory
+            return out
 
 
-def _open_error(exc: BaseException) -> UserError:
+def _open_error(exc: BaseException, page: int | None = None) -> UserError:
     names = set()
     seen: BaseException | None = exc
     while seen is not None:
@@ -125,14 +121,23 @@ def _open_error(exc: BaseException) -> UserError:
         return UserError("the PDF is password-protected or uses unsupported encryption; "
                          "it cannot be read without the password")
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return UserError(f"the PDF is damaged and cannot be read ({detail[:120]})")
+    where = f"page {page} of the PDF" if page else "the PDF"
+    return UserError(f"{where} is damaged and cannot be read ({detail[:120]})")
 
 
 def _read_page(page, number: int) -> _Page:
-    page = page.dedupe_chars()
-    chars = [c for c in page.chars if c.get("text")]
+    # Only pdfminer's parsing of the page can fail on a bad file; errors in the geometry
+    # below are our own bugs and must not be reported as a damaged PDF.
+    try:
+        page = page.dedupe_chars()
+        chars = [c for c in page.chars if c.get("text")]
+        n_images = len(page.images)
+        for objects in (page.lines, page.rects, page.curves):  # parsed now, cached for rules()
+            len(objects)
+    except Exception as exc:
+        raise _open_error(exc, number) from None
     out = _Page(number=number, width=float(page.width), height=float(page.height),
-                n_chars=sum(1 for c in chars if not c["text"].isspace()), n_images=len(page.images))
+                n_chars=sum(1 for c in chars if not c["text"].isspace()), n_images=n_images)
     if not out.n_chars:
         return out
     for region in table_regions(rules(page)):
@@ -216,8 +221,8 @@ def _assemble(pages: list[_Page], doc_warnings: list[str]) -> Document:
             run = []
             if isinstance(x, Grid):
                 rows, ids = x.expand()
-                blocks.append(Block(rows=rows, section=seg.key if seg.key in _TABLE_SECTIONS else None,
-                                    grid=True, cell_ids=ids,
+                section = _heading_in_grid(rows) or (seg.key if seg.key in _TABLE_SECTIONS else None)
+                blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
                                     origin=f"pdf {_pages_txt(x.page, x.last_page)}"))
                 text.extend(x.row_texts())
     return Document(kind="pdf", text="\n".join(text), blocks=blocks, narrative="\n".join(narrative),
@@ -248,6 +253,15 @@ def _segments(pages: list[_Page]) -> list[_Segment]:
             else:
                 seg.flow.append(obj)
     return [s for s in segments if s.heading is not None or s.flow]
+
+
+def _heading_in_grid(rows: list[list[str]]) -> str | None:
+    """The table section named by a heading printed inside the table's own first row."""
+    for cell in dict.fromkeys(rows[0] if rows else []):
+        key = heading_key(cell) if cell else None
+        if key in _TABLE_SECTIONS:
+            return key
+    return None
 
 
 def _gapped_text(line: Line) -> str:

@@ -23,6 +23,7 @@ SNAP = 2.0  # positions closer than this are the same rule / the same boundary
 JOIN = 3.0  # a rule reaching within this of another touches it
 THIN = 2.5  # a filled rectangle no thicker than this is a drawn rule
 COVER = 0.5  # a boundary is ruled where rules cover at least this share of it
+EDGE = 1.0  # a character centred this close outside a table still belongs to its edge cell
 
 
 @dataclass
@@ -289,7 +290,7 @@ def build_grid(region: list[Seg], chars: list[dict], page_no: int) -> Grid:
     for ch in chars:
         cx = (ch["x0"] + ch["x1"]) / 2
         cy = (ch["top"] + ch["bottom"]) / 2
-        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+        if not (x0 - EDGE <= cx <= x1 + EDGE and top - EDGE <= cy <= bottom + EDGE):
             continue
         c = min(max(bisect.bisect_right(xs, cx) - 1, 0), n_cols - 1)
         r = min(max(bisect.bisect_right(ys, cy) - 1, 0), n_rows - 1)
@@ -300,7 +301,7 @@ def build_grid(region: list[Seg], chars: list[dict], page_no: int) -> Grid:
                 cells=cells)
 
 
-def contains(grid: Grid, ch: dict, margin: float = 1.0) -> bool:
+def contains(grid: Grid, ch: dict, margin: float = EDGE) -> bool:
     cx = (ch["x0"] + ch["x1"]) / 2
     cy = (ch["top"] + ch["bottom"]) / 2
     return grid.x0 - margin <= cx <= grid.x1 + margin and grid.top - margin <= cy <= grid.bottom + margin

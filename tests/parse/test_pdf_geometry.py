@@ -357,6 +357,18 @@ def test_tables_with_text_between_them_stay_apart():
     assert doc.blocks[1].rows == [["申请人", "自然人"], ["一、本年新收申请数量", "7"]]
 
 
+def test_heading_printed_inside_the_table_names_its_section():
+    s = Sketch().text(90, 80, "二、主动公开政府信息情况", size=16)
+    s.grid([70, 300, 500], [120, 150, 180])
+    s.text(75, 129, "信息内容").text(305, 129, "本年处理决定数量").text(75, 159, "行政许可").text(390, 159, "9")
+    # Table 3 follows at once, its heading in a full-width first row of its own frame.
+    s.grid([70, 300, 500], [220, 250, 280, 310], skip={("v", 1, 0)})
+    s.text(75, 229, "三、收到和处理政府信息公开申请情况")
+    s.text(75, 259, "申请人").text(305, 259, "自然人").text(75, 289, "一、本年新收申请数量").text(390, 289, "7")
+    doc = pdf.extract(s.pdf_bytes())
+    assert [b.section for b in doc.blocks] == ["table2", "table3"]
+
+
 # ---- tables drawn without rules ------------------------------------------------------------
 
 def test_unruled_table_falls_back_to_text_lines():
