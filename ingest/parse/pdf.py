@@ -69,10 +69,13 @@ def extract(data: bytes) -> Document:
 def _check_complete(data: bytes) -> None:
     if data.find(b"%PDF-", 0, 1024) < 0:
         raise NotAReport("not a PDF file (no %PDF- header)")
-    # Every complete PDF ends with %%EOF (possibly followed by a little padding). Without it
-    # the file was cut short — an interrupted download — and whatever pages pdfminer could
-    # salvage would be a partial report that looks whole.
-    if b"%%EOF" not in data[-2048:]:
+    # Every complete PDF ends with %%EOF. Without it the file was cut short — an interrupted
+    # download — and whatever pages pdfminer could salvage would be a partial report that
+    # looks whole. Padding or junk a server appended after %%EOF is harmless; PDF objects
+    # after the last %%EOF are an incremental update that was cut off.
+    end = data.rfind(b"%%EOF")
+    rest = data[end + 5:] if end >= 0 else b""
+    if end < 0 or any(mark in rest for mark in (b" obj", b"stream", b"xref", b"trailer")):
         raise UserError(f"the PDF is truncated ({len(data)} bytes, no %EOF at the end): "
                         "the download is probably incomplete")
 

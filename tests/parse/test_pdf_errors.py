@@ -152,6 +152,18 @@ def test_truncated_pdf():
         pdf.extract(data[: len(data) // 2])
 
 
+def test_cut_off_incremental_update_is_truncated():
+    data = make_pdf(NEWSLETTER)
+    update = b"8 0 obj\n<< /Producer (editor) >>\nendobj\nxref\n0 1\n0000000000 65535 f \n"
+    with pytest.raises(UserError, match="truncated"):
+        pdf.extract(data + update)
+
+
+def test_junk_after_eof_is_harmless():
+    data = make_pdf(NEWSLETTER) + b"\0" * 4096 + b"<html><body>served by nginx</body></html>"
+    assert pdf.extract(data).narrative == "Quarterly newsletter of the county library"
+
+
 def test_damaged_pdf():
     data = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
     with pytest.raises(UserError, match="damaged"):
