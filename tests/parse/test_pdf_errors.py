@@ -181,6 +181,7 @@ def test_pdf_with_a_broken_xref_still_reads_when_its_objects_are_intact():
 # ---- through the command line --------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.corpus
 def test_cli_truncated_real_report(tmp_path):
     src = CORPUS / "hongze_2023.pdf"
     if not src.is_file():
