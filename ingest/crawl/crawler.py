@@ -123,12 +123,16 @@ class Crawl:
         if body is not None and t.status == 200 and t.method == "GET":
             self.validators[t.url] = (t.etag, t.last_modified, sha)
 
+    def _stored_body(self, sha256: str) -> bytes | None:
+        return self.archive.read_blob(sha256) if self.archive.has_blob(sha256) else None
+
     # ---- the run -------------------------------------------------------------------------
     async def run(self) -> dict[str, SourceSummary]:
         for s in self.sources:
             self.archive.start_run(self.run_id, s.id, {**self.options, "adapter": s.adapter,
                                                         "entry": list(s.entry)})
-        async with Fetcher(self.config, self._on_try) as fetcher:
+        async with Fetcher(self.config, self._on_try, validators=self.validators,
+                           stored_body=self._stored_body) as fetcher:
             self.fetcher = fetcher
             tasks = [asyncio.create_task(self._source(s)) for s in self.sources]
             try:

@@ -131,9 +131,14 @@ OnTry = Callable[[Try, bytes | None], None]
 class Fetcher:
     """Use `async with Fetcher(config, on_try) as f: result = await f.fetch(request)`."""
 
-    def __init__(self, config: FetchConfig, on_try: OnTry | None = None):
+    def __init__(self, config: FetchConfig, on_try: OnTry | None = None, *,
+                 validators: dict | None = None, stored_body: Callable[[str], bytes | None] | None = None):
         self.config = config
         self.on_try = on_try or (lambda t, b: None)
+        # robots.txt is fetched conditionally too: url → (etag, last_modified, sha256), and
+        # stored_body(sha256) gives back the stored bytes a 304 stands for
+        self.validators = validators if validators is not None else {}
+        self.stored_body = stored_body or (lambda sha: None)
         self._hosts: dict[str, _Host] = {}
         self._global = asyncio.Semaphore(max(1, config.concurrency))
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -378,14 +383,18 @@ class Fetcher:
     async def _load_robots(self, request: Request, url: str, host: _Host) -> None:
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-        r = Request(robots_url, "robots", source_id=request.source_id, scope=request.scope, tls=request.tls)
+        r = Request(robots_url, "robots", source_id=request.source_id, scope=request.scope, tls=request.tls,
+                    validators=self.validators.get(robots_url))
         result = await self.fetch(r)
         status = result.final.status
         if host.dead:
             return
-        if result.final.error is None and status == 200 and result.body is not None:
+        body = result.body
+        if result.not_modified and r.validators:
+            body, status = self.stored_body(r.validators[2]), 200
+        if result.final.error is None and status == 200 and body is not None:
             parser = urllib.robotparser.RobotFileParser(robots_url)
-            text = result.body.decode("utf-8", errors="replace")
+            text = body.decode("utf-8", errors="replace")
             parser.parse(text.splitlines())
             host.robots, host.robots_state = parser, "parsed"
             delay = parser.crawl_delay(ROBOTS_AGENT)

@@ -35,6 +35,26 @@ class Hit:
     headers: dict
     body: bytes = b""
     status: int = 0
+    at: float = 0.0    # time.monotonic() when the request arrived
+    done: float = 0.0  # … and when its answer was written
+
+
+class Gauge:
+    """Requests in flight, and the most ever at once (shared by the servers that should count)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def __enter__(self):
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.now -= 1
 
 
 @dataclass
@@ -46,6 +66,8 @@ class Portal:
     counters: dict = field(default_factory=dict)
     placeholders: dict = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
+    gauge: Gauge = field(default_factory=Gauge)          # this host's requests in flight
+    shared: Gauge | None = None                          # requests in flight across hosts
 
     @property
     def root(self) -> Path:
@@ -119,12 +141,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        hit = Hit(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        hit = Hit(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body, at=time.monotonic())
         self.portal.hits.append(hit)
-        try:
-            _dynamic(self, hit) or self._static(hit)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        shared = self.portal.shared or Gauge()
+        with self.portal.gauge, shared:
+            try:
+                _dynamic(self, hit) or self._static(hit)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            hit.done = time.monotonic()
 
     def _static(self, hit: Hit) -> None:
         path = urlsplit(hit.path).path

@@ -186,7 +186,10 @@ class Adapter:
             if target is None or target == url:
                 continue
             label = text or title
-            if d.is_column_title(label) or d.is_column_title(title):
+            if depth == 0 and d.is_hub_title(label):
+                # from a home page: the disclosure platform, where the report column lives
+                found.add(Link(target, LIST, label, depth=depth + 1))
+            elif d.is_column_title(label) or d.is_column_title(title):
                 found.add(Link(target, LIST, label, depth=depth + 1))
             elif d.is_year_link(label) and target.startswith(here):
                 found.add(Link(target, LIST, label, d.year_of(label + "年"), depth=depth + 1))
