@@ -29,7 +29,8 @@ from ingest.validate import catalog
 CONTEXT_DIR = REPO_ROOT / "expectations"
 DATASOURCE = "warehouse_frames"
 BATCH = "whole_frame"
-SAMPLE_ROWS = 20  # unexpected rows shown per expectation in the Data Docs
+SAMPLE_ROWS = 20  # unexpected values sampled per expectation when the result is a SUMMARY
+DOCS_ROW_LIMIT = 2000  # up to this many unexpected rows, the Data Docs list every one
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -244,11 +245,17 @@ def run(definitions: dict[str, object], frames: dict[str, pd.DataFrame], run_id:
     out: list[CheckResult] = []
     for spec in suites():
         df = frames[spec.name]
+        masks = {c.name: (c.failing(df) if len(df) else pd.Series(False, index=df.index))
+                 for c in spec.checks}
+        # The Data Docs list the unexpected rows (report, cell) only from a COMPLETE result; a
+        # systematic break with more rows than a page can show gets the counts and a sample.
+        complete = max((int(m.sum()) for m in masks.values()), default=0) <= DOCS_ROW_LIMIT
         result = definitions[spec.name].run(
             batch_parameters={"dataframe": df},
-            result_format={"result_format": "SUMMARY",
+            result_format={"result_format": "COMPLETE" if complete else "SUMMARY",
                            "unexpected_index_column_names": list(spec.index_columns),
-                           "partial_unexpected_count": SAMPLE_ROWS},
+                           "partial_unexpected_count": SAMPLE_ROWS,
+                           "return_unexpected_index_query": False},
             run_id=rid,
         )
         by_check = {}
@@ -266,7 +273,7 @@ def run(definitions: dict[str, object], frames: dict[str, pd.DataFrame], run_id:
                                     "the committed suite is stale; rerun to update it")
             res = r.result or {}
             unexpected = int(res.get("unexpected_count") or 0)
-            mask = check.failing(df) if len(df) else pd.Series(False, index=df.index)
+            mask = masks[check.name]
             if int(mask.sum()) != unexpected or bool(r.success) != (unexpected == 0):
                 raise PipelineError(
                     f"{check.name}: GX counted {unexpected} unexpected rows (success={r.success}) "
