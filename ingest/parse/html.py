@@ -24,15 +24,12 @@ from ingest.errors import NotAReport
 from ingest.parse import labels as L
 from ingest.parse.layout import SECTIONS, Block, Document
 
-# Paragraph-level elements and table cells end a line of the page text. A marker character is
-# put after each paragraph end, and just *inside* each cell end (text between two cells would
-# be moved out of the table by the HTML parser), before parsing: the text of Word markup is
-# otherwise one run with no line breaks.
-_LINE_END = re.compile(r"(</(?:p|div|h[1-6]|li|dt|dd|title|ucaptitle)\s*>|<br\s*/?>)", re.IGNORECASE)
-_CELL_END = re.compile(r"(</t[dh]\s*>)", re.IGNORECASE)
+# Paragraph-level elements and table cells end a line of the page text: a marker character is
+# put in front of each closing tag before parsing (inside the element, so the HTML parser keeps
+# it in place), because the text of Word markup is otherwise one run with no line breaks.
+_LINE_END = re.compile(r"</(?:p|div|li|h[1-6]|title|td|th|dt|dd|tr)\s*>|<br\b[^>]*>", re.IGNORECASE)
 _MARK = "\x1e"
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff\x1e]+")
-_CELL_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _MAX_SPAN = 100  # rowspan/colspan beyond this are typos (rowspan="2222"), not layouts
 _META_NAMES = ("articletitle", "pubdate", "publishdate", "firstpublishedtime", "contentsource",
                "maketime", "keywords", "description", "sitename", "columnname", "og:title")
@@ -42,7 +39,7 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     decoded = decode_bytes(data, content_type)
     if "\x00" in decoded.text[:4096]:
         raise NotAReport("the input looks like binary data, not a 政府信息公开工作年度报告 page")
-    marked = _CELL_END.sub(_MARK + r"\1", _LINE_END.sub(r"\1" + _MARK, decoded.text))
+    marked = _LINE_END.sub(_mark, decoded.text)
     tree = LexborHTMLParser(marked)
     meta = _meta(tree)
     title_node = tree.css_first("title")
@@ -50,7 +47,8 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     root = tree.body or tree.root
     if root is None:
         raise NotAReport("the input is an HTML page with no body: no report to read")
-    tree.strip_tags(["script", "style", "noscript", "template", "iframe", "object"])
+    for node in root.css("script, style, noscript, template, iframe, object"):
+        node.decompose()
 
     raw_text = root.text(separator="")
     tables = [t for t in root.css("table") if len(t.css("table")) == 1]
@@ -68,16 +66,14 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
         rows, ids = expand(table)
         if not rows or not any(c for row in rows for c in row):
             continue
-        section = _section_before(headings, start) if start >= 0 else None
-        by_labels = classify_text(templates.normalise(ttext))
-        if by_labels == "mixed":
-            section = None  # one table holding several: the mapper cuts it by its labels
-        elif by_labels is not None and by_labels != section:
-            section = by_labels
-        elif section not in SECTIONS:
-            section = None if by_labels is None else by_labels
-        if section is None and by_labels is None:
-            continue  # a layout or navigation table: nothing the templates name
+        # A heading printed as the table's first row counts as the heading before it.
+        section = _section_before(headings, start + min(len(ttext), 80)) if start >= 0 else None
+        if section not in SECTIONS:
+            # No table heading before it (or the heading of 一/五/六): place it by its labels.
+            by_labels = classify_text(templates.normalise(ttext))
+            if by_labels is None:
+                continue  # a layout or navigation table: nothing the templates name
+            section = None if by_labels == "mixed" else by_labels
         blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
                             origin=f"html table {n}"))
 
@@ -102,7 +98,8 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
 
 
 def expand(table) -> tuple[list[list[str]], list[list[int]]]:
-    """A <table> → (grid of cell texts, grid of cell ids); spans repeated, rows padded."""
+    """A <table> → (grid of cell texts, grid of cell ids); spans repeated, rows padded with
+    negative ids. Written for speed: it runs over every cell of every report."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
     carry: dict[int, list] = {}  # column → [rows left, text, id] of a rowspan from above
@@ -112,23 +109,38 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
         rid: list[int] = []
         col = 0
         for td in tr.iter():
-            if td.tag not in ("td", "th"):
+            tag = td.tag
+            if tag != "td" and tag != "th":
                 continue
             while col in carry:
                 col = _take(carry, col, row, rid)
-            attrs = td.attrs
-            rs = _span(attrs.get("rowspan"))
-            cs = _span(attrs.get("colspan"))
-            text = _cell_text(td)
+            attrs = td.attributes
+            rs = _span(attrs["rowspan"]) if "rowspan" in attrs else 1
+            cs = _span(attrs["colspan"]) if "colspan" in attrs else 1
+            text = td.text(separator="")
+            if not (text.isascii() and text.isdigit()):
+                if _MARK in text:
+                    text = text.replace(_MARK, "")
+                if "\u200b" in text or "\ufeff" in text:
+                    text = text.replace("\u200b", "").replace("\ufeff", "")
+                # split() drops every Unicode space, &nbsp; and U+3000 included
+                text = " ".join(text.split())
             cid = next_id
             next_id += 1
-            for _ in range(cs):
+            if cs == 1:
                 row.append(text)
                 rid.append(cid)
                 if rs > 1:
                     carry[col] = [rs - 1, text, cid]
                 col += 1
-        while carry and any(c >= col for c in carry):
+            else:
+                for _ in range(cs):
+                    row.append(text)
+                    rid.append(cid)
+                    if rs > 1:
+                        carry[col] = [rs - 1, text, cid]
+                    col += 1
+        while carry and max(carry) >= col:
             if col in carry:
                 col = _take(carry, col, row, rid)
             else:
@@ -139,9 +151,10 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
         ids.append(rid)
     width = max((len(r) for r in grid), default=0)
     for row, rid in zip(grid, ids):
-        while len(row) < width:
-            row.append("")
-            rid.append(-1)  # no printed cell here (layout.py: negative id)
+        if len(row) < width:
+            pad = width - len(row)
+            row.extend([""] * pad)
+            rid.extend([-1] * pad)  # no printed cell here (layout.py: negative id)
     return grid, ids
 
 
@@ -165,12 +178,8 @@ def _span(value: str | None) -> int:
     return 1 if n < 1 else min(n, _MAX_SPAN)
 
 
-def _cell_text(td) -> str:
-    text = td.text(separator="")
-    if text.isascii() and text.strip().isdigit():
-        return text.strip()
-    text = text.replace(_MARK, "")
-    return _CELL_WS.sub(" ", text).strip()
+def _mark(m: re.Match) -> str:
+    return _MARK + m.group()
 
 
 def _flat(text: str) -> str:
@@ -178,12 +187,8 @@ def _flat(text: str) -> str:
 
 
 def _lines(raw: str) -> str:
-    out = []
-    for part in raw.split(_MARK):
-        line = _CELL_WS.sub(" ", part).strip()
-        if line:
-            out.append(line)
-    return "\n".join(out)
+    # split() drops every Unicode space (&nbsp; and U+3000 included) and empty parts
+    return "\n".join(line for line in (" ".join(part.split()) for part in raw.split(_MARK)) if line)
 
 
 def _meta(tree) -> dict[str, str]:
@@ -200,33 +205,24 @@ def _meta(tree) -> dict[str, str]:
 
 # ---- where each table sits ---------------------------------------------------------------------
 
-_HEADING_RX: re.Pattern | None = None
-_HEADING_KEYS: dict[str, str] = {}
-
-
-def _heading_regex() -> re.Pattern:
-    """Section headings as they appear in running text: numbering, then the heading words with
-    any spacing or punctuation between characters."""
-    global _HEADING_RX
-    if _HEADING_RX is None:
-        alts = []
-        for norm, key in templates.load().section_heading_index():
-            pattern = r"[\s\u00a0\u3000\x1e、，,（）()]*".join(re.escape(ch) for ch in norm)
-            _HEADING_KEYS[norm] = key
-            alts.append(pattern)
-        _HEADING_RX = re.compile(
-            r"(?:^|[\x1e\n])[\s\u00a0\u3000]*[一二三四五六][\s\u00a0\u3000]*[、.．][\s\u00a0\u3000]*"
-            r"(?:[^\x1e\n]{0,12}?)(" + "|".join(alts) + ")")
-    return _HEADING_RX
+# A section heading starts with its numeral: 二、主动公开政府信息情况. Candidates are found by
+# that numeral, then the words after it are compared with the headings of templates.yaml.
+_NUMERAL = re.compile(r"[一二三四五六][\s\u00a0\u3000]*[、.．]")
 
 
 def _heading_positions(raw: str) -> list[tuple[int, str]]:
-    rx = _heading_regex()
+    from ingest.parse.text import heading_key
+
     out = []
-    for m in rx.finditer(raw):
-        key = _HEADING_KEYS.get(templates.normalise(m.group(1)))
+    for m in _NUMERAL.finditer(raw):
+        # the heading line: up to the next line mark, at most 48 characters
+        tail = raw[m.start():m.start() + 60]
+        cut = tail.find(_MARK, 1)
+        if cut > 0:
+            tail = tail[:cut]
+        key = heading_key(" ".join(tail.split()))
         if key is not None:
-            out.append((m.start(1), key))
+            out.append((m.start(), key))
     return out
 
 

@@ -32,7 +32,9 @@ class Label:
     number: str | None  # "六" for （六）, "3" for 3.
 
 
+@functools.lru_cache(maxsize=8192)
 def label(printed: str) -> Label:
+    """Printed label → Label. Cached: the same few hundred labels recur in every report."""
     text = printed
     number = None
     # Strip up to two levels of numbering: "（三）不予公开 1.属于国家秘密" keeps its inner item.
@@ -56,8 +58,18 @@ class LabelIndex:
         self.long = sorted(((n, k) for n, k in self.exact.items() if len(n) >= min_contains),
                            key=lambda p: -len(p[0]))
         self._bigrams = {n: _bigrams(n) for n, _ in self.long}
+        self._cache: dict[tuple[str, bool], tuple[str | None, float]] = {}
 
     def match(self, norm: str, *, fuzzy: bool = True) -> tuple[str | None, float]:
+        # Cached per index: the same printed labels recur in every report.
+        hit = self._cache.get((norm, fuzzy))
+        if hit is None:
+            hit = self._match(norm, fuzzy)
+            if len(self._cache) < 20_000:
+                self._cache[(norm, fuzzy)] = hit
+        return hit
+
+    def _match(self, norm: str, fuzzy: bool) -> tuple[str | None, float]:
         if not norm:
             return None, 0.0
         key = self.exact.get(norm)

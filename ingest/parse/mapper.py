@@ -10,6 +10,7 @@ and the text; a template cell the report does not show is null plus a warning.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ingest import templates
@@ -17,15 +18,35 @@ from ingest.errors import NotAReport
 from ingest.parse import align as aligner
 from ingest.parse import labels as L
 from ingest.parse.layout import SECTIONS, Block, Document
-from ingest.values import Unreadable, is_numberlike, parse_value
+from ingest.values import Unreadable, parse_value
+from ingest.values import is_numberlike as _is_numberlike
+
+_NUMBERLIKE: dict[str, bool] = {}
 
 
-@dataclass
+def is_numberlike(text: str) -> bool:
+    # Cached: labels are tested several times per report and recur across reports.
+    v = _NUMBERLIKE.get(text)
+    if v is None:
+        v = _is_numberlike(text)
+        if len(_NUMBERLIKE) < 50_000:
+            _NUMBERLIKE[text] = v
+    return v
+
+
 class Cell:
-    text: str
-    start: int  # first grid column it covers (its ordinal in a flattened row)
-    end: int  # one past the last grid column it covers
-    vertical_copy: bool = False  # a rowspan cell already met in the row above
+    """One printed cell of a row (a plain slotted class: hundreds are made per report)."""
+
+    __slots__ = ("text", "start", "end", "vertical_copy")
+
+    def __init__(self, text: str, start: int, end: int, vertical_copy: bool = False):
+        self.text = text
+        self.start = start  # first grid column it covers (its ordinal in a flattened row)
+        self.end = end  # one past the last grid column it covers
+        self.vertical_copy = vertical_copy  # a rowspan cell already met in the row above
+
+    def __repr__(self) -> str:
+        return f"Cell({self.text!r}, {self.start}, {self.end})"
 
 
 @dataclass
@@ -44,6 +65,33 @@ class Mapped:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Spec:
+    """The parts of templates.yaml the mapper reads, built once (Templates rebuilds per call)."""
+
+    t3_columns: list
+    t3_rows: list
+    t3_count: dict
+    t2_rows: dict
+    t2_columns: dict
+    t4_groups: list
+    t4_columns: list
+
+
+@functools.cache
+def _spec() -> _Spec:
+    t = templates.load()
+    return _Spec(
+        t3_columns=t.table3_columns,
+        t3_rows=t.table3_rows,
+        t3_count={s: len(t.table3_row_keys(s)) for s in ("one_row", "three_rows")},
+        t2_rows={tid: t.table2_rows(tid) for tid in t.template_ids},
+        t2_columns={tid: t.table2_columns(tid) for tid in t.template_ids},
+        t4_groups=[g["key"] for g in t.table4_groups],
+        t4_columns=[c.key for c in t.table4_columns],
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # rows of a block → distinct cells
 
@@ -58,16 +106,17 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
     for row, ids in zip(block.rows, block.cell_ids or []):
         cells: list[Cell] = []
         last = None
-        for j, (text, cid) in enumerate(zip(row, ids)):
-            if cid < 0:  # padding: no printed cell
-                last = None
-                continue
+        nprev = len(prev_ids)
+        j = 0
+        for text, cid in zip(row, ids):
             if cid == last:
                 cells[-1].end = j + 1
-                continue
-            above = j < len(prev_ids) and prev_ids[j] == cid
-            cells.append(Cell(text, j, j + 1, above))
-            last = cid
+            elif cid < 0:  # padding: no printed cell
+                last = None
+            else:
+                cells.append(Cell(text, j, j + 1, j < nprev and prev_ids[j] == cid))
+                last = cid
+            j += 1
         out.append(cells)
         prev_ids = ids
     return out
@@ -179,13 +228,13 @@ def _header_stack(cells_rows: list[list[Cell]], upto: int, width: int) -> list[l
 
 
 def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
-    t = templates.load()
+    sp = _spec()
     idx = L.indexes()
     warnings: list[str] = []
     if not blocks:
         return Mapped(None, None, warnings)
 
-    colspec = {c.key: c for c in t.table3_columns}
+    colspec = {c.key: c for c in sp.t3_columns}
     views: list[RowView] = []
     grid_cols: list[str] | None = None  # column keys found in a grid header
     for block in blocks:
@@ -221,14 +270,15 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     # Columns: a grid header says which are printed; flattened text prints them in template order.
     if grid_cols:
         columns = grid_cols
-        missing = [c.key for c in t.table3_columns if not c.optional and c.key not in columns]
+        missing = [c.key for c in sp.t3_columns if not c.optional and c.key not in columns]
         if missing:
             warnings.append(f"table3: header shows no column for {', '.join(missing)}; "
                             "those cells are null")
     else:
         counts = [len(v.values) for v in views if v.values]
         eight = sum(1 for n in counts if n == 8) > len(counts) / 2 if counts else False
-        columns = [c.key for c in t.table3_columns if not c.optional or (eight and c.key == "legal_person_subtotal")]
+        columns = [c.key for c in sp.t3_columns
+                   if not c.optional or (eight and c.key == "legal_person_subtotal")]
 
     # Rows: label evidence for every row of values, then alignment with the template order.
     items: list[aligner.Item] = []
@@ -280,7 +330,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     shape = _table3_shape(items, table2_template, warnings)
     subtotals = {k for it in items for k, s in it.candidates.items()
                  if s >= L.PREFIX and _T3_ROWS[k].subtotal}
-    expected = [r.key for r in t.table3_rows
+    expected = [r.key for r in sp.t3_rows
                 if r.shape in (None, shape) and (not r.optional or r.key in subtotals)]
     keys = aligner.align(items, expected)
 
@@ -400,11 +450,10 @@ def _table3_shape(items: list[aligner.Item], table2_template: str | None, warnin
         return "three_rows"
     if "other" in own:
         return "one_row"
-    t = templates.load()
     n = len(items)
-    if n == len(t.table3_row_keys("three_rows")):
+    if n == _spec().t3_count["three_rows"]:
         return "three_rows"
-    if n == len(t.table3_row_keys("one_row")):
+    if n == _spec().t3_count["one_row"]:
         return "one_row"
     shape = "one_row" if table2_template == "2019" else "three_rows"
     warnings.append(f"table3: （六）其他处理 not recognised; assumed the {shape} shape")
@@ -433,13 +482,13 @@ def decide_template(blocks: list[Block], year: int | None, warnings: list[str]) 
 
 
 def map_table2(blocks: list[Block], template: str | None) -> Mapped:
-    t = templates.load()
+    sp = _spec()
     idx = L.indexes()
     warnings: list[str] = []
     if not blocks or template is None:
         return Mapped(None, None, warnings)
-    rows_spec = t.table2_rows(template)
-    colspec = t.table2_columns(template)
+    rows_spec = sp.t2_rows[template]
+    colspec = sp.t2_columns[template]
     col_index = idx.table2_columns[template]
     row_cols = {r.key: list(r.columns) for r in rows_spec}
 
@@ -561,13 +610,13 @@ def _unit_is_yuan(text: str) -> bool:
 
 
 def map_table4(blocks: list[Block]) -> Mapped:
-    t = templates.load()
+    sp = _spec()
     idx = L.indexes()
     warnings: list[str] = []
     if not blocks:
         return Mapped(None, None, warnings)
-    groups = [g["key"] for g in t.table4_groups]
-    cols = [c.key for c in t.table4_columns]
+    groups = sp.t4_groups
+    cols = sp.t4_columns
     order = [(g, c) for g in groups for c in cols]
 
     cells_found: list[Cell] = []
