@@ -90,6 +90,8 @@ def resolve_region(con, spec: str | None, candidates: pd.DataFrame, what: str = 
         hits = candidates[candidates["region_name"] == spec]
     if hits.empty:
         hits = candidates[candidates["region_name"].fillna("").str.contains(spec, regex=False)]
+    # A municipality is its own prefecture and province (北京市 110000): one code, two rows.
+    hits = hits.drop_duplicates("region_code")
     if len(hits) == 1:
         return hits.iloc[0]
     listed = ", ".join(f"{r.region_name} ({r.region_code})" for r in candidates.head(20).itertuples())
@@ -119,7 +121,7 @@ def setup_charts() -> str | None:
     matplotlib.rcParams.update({
         "figure.dpi": 110, "savefig.dpi": 110, "figure.figsize": (8, 3.6),
         "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-        "grid.alpha": 0.3, "axes.unicode_minus": False, "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "grid.alpha": 0.3, "axes.grid.axis": "y", "axes.unicode_minus": False, "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
     })
     from matplotlib import font_manager
 
@@ -159,8 +161,22 @@ def label(name: str | None, code: str | None) -> str:
 def bar_values(ax, fmt: str = "{:,.0f}") -> None:
     """Print each bar's value on it: charts of few bars read better with the numbers."""
     for container in ax.containers:
-        labels = [fmt.format(v) if pd.notna(v) and v != 0 else "" for v in container.datavalues]
+        labels = [fmt.format(v) if pd.notna(v) else "n/a" for v in container.datavalues]
         ax.bar_label(container, labels=labels, fontsize=8, padding=2)
+
+
+def whole_numbers(ax, axis: str = "y") -> None:
+    """Counts have no fractions: keep 0.2, 0.4 … off the axis of a small count."""
+    from matplotlib.ticker import MaxNLocator
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def few_bars(ax, n: int) -> None:
+    """Keep one or two bars from stretching across the whole chart."""
+    if n < 4:
+        pad = (4 - n) / 2
+        ax.set_xlim(-0.5 - pad, n - 0.5 + pad)
 
 
 def finish(fig, title: str | None = None) -> None:

@@ -9,10 +9,10 @@ asked for. The kernel opens the warehouse read-only, so rendering never blocks a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,12 +86,17 @@ def render(path: Path, out_dir: Path, params: dict, *, timeout_s: int = CELL_TIM
         resources={"metadata": {"path": str(path.parent)}},
     )
     error = None
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        error = _first_line_of_error(exc)
-    except (CellTimeoutError, DeadKernelError) as exc:
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+    # The kernel's own stderr (start-up chatter such as its TCP warning) is kept out of the run
+    # output; it is only worth showing when the kernel dies.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as kernel_err:
+        try:
+            client.execute(stderr=kernel_err)
+        except CellExecutionError as exc:
+            error = _first_line_of_error(exc)
+        except (CellTimeoutError, DeadKernelError, RuntimeError) as exc:
+            kernel_err.seek(0)
+            tail = [l for l in kernel_err.read().splitlines() if l.strip()][-1:]
+            error = f"{type(exc).__name__}: {_first_line(str(exc))}" + (f" (kernel: {tail[0]})" if tail else "")
 
     out_dir.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter()
@@ -101,6 +106,11 @@ def render(path: Path, out_dir: Path, params: dict, *, timeout_s: int = CELL_TIM
     _atomic_write(out_dir / f"{path.stem}.ipynb", nbformat.writes(nb))
     images = len(re.findall(r'<img[^>]+src="data:image/png', body))
     return Rendered(path.stem, html, time.monotonic() - t0, error, images)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _first_line_of_error(exc: Exception) -> str:
@@ -187,5 +197,5 @@ def run(args) -> int:
         print(f"error: {len(failed)} notebook(s) failed: "
               + "; ".join(f"{r.name}: {r.error}" for r in failed), file=sys.stderr)
         return 1
-    print(json.dumps({"rendered": [str(r.html) for r in results]}, ensure_ascii=False))
+    print(f"rendered {len(results)} notebook(s) into {out}")
     return 0

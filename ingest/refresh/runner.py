@@ -138,7 +138,7 @@ class RefreshJob:
             self.problem(f"importing the shipped snapshot failed: {self.last_error(r)}")
 
     def crawl(self) -> None:
-        args = ["crawl"]
+        args = ["crawl", "--quiet"]
         if self.o.offline:
             args.append("--offline")
         if self.o.registry:
@@ -149,9 +149,10 @@ class RefreshJob:
             self.problem(f"crawl failed ({self.last_error(r)}); building from the archive as it is")
 
     def collect_crawl(self, before: summary_mod.Before) -> None:
-        outcomes = summary_mod.crawl_outcome(self.paths, before.fetch_runs)
+        outcomes = summary_mod.crawl_outcome(self.paths, before.crawl_runs)
         self.s.sources_reached = [o.source_id for o in outcomes if o.reached]
-        self.s.sources_failed = [{"source_id": o.source_id, "error": o.error} for o in outcomes if not o.reached]
+        self.s.sources_failed = [{"source_id": o.source_id, "status": o.status, "error": o.error}
+                                 for o in outcomes if o.contacted and not o.reached]
         docs = summary_mod.documents(self.paths)
         self.s.archive_documents = len(docs)
         self.s.new_documents = len(docs - before.documents)

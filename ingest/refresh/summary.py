@@ -35,7 +35,7 @@ class Before:
 
     documents: set[tuple[str, str]] = field(default_factory=set)
     reports: set[tuple[str, str]] = field(default_factory=set)
-    fetch_runs: set[str] = field(default_factory=set)
+    crawl_runs: set[str] = field(default_factory=set)
 
 
 def documents(paths: Paths) -> set[tuple[str, str]]:
@@ -50,14 +50,14 @@ def documents(paths: Paths) -> set[tuple[str, str]]:
         con.close()
 
 
-def fetch_runs(paths: Paths) -> set[str]:
+def crawl_runs(paths: Paths) -> set[str]:
     if not paths.archive_db.exists():
         return set()
     con = _connect(paths.archive_db)
     try:
-        if "fetch_attempts" not in _tables(con):
+        if "crawl_runs" not in _tables(con):
             return set()
-        return {str(r[0]) for r in con.execute("select distinct run_id from fetch_attempts").fetchall()}
+        return {str(r[0]) for r in con.execute("select distinct run_id from crawl_runs").fetchall()}
     finally:
         con.close()
 
@@ -76,49 +76,58 @@ def reports(paths: Paths) -> set[tuple[str, str]]:
 
 
 def before(paths: Paths) -> Before:
-    return Before(documents(paths), reports(paths), fetch_runs(paths))
+    return Before(documents(paths), reports(paths), crawl_runs(paths))
 
 
 @dataclass
 class SourceOutcome:
     source_id: str
-    reached: bool
-    attempts: int
+    status: str  # crawl_runs.status: complete | failed | interrupted | offline | running
+    pages_fetched: int
+    new_documents: int
     error: str | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.status == "complete"
+
+    @property
+    def contacted(self) -> bool:
+        return self.status != "offline"
 
 
 def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
-    """Per registry source, whether this run's crawl reached it (any answer from its server).
+    """Per registry source, how this refresh's crawl went (the crawler's crawl_runs rows).
 
-    An HTTP error status still means the portal answered; only transport failures (refused,
-    timeout, DNS, TLS) count as unreachable.
+    The crawler marks a source `complete` when its portal answered (any page fetched, or
+    nothing failed) and `failed` when nothing came back; the most frequent failure reason is
+    what the summary shows.
     """
     if not paths.archive_db.exists():
         return []
     con = _connect(paths.archive_db)
     try:
-        if "fetch_attempts" not in _tables(con):
-            return []
-        runs = [str(r[0]) for r in con.execute("select distinct run_id from fetch_attempts").fetchall()]
-        new_runs = [r for r in runs if r not in old_runs]
-        if not new_runs:
+        if "crawl_runs" not in _tables(con):
             return []
         rows = con.execute(
-            """
-            select source_id,
-                   count(*) as attempts,
-                   count(*) filter (where status is not null) as answered,
-                   arg_max(error, started_at) filter (where error is not null) as last_error
-            from fetch_attempts
-            where cast(run_id as varchar) in (select unnest(?::varchar[]))
-            group by source_id order by source_id
-            """,
-            [new_runs],
+            "select run_id, source_id, status, pages_fetched, new_documents, failure_reasons "
+            "from crawl_runs order by source_id"
         ).fetchall()
     finally:
         con.close()
-    return [SourceOutcome(str(s), answered > 0, attempts, None if answered else err)
-            for s, attempts, answered, err in rows]
+    out = []
+    for run_id, source_id, status, pages, new, reasons in rows:
+        if str(run_id) in old_runs:
+            continue
+        error = None
+        if status != "complete":
+            try:
+                counts = json.loads(reasons or "{}")
+            except ValueError:
+                counts = {}
+            error = max(counts, key=counts.get) if counts else status
+        out.append(SourceOutcome(str(source_id), str(status), pages or 0, new or 0, error))
+    return out
 
 
 def new_reports(paths: Paths, old: set[tuple[str, str]]) -> list[dict]:
