@@ -206,8 +206,8 @@ def _summary(db: Path) -> str:
     try:
         con = duckdb.connect(str(db), read_only=True)
         try:
-            reports = con.execute("SELECT count(*) FROM dim_report").fetchone()[0]
-            rows = con.execute("SELECT count(*) FROM mart_county_year").fetchone()[0]
+            reports = con.execute("SELECT count(*) FROM dim_report").fetchall()[0][0]
+            rows = con.execute("SELECT count(*) FROM mart_county_year").fetchall()[0][0]
         finally:
             con.close()
         return f"{reports} reports, {rows} county-years"

@@ -1,47 +1,82 @@
--- One row per printed or expected cell of the current parse of every report: the cells the
--- report's templates call for (template_expected_cells: table 2 by its template, table 3 by its
--- shape, all of table 4), plus any extra cell the parser found (subtotals of local variants).
--- The contract validation reads (ARCHITECTURE.md Stage 4).
+-- One row per printed or expected cell of the current parse of every report: every cell the
+-- parser emitted, flagged is_expected when the report's templates call for it
+-- (template_expected_cells: table 2 by its template, table 3 by its shape, all of table 4),
+-- plus a null row for each expected cell the parse lacks. The contract validation reads
+-- (ARCHITECTURE.md Stage 4).
+--
+-- Millions of rows: the expected cells are matched through a hash join against the small seed,
+-- and only reports that lack some expected cell are expanded to look for the missing ones.
 with reports as (
-    select report_id, issuer_id, issuer, region_code, year, template, table3_shape, source_url,
-           parser_version
+    select report_id, issuer_id, issuer, region_code, year, template, table3_shape
     from {{ ref('int_reports') }}
 ),
 
-expected as (
+seed as (
+    select * from {{ ref('template_expected_cells') }}
+),
+
+actual as (
+    select
+        c.report_id,
+        c.table_key,
+        c.row_key,
+        c.column_key,
+        c.value,
+        c.raw_text,
+        c.is_blank,
+        c.raw_text is not null as is_printed,
+        e.row_key is not null as is_expected
+    from {{ ref('stg_cells') }} as c
+    join reports as r on r.report_id = c.report_id
+    left join seed as e
+        on e.table_key = c.table_key
+        and e.row_key = c.row_key
+        and e.column_key = c.column_key
+        and coalesce(e.template, r.template, '') = coalesce(r.template, '')
+        and coalesce(e.table3_shape, r.table3_shape, '') = coalesce(r.table3_shape, '')
+),
+
+expected_per_report as (
+    select
+        r.report_id,
+        coalesce(t2.n, 0) + coalesce(t3.n, 0) + (select count(*) from seed where table_key = 'table4') as n
+    from reports as r
+    left join (select template, count(*) as n from seed where table_key = 'table2' group by template) as t2
+        on t2.template = r.template
+    left join (select table3_shape, count(*) as n from seed where table_key = 'table3' group by table3_shape) as t3
+        on t3.table3_shape = r.table3_shape
+),
+
+found_per_report as (
+    select report_id, count(*) as n from actual where is_expected group by report_id
+),
+
+incomplete as (
+    select x.report_id
+    from expected_per_report as x
+    left join found_per_report as f using (report_id)
+    where coalesce(f.n, 0) < x.n
+),
+
+missing as (
     select r.report_id, e.table_key, e.row_key, e.column_key
     from reports as r
-    join {{ ref('template_expected_cells') }} as e
-        on e.table_key = 'table2' and e.template = r.template
-    union all
-    select r.report_id, e.table_key, e.row_key, e.column_key
-    from reports as r
-    join {{ ref('template_expected_cells') }} as e
-        on e.table_key = 'table3' and e.table3_shape = r.table3_shape
-    union all
-    select r.report_id, e.table_key, e.row_key, e.column_key
-    from reports as r
-    join {{ ref('template_expected_cells') }} as e
-        on e.table_key = 'table4'
+    semi join incomplete as i on i.report_id = r.report_id
+    join seed as e
+        on (e.table_key = 'table2' and e.template = r.template)
+        or (e.table_key = 'table3' and e.table3_shape = r.table3_shape)
+        or e.table_key = 'table4'
+    anti join actual as a
+        on a.report_id = r.report_id and a.table_key = e.table_key
+        and a.row_key = e.row_key and a.column_key = e.column_key
 ),
 
 cells as (
-    select
-        coalesce(c.report_id, e.report_id) as report_id,
-        coalesce(c.table_key, e.table_key) as table_key,
-        coalesce(c.row_key, e.row_key) as row_key,
-        coalesce(c.column_key, e.column_key) as column_key,
-        c.value,
-        c.raw_text,
-        coalesce(c.is_blank, false) as is_blank,
-        c.raw_text is not null as is_printed,
-        e.report_id is not null as is_expected
-    from {{ ref('stg_cells') }} as c
-    full outer join expected as e
-        on c.report_id = e.report_id
-        and c.table_key = e.table_key
-        and c.row_key = e.row_key
-        and c.column_key = e.column_key
+    select * from actual
+    union all
+    select report_id, table_key, row_key, column_key,
+           cast(null as decimal(24, 6)), cast(null as varchar), false, false, true
+    from missing
 )
 
 select
@@ -59,8 +94,6 @@ select
     c.raw_text,
     c.is_blank,
     c.is_printed,
-    c.is_expected,
-    r.source_url,
-    r.parser_version
+    c.is_expected
 from cells as c
 join reports as r on r.report_id = c.report_id

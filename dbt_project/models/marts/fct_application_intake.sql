@@ -12,8 +12,9 @@ select
     c.raw_text,
     c.is_blank,
     c.is_printed,
-    c.source_url
+    rep.source_url
 from {{ ref('int_report_cells') }} as c
+join {{ ref('int_reports') }} as rep on rep.report_id = c.report_id
 join {{ ref('template_applicant_types') }} as a
     on a.applicant_type = c.column_key and a.is_detail
 join {{ ref('template_table3_rows') }} as r

@@ -1,59 +1,57 @@
 -- Printed totals and subtotals of table 3, for checks only, beside the sum of the detail cells
 -- they should equal. Never add these to fct_applications.
+--
+-- A total spans rows (its own detail/intake row; every detail outcome row for （七）总计; its
+-- group's outcome rows for a subtotal row) and columns (its own; all six for 总计; its group's
+-- for 小计). The sums for every such span are computed in one pass over the detail cells with
+-- GROUPING SETS, and each printed total is joined to the set that matches its span.
 with rows_ as (select * from {{ ref('template_table3_rows') }}),
 cols as (select * from {{ ref('template_applicant_types') }}),
 
--- Which detail rows each row spans: itself (detail/intake rows), every detail outcome row
--- (（七）总计), or its group's detail rows (a subtotal row).
-row_span as (
-    select row_key, row_key as detail_row_key from rows_
-    where is_detail_outcome or section in ('intake', 'carry_forward')
-    union all
-    select t.row_key, d.row_key from rows_ as t join rows_ as d on d.is_detail_outcome
-    where t.section = 'handled_total'
-    union all
-    select t.row_key, d.row_key from rows_ as t
-    join rows_ as d on d.is_detail_outcome and d.outcome_group = t.outcome_group
-    where t.is_subtotal
-),
-
--- Which detail columns each column spans: itself, all six (总计), or its group's (小计).
-col_span as (
-    select applicant_type, applicant_type as detail_column from cols where is_detail
-    union all
-    select t.applicant_type, d.applicant_type from cols as t join cols as d on d.is_detail
-    where t.applicant_group = 'total'
-    union all
-    select t.applicant_type, d.applicant_type from cols as t
-    join cols as d on d.is_detail and d.applicant_group = t.applicant_group
-    where not t.is_detail and t.applicant_group <> 'total'
-),
-
 t3 as (
-    select c.*
+    select
+        c.*,
+        r.section, r.outcome_group, r.is_subtotal, r.is_detail_outcome,
+        a.applicant_group, a.is_detail as detail_column,
+        (r.is_detail_outcome or r.section in ('intake', 'carry_forward')) as detail_row
     from {{ ref('int_report_cells') }} as c
+    join rows_ as r on r.row_key = c.row_key
+    join cols as a on a.applicant_type = c.column_key
     where c.table_key = 'table3'
 ),
 
-totals as (
-    select t.*, r.section, r.is_subtotal, a.applicant_group, a.is_detail as detail_column
-    from t3 as t
-    join rows_ as r on r.row_key = t.row_key
-    join cols as a on a.applicant_type = t.column_key
-    where not (a.is_detail and (r.is_detail_outcome or r.section in ('intake', 'carry_forward')))
+sums as (
+    select
+        report_id, row_key, outcome_group, column_key, applicant_group,
+        grouping(row_key, outcome_group, column_key, applicant_group) as span_set,
+        sum(value) as sum_rows,
+        count(value) as n_rows,
+        sum(value) filter (where is_detail_outcome) as sum_outcomes,
+        count(value) filter (where is_detail_outcome) as n_outcomes
+    from t3
+    where detail_column and detail_row
+    group by grouping sets (
+        (report_id, row_key),
+        (report_id, row_key, applicant_group),
+        (report_id, column_key),
+        (report_id, applicant_group),
+        (report_id),
+        (report_id, outcome_group, column_key),
+        (report_id, outcome_group, applicant_group),
+        (report_id, outcome_group)
+    )
 ),
 
-computed as (
+totals as (
     select
-        t.report_id, t.row_key, t.column_key,
-        sum(d.value) as computed_from_detail,
-        count(d.value) as detail_cells_with_value
-    from totals as t
-    join row_span as rs on rs.row_key = t.row_key
-    join col_span as cs on cs.applicant_type = t.column_key
-    join t3 as d
-        on d.report_id = t.report_id and d.row_key = rs.detail_row_key and d.column_key = cs.detail_column
-    group by t.report_id, t.row_key, t.column_key
+        t.*,
+        -- the span of this printed total, as the grouping set that sums it
+        case when t.detail_row then t.row_key end as span_row,
+        case when t.is_subtotal then t.outcome_group end as span_group,
+        case when t.detail_column then t.column_key end as span_column,
+        case when not t.detail_column and t.applicant_group <> 'total' then t.applicant_group end as span_applicant_group
+    from t3 as t
+    where not (t.detail_column and t.detail_row)
 )
 
 select
@@ -65,18 +63,28 @@ select
     t.row_key,
     t.column_key,
     case
-        when t.is_subtotal or (not t.detail_column and t.applicant_group <> 'total') then 'subtotal'
+        when t.is_subtotal or t.span_applicant_group is not null then 'subtotal'
         when t.section = 'handled_total' and t.applicant_group = 'total' then 'grand_total'
         when t.section = 'handled_total' then 'outcome_total'
         else 'applicant_total'
     end as total_kind,
     cast(t.value as bigint) as printed_total,
-    cast(c.computed_from_detail as bigint) as computed_from_detail,
-    c.detail_cells_with_value,
-    cast(t.value - c.computed_from_detail as bigint) as difference,
+    cast(case when t.detail_row then s.sum_rows else s.sum_outcomes end as bigint) as computed_from_detail,
+    case when t.detail_row then s.n_rows else s.n_outcomes end as detail_cells_with_value,
+    cast(t.value - case when t.detail_row then s.sum_rows else s.sum_outcomes end as bigint) as difference,
     t.raw_text,
     t.is_blank,
     t.is_printed,
-    t.source_url
+    rep.source_url
 from totals as t
-left join computed as c using (report_id, row_key, column_key)
+join {{ ref('int_reports') }} as rep on rep.report_id = t.report_id
+left join sums as s
+    on s.report_id = t.report_id
+    and s.span_set = (case when t.span_row is null then 8 else 0 end
+                      + case when t.span_group is null then 4 else 0 end
+                      + case when t.span_column is null then 2 else 0 end
+                      + case when t.span_applicant_group is null then 1 else 0 end)
+    and s.row_key is not distinct from t.span_row
+    and s.outcome_group is not distinct from t.span_group
+    and s.column_key is not distinct from t.span_column
+    and s.applicant_group is not distinct from t.span_applicant_group

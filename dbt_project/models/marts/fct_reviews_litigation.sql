@@ -13,8 +13,9 @@ select
     c.raw_text,
     c.is_blank,
     c.is_printed,
-    c.source_url
+    rep.source_url
 from {{ ref('int_report_cells') }} as c
+join {{ ref('int_reports') }} as rep on rep.report_id = c.report_id
 join {{ ref('template_table4_cells') }} as t
     on t.proceeding = c.row_key and t.result = c.column_key and not t.is_total
 where c.table_key = 'table4'

@@ -18,8 +18,9 @@ select
     c.raw_text,
     c.is_blank,
     c.is_printed,
-    c.source_url
+    rep.source_url
 from {{ ref('int_report_cells') }} as c
+join {{ ref('int_reports') }} as rep on rep.report_id = c.report_id
 join {{ ref('template_table4_cells') }} as t
     on t.proceeding = c.row_key and t.result = c.column_key and t.is_total
 left join detail as d on d.report_id = c.report_id and d.proceeding = c.row_key

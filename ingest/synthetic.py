@@ -1,0 +1,271 @@
+"""Synthetic annual reports for benchmarks: realistic text reports the real parser reads.
+
+Every report is generated from the template description (labels from ingest/templates.yaml),
+balanced the way real tables are meant to be (new + carried_over = handled + carry_forward per
+column, carried_over(N) = carry_forward(N-1) per issuer), with a few printed blanks ("/"), and
+written into a raw archive as a `page` with source_id `synthetic-…` and a `synthetic://` URL:
+the loader marks such reports is_synthetic. Always write them into their own DATA_DIR: they are
+never mixed with real data.
+
+    python -m ingest.synthetic --data-dir /tmp/bench --units 3000 --years 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest import templates
+from ingest.config import Paths, paths as default_paths
+from ingest.data import regions
+from ingest.load.loader import SYNTHETIC_SOURCE_PREFIX
+
+FIRST_YEAR = 2019
+DEPARTMENTS = ("人民政府办公室", "教育体育和科技局", "财政局", "自然资源局", "卫生健康局", "交通运输局",
+               "市场监督管理局", "农业农村局", "住房和城乡建设局", "生态环境局", "城关镇人民政府",
+               "人力资源和社会保障局")
+BLANK = "/"
+
+
+@dataclass
+class SyntheticReport:
+    issuer: str
+    year: int
+    template: str
+    table3_shape: str
+    table2: dict = field(default_factory=dict)
+    table3: dict = field(default_factory=dict)
+    table4: dict = field(default_factory=dict)
+    info_processing_fee_yuan: int = 0
+    text: str = ""
+
+
+def units(n: int) -> list[str]:
+    """n issuer names: every county government first, then departments and townships."""
+    units_ = regions.county_level_units()
+    shared = _shared_names()
+    # Names several units share (朝阳区, 鼓楼区 …) are printed with their prefecture, as real
+    # issuers do, so each synthetic issuer maps to exactly one region.
+    counties = [f"{r.prefecture_name}{r.name}" if r.name in shared else r.name for r in units_]
+    out = [f"{c}人民政府" for c in counties[:n]]
+    i = 0
+    while len(out) < n:
+        dept = DEPARTMENTS[(i // len(counties)) % len(DEPARTMENTS)]
+        suffix = "" if i < len(counties) * len(DEPARTMENTS) else str(i // (len(counties) * len(DEPARTMENTS)))
+        out.append(f"{counties[i % len(counties)]}{dept}{suffix}")
+        i += 1
+    return out
+
+
+def _shared_names() -> set[str]:
+    import collections
+
+    counts = collections.Counter(r.name for r in regions.county_level_units())
+    return {name for name, n in counts.items() if n > 1}
+
+
+def _shape(year: int, rng: random.Random) -> tuple[str, str]:
+    # Mostly the format of the year; a few 2021-format reports keep the one-row （六） (as real ones do).
+    if year <= 2020:
+        return "2019", "one_row"
+    return "2021", ("one_row" if rng.random() < 0.05 else "three_rows")
+
+
+def generate(issuer: str, year: int, rng: random.Random, carried_over: dict[str, int] | None) -> SyntheticReport:
+    t = templates.load()
+    template, shape = _shape(year, rng)
+    rep = SyntheticReport(issuer, year, template, shape)
+    detail_cols = t.table3_detail_columns
+    blank_col = rng.choice(detail_cols[1:]) if rng.random() < 0.1 else None
+    outcome_rows = t.table3_outcome_rows(shape)
+    scale = rng.choice((2, 5, 10, 40, 200))
+
+    # table 3, balanced per column; one column may be printed blank throughout
+    t3: dict[str, dict[str, int | None]] = {r: {} for r in t.table3_row_keys(shape)}
+    for col in detail_cols:
+        if col == blank_col:
+            for r in t3:
+                t3[r][col] = None
+            continue
+        weight = scale if col == "natural_person" else max(1, scale // 10)
+        outcomes = {r: (rng.randrange(weight + 1) if r in ("granted", "partial", "unable_not_held")
+                        else (rng.randrange(2) if rng.random() < 0.3 else 0)) for r in outcome_rows}
+        handled = sum(outcomes.values())
+        prev = (carried_over or {}).get(col) or 0
+        forward = rng.randrange(3) if rng.random() < 0.3 else 0
+        new = max(0, handled + forward - prev)
+        forward = new + prev - handled
+        t3["new"][col], t3["carried_over"][col] = new, prev
+        for r, v in outcomes.items():
+            t3[r][col] = v
+        t3["total"][col], t3["carry_forward"][col] = handled, forward
+    for r in t3:
+        vals = [t3[r][c] for c in detail_cols if t3[r][c] is not None]
+        t3[r]["total"] = sum(vals)
+    rep.table3 = t3
+
+    # table 2, by the template's own rows and columns
+    for row in t.table2_rows(template):
+        cols = t.table2_columns(template)
+        rep.table2[row.key] = {}
+        for ck in row.columns:
+            kind = cols[ck].kind
+            if kind == "money" and ck == "amount_10k_yuan":
+                v = f"{rng.randrange(0, 5_000_000) / 1000:.3f}"
+            elif kind == "money":
+                v = f"{rng.randrange(0, 90_000_000) / 100:.2f}"
+            elif kind == "signed_count":
+                v = str(rng.randrange(-5, 6))
+            elif row.key == "permits" and ck == "decisions":
+                v = str(rng.randrange(0, 20000))
+            else:
+                v = str(rng.randrange(0, 800))
+            rep.table2[row.key][ck] = v
+
+    # table 4: three proceedings of four results and their printed total
+    for g in t.table4_groups:
+        parts = {c.key: (rng.randrange(3) if rng.random() < 0.2 else 0)
+                 for c in t.table4_columns if c.key != "total"}
+        rep.table4[g["key"]] = {**parts, "total": sum(parts.values())}
+    rep.info_processing_fee_yuan = 0
+    rep.text = _text(rep, t)
+    return rep
+
+
+def _cell(v) -> str:
+    return BLANK if v is None else str(v)
+
+
+def _text(rep: SyntheticReport, t: templates.Templates) -> str:
+    """The flattened-page form of a real report: one printed cell per line (like the Hanyin seed)."""
+    title = f"{rep.issuer}{rep.year}年度政府信息公开工作年度报告"
+    new_total = rep.table3["new"]["total"]
+    out = [title, "", f"索引号: synthetic-{rep.year}-{hashlib.md5(title.encode()).hexdigest()[:8]} "
+           f"发布日期: {rep.year + 1}-02-15 09:30", "来源: 合成数据（基准测试）", "",
+           "一、总体情况", "",
+           f"{rep.year}年，本机关认真落实政府信息公开工作要求。全年受理依申请公开申请{new_total}件。", "",
+           "二、主动公开政府信息情况", ""]
+    cols = t.table2_columns(rep.template)
+    block = None
+    for row in t.table2_rows(rep.template):
+        if row.block != block:
+            block = row.block
+            out += [block.replace("（", "(").replace("）", ")"), "信息内容"]
+            out += [cols[c].zh.replace("（", "(").replace("）", ")").replace("：", ":") for c in row.columns]
+        out.append(row.zh)
+        out += [rep.table2[row.key][c] for c in row.columns]
+    out += ["", "三、收到和处理政府信息公开申请情况", "",
+            "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)",
+            "申请人情况", "自然人", "法人或其他组织", "总计", "商业", "企业", "科研", "机构", "社会", "公益",
+            "组织", "法律", "服务", "机构", "其他"]
+    cols3 = [c.key for c in t.table3_columns if not c.optional]
+    groups = {g["key"]: g for g in t.outcome_groups}
+    seen_group = set()
+    for row in t.table3_rows:
+        if row.key not in rep.table3:
+            continue
+        if row.section == "intake" or row.section == "carry_forward":
+            out.append(f"{row.number}、{row.zh}")
+            if row.key == "carry_forward":
+                pass
+        elif row.section == "handled_total":
+            out.append(f"({row.number.strip('（）')})总计")
+        elif row.parent in ("granted", "partial"):
+            label = "(二)部分公开(区分处理的,只计这一情形,不计其他情形)" if row.key == "partial" else "(一)予以公开"
+            out.append(label)
+        elif row.key == "other":
+            out.append("(六)其他处理")
+        else:
+            if row.parent not in seen_group:
+                seen_group.add(row.parent)
+                out.append(f"({groups[row.parent]['number'].strip('（）')}){groups[row.parent]['zh']}")
+            label = row.zh
+            if row.key == "other_no_correction":
+                label = "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
+            elif row.key == "other_no_fee":
+                label = "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+            out.append(f"{row.number}.{label}")
+        out += [_cell(rep.table3[row.key][c]) for c in cols3]
+    out += ["", "四、政府信息公开行政复议、行政诉讼情况", "", "行政复议", "行政诉讼"]
+    heads = ["结果", "维持", "结果", "纠正", "其他", "结果", "尚未", "审结", "总计"]
+    out += heads + ["未经复议直接起诉", "复议后起诉"] + heads + heads
+    for g in t.table4_groups:
+        out += [str(rep.table4[g["key"]][c.key]) for c in t.table4_columns]
+    out += ["", "五、存在的主要问题及改进情况", "", "信息公开的及时性和规范性仍需提升。", "",
+            "六、其他需要报告的事项", "", "本年度未收取政府信息公开信息处理费。", ""]
+    return "\n".join(out) + "\n"
+
+
+def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240101,
+                  progress: bool = False) -> int:
+    """Generate n_units × n_years reports into the raw archive of `paths` (bulk, no per-file fsync:
+    benchmark data can be regenerated). Returns the number of documents written."""
+    from ingest.crawl.archive import Archive
+
+    names = units(n_units)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows: dict[str, list] = {k: [] for k in ("sha256", "url", "source_id", "issuer", "bytes", "year_hint")}
+    with Archive(paths) as archive:
+        existing = archive.con.execute("SELECT count(*) FROM document_versions").fetchall()[0][0]
+        if existing:
+            raise SystemExit(f"{paths.archive_db} already holds {existing} documents: "
+                             "generate into an empty DATA_DIR")
+        for i, issuer in enumerate(names):
+            rng = random.Random(seed * 1_000_003 + i)
+            carry = None
+            for year in range(FIRST_YEAR, FIRST_YEAR + n_years):
+                rep = generate(issuer, year, rng, carry)
+                carry = {c: rep.table3["carry_forward"][c] for c in rep.table3["carry_forward"]}
+                data = rep.text.encode("utf-8")
+                sha = hashlib.sha256(data).hexdigest()
+                path = archive.blob_path(sha)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                rows["sha256"].append(sha)
+                rows["url"].append(f"synthetic://reports/{i:06d}/{year}.txt")
+                rows["source_id"].append(f"{SYNTHETIC_SOURCE_PREFIX}{i:06d}")
+                rows["issuer"].append(issuer)
+                rows["bytes"].append(len(data))
+                rows["year_hint"].append(year)
+            if progress and (i + 1) % 1000 == 0:
+                print(f"  generated {i + 1}/{len(names)} units", file=sys.stderr, flush=True)
+        n = len(rows["sha256"])
+        table = pa.table({
+            **{k: pa.array(v, pa.string()) for k, v in rows.items() if k not in ("bytes", "year_hint")},
+            "bytes": pa.array(rows["bytes"], pa.int64()),
+            "year_hint": pa.array(rows["year_hint"], pa.int32()),
+        })
+        con = archive.con
+        con.register("synthetic_docs", table)
+        con.execute("""
+            INSERT INTO document_versions (sha256, url, source_id, issuer, title, content_type, encoding,
+                encoding_source, bytes, first_seen, last_seen, year_hint, parent_url, kind,
+                first_run_id, last_run_id)
+            SELECT sha256, url, source_id, issuer, NULL, 'text/plain; charset=utf-8', 'utf-8', 'header',
+                   bytes, ?, ?, year_hint, NULL, 'import', 'synthetic', 'synthetic'
+            FROM synthetic_docs""", [now, now])
+        con.unregister("synthetic_docs")
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ingest.synthetic", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", required=True, help="an empty state directory for the synthetic archive")
+    ap.add_argument("--units", type=int, default=3000)
+    ap.add_argument("--years", type=int, default=7)
+    ap.add_argument("--seed", type=int, default=20240101)
+    args = ap.parse_args(argv)
+    n = write_archive(default_paths(args.data_dir), args.units, args.years, seed=args.seed, progress=True)
+    print(f"synthetic: {n} reports archived in {args.data_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Build aside and swap: analysts never see a half-built warehouse, a failed build publishes
+nothing, and synthetic data stays in its own warehouse, marked."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import duckdb
+import pytest
+
+from ingest.config import paths as make_paths
+from ingest.load.build import publish
+from ingest.synthetic import generate, units, write_archive
+
+from .conftest import ingest
+
+pytestmark = pytest.mark.slow
+
+
+def _copy_state(src, dst_dir):
+    dst = make_paths(dst_dir)
+    shutil.copytree(src.archive_dir, dst.archive_dir)
+    shutil.copy2(src.parsed_db, dst.parsed_db)
+    shutil.copy2(src.warehouse_db, dst.warehouse_db)
+    return dst
+
+
+def test_readers_keep_the_old_warehouse_while_the_new_one_is_swapped_in(real_warehouse, tmp_path):
+    p = _copy_state(real_warehouse["paths"], tmp_path)
+    reader = duckdb.connect(str(p.warehouse_db), read_only=True)
+    before = reader.execute("SELECT count(*) FROM dim_report").fetchall()[0][0]
+    built = p.build_dir / "warehouse.duckdb"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(p.warehouse_db, built)
+    con = duckdb.connect(str(built))
+    con.execute("CREATE TABLE refresh_marker AS SELECT 42 AS answer")
+    con.execute("DELETE FROM dim_report")
+    con.close()
+
+    publish(p, built)
+
+    # the open reader still sees the complete old file, mid-query and after
+    assert reader.execute("SELECT count(*) FROM dim_report").fetchall()[0][0] == before
+    assert not reader.execute("SELECT count(*) FROM information_schema.tables "
+                              "WHERE table_name = 'refresh_marker'").fetchall()[0][0]
+    reader.close()
+    fresh = duckdb.connect(str(p.warehouse_db), read_only=True)
+    assert fresh.execute("SELECT answer FROM refresh_marker").fetchall() == [(42,)]
+    fresh.close()
+    assert not built.exists()
+
+
+def test_a_failed_build_publishes_nothing_and_says_why_in_one_line(real_warehouse, tmp_path):
+    p = _copy_state(real_warehouse["paths"], tmp_path)
+    con = duckdb.connect(str(p.parsed_db))
+    con.execute("DROP TABLE narrative_facts")  # the dbt source is gone: the build must fail
+    con.close()
+    published = p.warehouse_db.read_bytes()
+    proc = ingest("build", "--skip-load", data_dir=p.data_dir, check=False)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: dbt build failed"), proc.stderr
+    assert "narrative_facts" in lines[0] and "full log" in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert p.warehouse_db.read_bytes() == published
+
+
+def test_nothing_to_build_is_a_clear_error(tmp_path):
+    proc = ingest("build", data_dir=tmp_path, check=False)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "archive" in proc.stderr
+    proc = ingest("build", "--skip-load", data_dir=tmp_path, check=False)
+    assert proc.returncode == 2 and "parsed.duckdb" in proc.stderr
+
+
+def test_synthetic_reports_build_their_own_marked_warehouse(tmp_path):
+    """Generated reports through parser, loader and dbt: every county-year measure equals what
+    the generator wrote, and every report is marked synthetic."""
+    p = make_paths(tmp_path)
+    n_units, n_years, seed = 8, 3, 11
+    write_archive(p, n_units, n_years, seed=seed)
+    ingest("build", data_dir=tmp_path)
+    con = duckdb.connect(str(p.warehouse_db), read_only=True)
+    assert con.execute("SELECT count(*), bool_and(is_synthetic) FROM dim_report").fetchall() == [(24, True)]
+    mart = {(r[0], r[1]): r[2:] for r in con.execute(
+        "SELECT issuer, year, applications_new, handled, disclosure_rate, carried_over, "
+        "applications_new_yoy_change, template, table3_shape, is_synthetic FROM mart_county_year").fetchall()}
+    con.close()
+    assert len(mart) == n_units * n_years
+    for i, issuer in enumerate(units(n_units)):
+        rng = random.Random(seed * 1_000_003 + i)
+        carry, prev_new = None, None
+        for year in range(2019, 2019 + n_years):
+            rep = generate(issuer, year, rng, carry)
+            carry = dict(rep.table3["carry_forward"])
+            detail = [c for c in rep.table3["new"] if c != "total"]
+            new = _null_sum(rep.table3["new"][c] for c in detail)
+            outcome_rows = [r for r in rep.table3 if r not in ("new", "carried_over", "total", "carry_forward")]
+            handled = _null_sum(rep.table3[r][c] for r in outcome_rows for c in detail)
+            disclosed = _null_sum(rep.table3[r][c] for r in ("granted", "partial") for c in detail)
+            got = mart[(issuer, year)]
+            assert got[0] == new and got[1] == handled, (issuer, year)
+            assert got[2] == (pytest.approx(disclosed / handled) if handled else None)
+            assert got[3] == _null_sum(rep.table3["carried_over"][c] for c in detail)
+            assert got[4] == (new - prev_new if prev_new is not None else None)
+            assert got[5:] == (rep.template, rep.table3_shape, True)
+            prev_new = new
+
+
+def _null_sum(values):
+    vals = [v for v in values if v is not None]
+    return sum(vals) if vals else None
