@@ -123,12 +123,27 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
 
 
 def trailing_values(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
-    """(label cells, value cells): values are the trailing run of number-like cells."""
+    """(label cells, value cells) of a grid row: values are the trailing run of number-like
+    cells (a grid row may start with blank cells, and labels sit left of the values)."""
     k = len(cells)
     while k > 0 and is_numberlike(cells[k - 1].text):
         k -= 1
     labels = [c for c in cells[:k] if c.text]
     return labels, cells[k:]
+
+
+def leading_labels(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
+    """(label cells, value cells) of a flattened row: labels first, then every cell after the
+    first number is a value, readable or not (so a misprinted "O" among numbers is reported
+    as an unreadable value, not glued to the label)."""
+    k = 0
+    while k < len(cells) and not is_numberlike(cells[k].text):
+        k += 1
+    return [c for c in cells[:k] if c.text], cells[k:]
+
+
+def split_row(cells: list[Cell], grid: bool) -> tuple[list[Cell], list[Cell]]:
+    return trailing_values(cells) if grid else leading_labels(cells)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +279,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 views.append(_grid_view(cells, positions, block.origin))
         else:
             for cells in rows:
-                labs, vals = trailing_values(cells)
+                labs, vals = leading_labels(cells)
                 views.append(RowView([c.text for c in labs], vals, cells, block.origin))
 
     # Columns: a grid header says which are printed; flattened text prints them in template order.
@@ -510,7 +525,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                     header = hdr
                     pending = []
                     continue
-            labs, vals = trailing_values(cells)
+            labs, vals = split_row(cells, block.grid)
             if not vals:
                 pending.extend(c.text for c in labs)
                 if data:
@@ -627,7 +642,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
         width = len(block.rows[0]) if (block.grid and block.rows) else 0
         data_rows = []
         for i, cells in enumerate(rows):
-            labs, vals = trailing_values(cells)
+            labs, vals = split_row(cells, block.grid)
             if any(v.text for v in vals) and (len(vals) >= 3 or not block.grid):
                 data_rows.append((i, vals))
             else:

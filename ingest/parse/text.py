@@ -43,8 +43,16 @@ def split_line(line: str) -> tuple[str, list[str]]:
     """'（一）予以公开 14 0 0' → ('（一）予以公开', ['14', '0', '0']); a lone '30' → ('', ['30'])."""
     tokens = line.split()
     k = len(tokens)
-    while k > 0 and _is_value_token(tokens[k - 1]):
-        k -= 1
+    while k > 0:
+        if _is_value_token(tokens[k - 1]):
+            k -= 1
+        elif (k < len(tokens) and k >= 2 and _garbled(tokens[k - 1])
+              and _is_value_token(tokens[k - 2])):
+            # "15 1 O 0 0": a misprinted number between numbers is a cell, not label text;
+            # the mapper reports it as unreadable.
+            k -= 1
+        else:
+            break
     if k == len(tokens):
         return line.strip(), []
     values = tokens[k:]
@@ -52,6 +60,10 @@ def split_line(line: str) -> tuple[str, list[str]]:
         return "", values
     # Keep the label exactly as printed up to its last token (inner spacing collapsed).
     return clean_cell(" ".join(tokens[:k])), values
+
+
+def _garbled(token: str) -> bool:
+    return len(token) <= 3 and token.isascii()
 
 
 def _is_value_token(token: str) -> bool:
