@@ -287,6 +287,7 @@ class Archive:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp, 0o444)  # a blob is its name's content forever: no one writes it again
             os.replace(tmp, path)
         finally:
             if tmp.exists():

@@ -121,7 +121,7 @@ class _Host:
     delay: float = 0.0
     dead: str | None = None         # why the host is unreachable this run
     robots: urllib.robotparser.RobotFileParser | None = None
-    robots_state: str = "unknown"   # unknown | allow_all | parsed | disallow_all
+    robots_state: str = "unknown"   # unknown | allow_all | parsed | disallow_all | unreachable
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -388,6 +388,7 @@ class Fetcher:
         result = await self.fetch(r)
         status = result.final.status
         if host.dead:
+            host.robots_state = "unreachable"
             return
         body = result.body
         if result.not_modified and r.validators:

@@ -10,6 +10,8 @@ its headers so tests can assert what the crawler sent.
 
 from __future__ import annotations
 
+import email.utils
+import gzip
 import hashlib
 import json
 import socket
@@ -88,8 +90,7 @@ class Portal:
             pass
 
         Handler.portal = portal
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.placeholders.setdefault("{{SELF}}", self.base)
         threading.Thread(target=self.server.serve_forever, daemon=True, name=f"portal-{self.site}").start()
         return self
@@ -123,6 +124,17 @@ class Portal:
         if self.site == "county" and "202202" in rel:
             return "text/html"  # the GBK page: no charset in the header, only in <meta>
         return TYPES.get(Path(rel).suffix.lower(), "application/octet-stream")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # clients that hang up (timeouts, size caps, a killed crawler) are part of the tests
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -198,6 +210,22 @@ def _dynamic(h: _Handler, hit: Hit) -> bool:
     if path == "/faults/slow.html":
         time.sleep(portal.slow_seconds)
         return False
+    if path == "/faults/busy-long.html":
+        h.reply(hit, 429, b"busy", html, {"Retry-After": "3600"})
+        return True
+    if path == "/faults/unavailable.html":
+        if _once(portal, path) == 1:
+            # an HTTP date two seconds ahead: whole seconds, so the wait is 1–2 s
+            h.reply(hit, 503, b"maintenance", html,
+                    {"Retry-After": email.utils.formatdate(time.time() + 2, usegmt=True)})
+        else:
+            h.reply(hit, 200, portal.file("/faults/flaky-500.html"), html)
+        return True
+    if path in ("/faults/gzip.html", "/faults/bomb.html"):
+        raw = (portal.file("/faults/flaky-500.html") if path == "/faults/gzip.html"
+               else b"<html>" + b" " * (4 * 1024 * 1024) + b"</html>")
+        h.reply(hit, 200, gzip.compress(raw), html, {"Content-Encoding": "gzip"})
+        return True
     if path == "/faults/loop-a.html":
         h.reply(hit, 302, b"", html, {"Location": "/faults/loop-b.html"})
         return True
