@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export", action="store_true",
                         help="also export every mart as Parquet and CSV (see `python -m ingest export`)")
     parser.add_argument("--export-dir", type=Path, help="where --export writes (default: $DATA_DIR/exports)")
+    parser.add_argument("--docs", action="store_true",
+                        help="regenerate the data dictionary (dbt docs) even if the dbt project did not change")
+    parser.add_argument("--no-docs", action="store_true", help="never generate the data dictionary")
     parser.add_argument("--no-notebooks", action="store_true", help="do not execute the notebooks")
     parser.add_argument("--no-snapshot", action="store_true",
                         help="do not import the repository's snapshot/ into the archive first")

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest.config import Paths
+from ingest.refresh import docs as docs_mod
 from ingest.refresh import state as state_mod
 from ingest.refresh import summary as summary_mod
 from ingest.refresh.lock import AlreadyRunning, RefreshLock
@@ -164,8 +165,8 @@ class RefreshJob:
         reasons = fp.changed_warehouse_inputs(st.warehouse)
         if not self.paths.warehouse_db.exists():
             reasons = ["no published warehouse"]
-        if self.o.force:
-            reasons = ["--force"]
+        if self.o.force or self.o.docs:
+            reasons = ["--force" if self.o.force else "--docs"]
         self.s.rebuild_reasons = reasons
         if not reasons:
             self.s.warehouse = f"unchanged (nothing new since run {st.last_build_run}; build, validation and notebooks skipped)"
@@ -173,7 +174,11 @@ class RefreshJob:
             return False
 
         self.log.write("rebuilding because: " + ", ".join(reasons))
-        r = self.stage("build", ["build", "--no-swap"])
+        # The data dictionary only changes with the dbt project: regenerate it (≈15 s) then.
+        docs = not self.o.no_docs and (
+            self.o.docs or st.docs_dbt_project != fp.build.get("dbt_project")
+            or not docs_mod.static_page(self.paths).exists())
+        r = self.stage("build", ["build", "--no-swap"] + (["--docs"] if docs else []))
         self.s.new_reports = summary_mod.new_reports(self.paths, before.reports)
         self.s.parse_failures = summary_mod.parse_failures(self.paths)
         if not r.ok:
@@ -195,7 +200,16 @@ class RefreshJob:
             if line.startswith("Data Docs:"):
                 self.s.data_docs = line.split(":", 1)[1].strip()
         self.s.warehouse = "rebuilt and published (" + ", ".join(reasons) + ")"
+        # Validation may regenerate its suite files under expectations/ from code: fingerprint
+        # them as the build left them, or the next run would see a change that is not one.
+        fp.validation = state_mod.source_digests(state_mod.VALIDATION_SOURCES)
         st.warehouse = fp.warehouse_inputs()
+        if docs:
+            page = docs_mod.write_static_page(self.paths)
+            if page is None:
+                self.problem(f"dbt docs were not generated into {docs_mod.docs_dir(self.paths)}")
+            else:
+                st.docs_dbt_project = fp.build.get("dbt_project")
         st.last_build_run = self.s.run_id
         st.last_build_exit = v.exit_code
         st.publisher_findings = found["publisher"]
@@ -247,6 +261,9 @@ class RefreshJob:
         self.s.reports_in_warehouse = found["reports"]
         self.s.findings_publisher = found["publisher"]
         self.s.findings_by_rule = found["by_rule"]
+        self.s.data_docs = self.s.data_docs or found.get("data_docs")
+        page = docs_mod.static_page(self.paths)
+        self.s.data_dictionary = str(page) if page.exists() else None
         self.s.seconds = time.monotonic() - self.t0
         if self.s.problems:
             self.s.exit_code, self.s.outcome = EXIT_FAILED, "FAILED"

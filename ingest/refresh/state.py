@@ -75,6 +75,8 @@ def tree_digest(path: Path, skip: set[str]) -> str:
             if name in skip or name.endswith(".pyc"):
                 continue
             f = Path(root) / name
+            if not f.is_file():  # sockets, fifos, dangling links: not source
+                continue
             h.update(str(f.relative_to(path)).encode() + b"\0")
             h.update(f.read_bytes() + b"\0")
     return h.hexdigest()
@@ -135,6 +137,7 @@ class State:
 
     warehouse: dict | None = None  # fingerprints of the inputs of the published warehouse
     notebooks: dict | None = None  # notebook sources + warehouse build id when last rendered
+    docs_dbt_project: str | None = None  # dbt project fingerprint the data dictionary was made from
     last_build_run: str | None = None
     last_build_exit: int | None = None  # the validation outcome of that build: 0 or 3
     publisher_findings: int = 0

@@ -173,6 +173,9 @@ def findings(warehouse: Path) -> dict:
                 out[severity] = out.get(severity, 0) + n
                 if severity == "publisher":
                     out["by_rule"][rule] = n
+        if "validation_runs" in tables and "data_docs" in _columns(con, "validation_runs"):
+            row = con.execute("select data_docs from validation_runs order by started_at desc limit 1").fetchone()
+            out["data_docs"] = row[0] if row else None
         if "dim_report" in tables:
             out["reports"] = con.execute("select count(*) from dim_report").fetchone()[0]
     finally:
@@ -201,6 +204,7 @@ class Summary:
     findings_publisher: int = 0
     findings_by_rule: dict[str, int] = field(default_factory=dict)
     data_docs: str | None = None
+    data_dictionary: str | None = None
     notebooks: list[dict] = field(default_factory=list)
     exports: str | None = None
     stages: list[dict] = field(default_factory=list)
@@ -236,6 +240,8 @@ class Summary:
             lines.append("  findings:  none about publishers")
         if self.data_docs:
             lines.append(f"             Data Docs: {self.data_docs}")
+        if self.data_dictionary:
+            lines.append(f"  dictionary: {self.data_dictionary}")
         for nb in self.notebooks:
             state = f"FAILED: {nb['error']}" if nb.get("error") else nb.get("state", "rendered")
             lines.append(f"  notebook:  {nb['name']}: {state}" + (f" → {nb['html']}" if nb.get("html") else ""))
