@@ -73,7 +73,8 @@ def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
         if not archive_db.exists():
             raise UserError(f"no archive at {archive_db}: the warehouse traces every report to it")
         env = dbt_env(paths, built)
-        run_dbt(paths, ["build"], env, label="dbt build")
+        # fail fast: a build with one failure is never published, so the rest is wasted time
+        run_dbt(paths, ["build", "--fail-fast"], env, label="dbt build")
         if docs:
             target = paths.reports_dir / "data_dictionary"
             run_dbt(paths, ["docs", "generate", "--target-path", str(target)], env, label="dbt docs generate")

@@ -72,11 +72,11 @@ def snapshot(db: Path, tables: list[str]) -> dict[str, list]:
 
 @pytest.fixture(scope="session")
 def real_warehouse(tmp_path_factory):
-    """A published warehouse built from the real reports with `python -m ingest build`."""
+    """A published warehouse built from the real reports with `python -m ingest build --docs`."""
     data = tmp_path_factory.mktemp("real-data")
     p = make_paths(data)
     names = add_real_reports(p)
-    result = ingest("build", data_dir=data)
+    result = ingest("build", "--docs", data_dir=data)
     return {"paths": p, "names": names, "stdout": result.stdout}
 
 
