@@ -10,6 +10,7 @@ and completeness rules are generic and live here. `severity` decides what a brea
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ingest import templates
@@ -64,7 +65,13 @@ def all_rules() -> list[RuleInfo]:
 
 
 def rule(rule_id: str) -> RuleInfo:
-    for r in all_rules():
-        if r.id == rule_id:
-            return r
-    raise KeyError(rule_id)
+    return _by_id()[rule_id]
+
+
+def severities() -> dict[str, str]:
+    return {k: r.severity for k, r in _by_id().items()}
+
+
+@functools.cache
+def _by_id() -> dict[str, RuleInfo]:
+    return {r.id: r for r in all_rules()}

@@ -35,7 +35,7 @@ def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: d
         if rid in rules:
             parts.append(_balancing(df, rules[rid], frames))
         elif res.suite == "cell_values":
-            parts.append(_values(df, rid))
+            parts.append(_values(df, rid, frames))
         elif rid == "narrative_matches_tables":
             parts.append(_narrative(df, t))
         elif res.suite == "report_identity":
@@ -53,7 +53,7 @@ def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: d
             out[col] = None
     out = out.merge(frames.reports[["report_no", "report_id", "issuer_id", "issuer", "region_code",
                                     "year"]], on="report_no", how="left")
-    out["severity"] = out["rule_id"].map(lambda r: catalog.rule(r).severity)
+    out["severity"] = out["rule_id"].map(catalog.severities())
     out["run_id"] = run_id
     out["checked_at"] = checked_at
     out["finding_id"] = [
@@ -105,19 +105,21 @@ def _balancing(df: pd.DataFrame, rule: templates.Rule, frames: Frames) -> pd.Dat
     return out
 
 
-def _values(df: pd.DataFrame, rule_id: str) -> pd.DataFrame:
-    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": rule_id,
-                        "table_key": df["table_key"].astype(str), "row_key": df["row_key"].astype(str),
-                        "column_key": df["column_key"].astype(str)})
+def _values(groups: pd.DataFrame, rule_id: str, frames: Frames) -> pd.DataFrame:
+    bad = frames.details["bad_values"]
+    bad = bad[bad["not_integer"]] if rule_id == "count_integer" else bad[bad["sign_rule"] == rule_id]
+    # only the (report, table) groups GX found unexpected; the same set by construction
+    keys = groups[["report_no", "table_key"]].astype({"table_key": str})
+    df = bad.merge(keys, on=["report_no", "table_key"])
+    out = pd.DataFrame({"report_no": df["report_no"], "rule_id": rule_id, "table_key": df["table_key"],
+                        "row_key": df["row_key"], "column_key": df["column_key"], "actual": df["value"]})
     cell = out["table_key"] + "." + out["row_key"] + "." + out["column_key"]
     if rule_id == "count_integer":
-        out["actual"] = df["value"]
-        out["expected"] = df["value"] - df["count_fraction"]
-        out["difference"] = df["count_fraction"]
+        out["expected"] = df["value"] - df["fraction"]
+        out["difference"] = df["fraction"]
         out["message"] = [f"{c} = {_fmt(v)} is a count but not a whole number"
                           for c, v in zip(cell, df["value"])]
     else:
-        out["actual"] = df["value"]
         out["expected"] = 0.0
         out["difference"] = df["value"]
         what = "money amount" if rule_id == "money_non_negative" else "count"
@@ -202,7 +204,11 @@ def _completeness(rule_id: str, frames: Frames) -> pd.DataFrame:
 
 # ---- per report and rule: what was checked -------------------------------------------------
 
-def results_by_report(frames: Frames, results: list[CheckResult]) -> pd.DataFrame:
+# weight column of each cell_values check: how many cells one aggregate row stands for
+CELL_WEIGHTS = {"count_non_negative": "n_count", "count_integer": "n_integer", "money_non_negative": "n_money"}
+
+
+def results_by_report(frames: Frames, results: list[CheckResult], found: pd.DataFrame) -> pd.DataFrame:
     """One row per (report, rule): checks made, failed, not evaluable, and a status."""
     parts = []
     for res in results:
@@ -210,14 +216,25 @@ def results_by_report(frames: Frames, results: list[CheckResult]) -> pd.DataFram
         if df.empty or "report_no" not in df:
             continue
         col = res.check.column
-        evaluable = df[col].notna() if col in df else pd.Series(True, index=df.index)
-        part = pd.DataFrame({"report_no": df["report_no"].to_numpy(), "checks": 1,
-                             "failed": res.failing.to_numpy().astype("int64"),
-                             "not_evaluable": (~evaluable).to_numpy().astype("int64")})
+        rid = res.check.rule_id
         if res.suite == "cell_values":
-            part = part[evaluable.to_numpy()]
+            # counted in cells; failures are the offending cells, not the aggregate rows
+            part = pd.DataFrame({"report_no": df["report_no"].to_numpy(),
+                                 "checks": df[CELL_WEIGHTS[rid]].to_numpy().astype("int64"),
+                                 "failed": 0, "not_evaluable": 0})
+            cells = found.loc[found["rule_id"] == rid, "report_id"].value_counts()
+            if len(cells):
+                ids = frames.reports.set_index("report_no")["report_id"]
+                part["failed"] = part["report_no"].map(ids).map(cells).fillna(0).astype("int64")
+                part = part.groupby("report_no", sort=False).agg(
+                    {"checks": "sum", "failed": "max", "not_evaluable": "sum"}).reset_index()
+        else:
+            evaluable = df[col].notna() if col in df else pd.Series(True, index=df.index)
+            part = pd.DataFrame({"report_no": df["report_no"].to_numpy(), "checks": 1,
+                                 "failed": res.failing.to_numpy().astype("int64"),
+                                 "not_evaluable": (~evaluable).to_numpy().astype("int64")})
         g = part.groupby("report_no", sort=False).sum().reset_index()
-        g["rule_id"] = res.check.rule_id
+        g["rule_id"] = rid
         parts.append(g)
     if not parts:
         return pd.DataFrame(columns=["report_id", "rule_id", "severity", "checks", "evaluated", "failed",
@@ -227,7 +244,7 @@ def results_by_report(frames: Frames, results: list[CheckResult]) -> pd.DataFram
     out["status"] = "pass"
     out.loc[out["evaluated"] == 0, "status"] = "not_evaluable"
     out.loc[out["failed"] > 0, "status"] = "fail"
-    out["severity"] = out["rule_id"].map(lambda r: catalog.rule(r).severity)
+    out["severity"] = out["rule_id"].map(catalog.severities())
     out = out.merge(frames.reports[["report_no", "report_id"]], on="report_no")
     return out[["report_id", "rule_id", "severity", "checks", "evaluated", "failed", "not_evaluable",
                 "status"]]

@@ -82,7 +82,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
     timings["gx"] = time.perf_counter() - clock - timings["read"]
 
     found = findings.build(fr, results, run_id, started)
-    by_report = findings.results_by_report(fr, results)
+    by_report = findings.results_by_report(fr, results, found)
     pipeline_failed = any(not r.success and catalog.rule(r.check.rule_id).severity == catalog.PIPELINE
                           for r in results)
     if pipeline_failed:
@@ -96,15 +96,20 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
     for r in results:
         df = fr.checks[r.suite]
         col = r.check.column
-        nulls = int(df[col].isna().sum()) if col in df and r.suite != "cell_values" else 0
-        checked = (int(df[col].notna().sum()) if r.suite == "cell_values" else len(df))
+        if r.suite == "cell_values":
+            checked, nulls = int(df[findings.CELL_WEIGHTS[r.check.rule_id]].sum()), 0
+            failed = int((found["rule_id"] == r.check.rule_id).sum())
+        else:
+            checked = len(df)
+            nulls = int(df[col].isna().sum()) if col in df else 0
+            failed = r.unexpected_count
         s = summary.setdefault(r.check.rule_id, RuleSummary(r.check.rule_id,
                                                             catalog.rule(r.check.rule_id).severity, 0, 0, 0))
         s.checked += checked
-        s.failed += r.unexpected_count
+        s.failed += failed
         s.not_evaluable += nulls
 
-    docs_index = suites.build_docs(ctx, paths) if docs else None
+    docs_index = suites.build_docs(ctx, paths, run_id) if docs else None
     timings["findings_docs"] = time.perf_counter() - clock - timings["read"] - timings["gx"]
 
     outcome = Outcome(run_id, db, len(fr.reports), exit_code, found, list(summary.values()), docs_index,

@@ -119,12 +119,11 @@ def suites() -> list[Suite]:
     for rule in templates.load().rules:
         out.append(Suite(rule.id, ("report", "key"),
                          (Check(rule.id, "difference", _zero("difference"), _nonzero("difference")),)))
-    out.append(Suite("cell_values", ("report", "table_key", "row_key", "column_key"), (
-        Check("count_non_negative", "count_value", _at_least_zero("count_value"),
-              _negative("count_value")),
-        Check("count_integer", "count_fraction", _zero("count_fraction"), _nonzero("count_fraction")),
-        Check("money_non_negative", "money_value", _at_least_zero("money_value"),
-              _negative("money_value")),
+    out.append(Suite("cell_values", ("report", "table_key"), (
+        Check("count_non_negative", "min_count", _at_least_zero("min_count"), _negative("min_count")),
+        Check("count_integer", "max_count_fraction", _zero("max_count_fraction"),
+              _nonzero("max_count_fraction")),
+        Check("money_non_negative", "min_money", _at_least_zero("min_money"), _negative("min_money")),
     )))
     out.append(Suite("narrative", ("report", "key"), (
         Check("narrative_matches_tables", "difference", _zero("difference"), _nonzero("difference")),
@@ -148,8 +147,10 @@ def suites() -> list[Suite]:
 
 def _meta(check: Check) -> dict:
     info = catalog.rule(check.rule_id)
-    what = {"difference": "difference must be 0", "count_value": "must be >= 0",
-            "money_value": "must be >= 0", "count_fraction": "fractional part must be 0"}
+    what = {"difference": "difference must be 0",
+            "min_count": "the smallest count of each report's table must be >= 0",
+            "min_money": "the smallest amount of each report's table must be >= 0",
+            "max_count_fraction": "the largest fractional part of a count in each report's table must be 0"}
     tail = what.get(check.column, "")
     return {
         "rule_id": info.id,
@@ -283,6 +284,12 @@ def run(definitions: dict[str, object], frames: dict[str, pd.DataFrame], run_id:
     return out
 
 
-def build_docs(ctx, paths: Paths) -> Path:
-    ctx.build_data_docs()
+def build_docs(ctx, paths: Paths, run_id: str) -> Path:
+    """Render this run's validation pages and the suites, then the index (which lists every
+    run kept under DATA_DIR/validation): older pages are already on disk, never re-rendered."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    keys = [k for k in ctx.validation_results_store.list_keys() if k.run_id.run_name == run_id]
+    keys += [ExpectationSuiteIdentifier(name=s.name) for s in suites()]
+    ctx.build_data_docs(resource_identifiers=keys)
     return docs_dir(paths) / "index.html"

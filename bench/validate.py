@@ -1,0 +1,123 @@
+"""`python -m bench validate [--units N] [--years Y] [--data-dir D] [--reuse] [--contract]`:
+time and peak memory of `python -m ingest validate` on a synthetic warehouse.
+
+Targets (README): 21,000 reports (3,000 units × 7 years, ≈ 5M cells) in under 30 s, 210,000
+(`--units 30000`) in under 5 minutes.
+
+The warehouse is the warehouse benchmark's: synthetic text reports (ingest/synthetic.py) →
+`ingest load` → `ingest build --no-swap`, so validation reads what dbt really builds. With
+`--contract` the contract tables are written directly in DuckDB instead (ingest/validate/
+synthetic.py: same volume, no parser or dbt, with a table-4 break planted in every 50th report)
+— quick, and the way to reach 210,000 reports without the 10-minute build. `--reuse` keeps the
+warehouse already built in --data-dir. The run validates a copy (`--db`), with Data Docs, in its
+own process; peak RSS covers the process tree, sampled every 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.warehouse import REPO, _tree_rss_kb, measure
+
+TARGETS = {21_000: 30.0, 210_000: 300.0}
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench validate")
+    ap.add_argument("--units", type=int, default=3000, help="issuing units (default 3000)")
+    ap.add_argument("--years", type=int, default=7, help="report years per unit (default 7)")
+    ap.add_argument("--data-dir", help="where to build (default: a temporary directory, removed after)")
+    ap.add_argument("--reuse", action="store_true", help="reuse the warehouse already built in --data-dir")
+    ap.add_argument("--contract", action="store_true",
+                    help="write the contract tables directly instead of load + dbt build")
+    args = ap.parse_args(argv)
+    py = sys.executable
+    tmp = None
+    if args.data_dir:
+        data = Path(args.data_dir).resolve()
+        data.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.mkdtemp(prefix="bench-validate-")
+        data = Path(tmp)
+    n = args.units * args.years
+    env = {**os.environ, "DATA_DIR": str(data)}
+    try:
+        source = "contract tables" if args.contract else "load + dbt build"
+        print(f"validate benchmark: {n} synthetic reports ({source}) in {data}")
+        built = data / ("contract.duckdb" if args.contract else "build/warehouse.duckdb")
+        if not (args.reuse and built.is_file()):
+            if args.contract:
+                from ingest.validate import synthetic
+
+                started = time.perf_counter()
+                synthetic.write(built, n, break_every=50)
+                print(f"  contract tables {time.perf_counter() - started:6.1f} s  (not part of the figures)")
+            else:
+                for cmd, label in (
+                    ([py, "-m", "ingest.synthetic", "--data-dir", str(data), "--units", str(args.units),
+                      "--years", str(args.years)], "generate"),
+                    ([py, "-m", "ingest", "load"], "load"),
+                    ([py, "-m", "ingest", "build", "--skip-load", "--no-swap"], "dbt build"),
+                ):
+                    s, _, _ = measure(cmd, env)
+                    print(f"  {label:<15} {s:6.1f} s  (not part of the figures)")
+        target = data / "bench-validate.duckdb"
+        shutil.copyfile(built, target)
+        seconds, peak_mb, out = _measure_validate(
+            [py, "-m", "ingest", "validate", "--db", str(target), "--show", "0"], env)
+        lines = out.strip().splitlines()
+        for line in lines:
+            if line.startswith(("  ", "findings:", "outcome:")):
+                print("  " + line)
+        import duckdb
+
+        with duckdb.connect(str(target), read_only=True) as con:
+            reports, cells = con.execute(
+                "SELECT (SELECT count(*) FROM dim_report), (SELECT count(*) FROM int_report_cells)"
+            ).fetchall()[0]
+        target.unlink(missing_ok=True)
+        limit = TARGETS.get(n)
+        verdict = (f" (target < {limit:.0f} s: {'met' if seconds < limit else 'MISSED'})" if limit else "")
+        print("  ---")
+        print(f"  reports {reports}, cells {cells}")
+        print(f"  validate (GX suites + findings + Data Docs): {seconds:.1f} s; peak {peak_mb:.0f} MB{verdict}")
+        return 0
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure_validate(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Like bench.warehouse.measure, but exit 3 (findings about publishers) is a success."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=REPO)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, _ = proc.communicate()
+    done.set()
+    t.join()
+    text = out.decode("utf-8", "replace")
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"validate failed ({proc.returncode}): {text[-2000:]}")
+    return time.perf_counter() - started, peak / 1024, text
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
