@@ -96,6 +96,9 @@ def stage_env(paths: Paths, extra: dict | None = None) -> dict:
     # checkout's virtualenv (make refresh PY=…), so the repository goes first on the path.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("PYTHONIOENCODING", "utf-8")
+    # A scheduled job must not phone home: no usage statistics from dbt or Great Expectations.
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.setdefault("GX_ANALYTICS_ENABLED", "false")
     env.update(extra or {})
     return env
 
