@@ -13,6 +13,8 @@ swapped in, so the file analysts read is never opened for writing.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import shutil
 import sys
 from pathlib import Path
@@ -32,26 +34,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingest.validate import runner
-
     paths = config.paths()
     published = paths.warehouse_db
     pending = paths.build_dir / "warehouse.duckdb"
-    copied = False
     if args.db:
         db = Path(args.db).resolve()
         if not db.is_file():
             raise UserError(f"no warehouse at {db}")
-        publish = False
-        if db == published.resolve():
-            db, copied, publish = _copy_published(published, pending), True, not args.no_publish
-    elif pending.is_file():
-        db, publish = pending, not args.no_publish
-    elif published.is_file():
-        db, copied, publish = _copy_published(published, pending), True, not args.no_publish
-    else:
+        if db != published.resolve():
+            return _validate_and_publish(args, paths, db, copied=False, publish=False)
+    if not args.db and not pending.is_file() and not published.is_file():
         raise UserError(f"no warehouse built yet under {paths.data_dir}: run `make build` first")
+    with _build_lock(paths):
+        if args.db:  # the published file itself: validate a copy, as below
+            return _validate_and_publish(args, paths, _copy_published(published, pending), copied=True,
+                                         publish=not args.no_publish)
+        if pending.is_file():
+            return _validate_and_publish(args, paths, pending, copied=False, publish=not args.no_publish)
+        if published.is_file():
+            return _validate_and_publish(args, paths, _copy_published(published, pending), copied=True,
+                                         publish=not args.no_publish)
+    raise UserError(f"no warehouse built yet under {paths.data_dir}: run `make build` first")
 
+
+def _validate_and_publish(args, paths: config.Paths, db: Path, copied: bool, publish: bool) -> int:
+    from ingest.validate import runner
+
+    published = paths.warehouse_db
     try:
         outcome = runner.validate_file(db, paths, docs=not args.no_docs)
     except BaseException:
@@ -73,6 +82,20 @@ def run(args: argparse.Namespace) -> int:
     elif copied:
         db.unlink(missing_ok=True)
     return outcome.exit_code
+
+
+@contextlib.contextmanager
+def _build_lock(paths: config.Paths):
+    """The build's own lock (ingest/load/build.py): a pending build being written by dbt is not
+    validated half-done, and two runs never publish over each other."""
+    paths.build_dir.mkdir(parents=True, exist_ok=True)
+    with open(paths.build_dir / ".build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"a build or validation is running in {paths.data_dir}; "
+                            "run validate again when it has finished") from None
+        yield
 
 
 def _copy_published(published: Path, pending: Path) -> Path:

@@ -26,6 +26,10 @@ def write(db: Path, reports: int, *, break_every: int = 0, one_row_every: int = 
 
     con = duckdb.connect(str(db))
     try:
+        # Bounded, in chunks: 210,000 reports are 50 million cells.
+        con.execute("SET memory_limit = '3GB'; SET preserve_insertion_order = false; "
+                    "SET enable_progress_bar = false")
+        con.execute(f"SET temp_directory = '{db.parent / (db.name + '.tmp')}'")
         cells = []
         for tid in t.template_ids:
             for shape in SHAPES:
@@ -64,68 +68,8 @@ def write(db: Path, reports: int, *, break_every: int = 0, one_row_every: int = 
                    'synthetic' AS parser_version, TRUE AS is_synthetic, i AS _i, issuer_no AS _issuer_no
             FROM r
         """)
-        con.execute(f"""
-            CREATE TEMP TABLE base AS
-            SELECT d.report_id, d._i, d._issuer_no, d.year, d.template, d.table3_shape,
-                   c.table_key, c.row_key, c.column_key, c.kind, c.outcome, c.detail
-            FROM dim_report d JOIN tpl_cells c ON c.template = d.template AND c.shape = d.table3_shape;
-
-            -- table 3 detail columns: outcome rows first, then the rows derived from them
-            CREATE TEMP TABLE t3 AS
-            WITH o AS (
-                SELECT report_id, _issuer_no, year, row_key, column_key, outcome,
-                       CASE WHEN outcome THEN (hash(report_id, row_key, column_key) % 3)
-                                              + CASE WHEN row_key = 'granted' THEN 3 ELSE 0 END END AS v
-                FROM base WHERE table_key = 'table3' AND detail),
-            tot AS (SELECT report_id, column_key, sum(v) AS total FROM o WHERE outcome GROUP BY ALL),
-            k AS (SELECT DISTINCT report_id, _issuer_no, year, column_key FROM o),
-            flows AS (
-                SELECT k.*, tot.total,
-                       hash(k._issuer_no, k.year, k.column_key) % 3 AS carry_forward,
-                       CASE WHEN k.year > {YEARS[0]} THEN hash(k._issuer_no, k.year - 1, k.column_key) % 3
-                            ELSE 0 END AS carried_over
-                FROM k JOIN tot USING (report_id, column_key))
-            SELECT o.report_id, o.row_key, o.column_key,
-                   CASE WHEN o.outcome THEN o.v
-                        WHEN o.row_key = 'total' THEN f.total
-                        WHEN o.row_key = 'carry_forward' THEN f.carry_forward
-                        WHEN o.row_key = 'carried_over' THEN f.carried_over
-                        WHEN o.row_key = 'new' THEN f.total + f.carry_forward - f.carried_over
-                   END AS v
-            FROM o JOIN flows f USING (report_id, column_key);
-
-            CREATE TEMP TABLE t4 AS
-            SELECT report_id, row_key, column_key,
-                   CASE WHEN column_key <> 'total' THEN hash(report_id, row_key, column_key) % 2 END AS v
-                FROM base WHERE table_key = 'table4';
-            UPDATE t4 SET v = s.total FROM (
-                SELECT report_id, row_key, sum(v) AS total FROM t4 WHERE column_key <> 'total' GROUP BY ALL
-            ) s WHERE t4.report_id = s.report_id AND t4.row_key = s.row_key AND t4.column_key = 'total';
-
-            CREATE TABLE int_report_cells AS
-            WITH t3all AS (
-                SELECT * FROM t3
-                UNION ALL
-                SELECT report_id, row_key, 'total', sum(v) FROM t3 GROUP BY ALL),
-            v AS (
-                SELECT b.report_id, b.table_key, b.row_key, b.column_key,
-                       CASE WHEN b.table_key = 'table2' THEN
-                                CASE WHEN b.kind = 'money' THEN (hash(b.report_id, b.row_key) % 10000000) / 1000000.0
-                                     WHEN b.kind = 'signed_count' THEN (hash(b.report_id, b.row_key) % 21)::INTEGER - 10
-                                     ELSE hash(b.report_id, b.row_key, b.column_key) % 500 END
-                            WHEN b.table_key = 'table3' THEN t3all.v
-                            ELSE t4.v END AS value
-                FROM base b
-                LEFT JOIN t3all ON b.table_key = 'table3' AND t3all.report_id = b.report_id
-                               AND t3all.row_key = b.row_key AND t3all.column_key = b.column_key
-                LEFT JOIN t4 ON b.table_key = 'table4' AND t4.report_id = b.report_id
-                            AND t4.row_key = b.row_key AND t4.column_key = b.column_key)
-            SELECT v.report_id, d.issuer_id, d.issuer, d.region_code, d.year, d.template, d.table3_shape,
-                   v.table_key, v.row_key, v.column_key, v.value::DECIMAL(24,6) AS value,
-                   v.value::VARCHAR AS raw_text, FALSE AS is_blank
-            FROM v JOIN dim_report d USING (report_id)
-            ORDER BY d._i, v.table_key, v.row_key, v.column_key;
-        """)
+        for lo in range(0, reports, CHUNK):
+            _cells(con, lo, min(reports, lo + CHUNK), create=lo == 0)
         if break_every:
             # A published 总计 printed as 0 beside non-zero parts, as in real reports.
             con.execute(f"""
@@ -143,3 +87,78 @@ def write(db: Path, reports: int, *, break_every: int = 0, one_row_every: int = 
         con.execute("ALTER TABLE dim_report DROP COLUMN _i; ALTER TABLE dim_report DROP COLUMN _issuer_no")
     finally:
         con.close()
+
+
+CHUNK = 20_000  # reports generated per statement batch
+
+
+def _cells(con: duckdb.DuckDBPyConnection, lo: int, hi: int, *, create: bool) -> None:
+    """Cells of reports lo ≤ _i < hi: table 3 built from random outcome rows upwards, so every
+    balancing rule holds; carried_over(N) and carry_forward(N−1) hash the same (issuer, year)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE base AS
+        SELECT d.report_id, d._i, d._issuer_no, d.year, d.template, d.table3_shape,
+               c.table_key, c.row_key, c.column_key, c.kind, c.outcome, c.detail
+        FROM dim_report d JOIN tpl_cells c ON c.template = d.template AND c.shape = d.table3_shape
+        WHERE d._i >= {lo} AND d._i < {hi};
+
+        CREATE OR REPLACE TEMP TABLE t3 AS
+        WITH o AS (
+            SELECT report_id, _issuer_no, year, row_key, column_key, outcome,
+                   CASE WHEN outcome THEN (hash(report_id, row_key, column_key) % 3)
+                                          + CASE WHEN row_key = 'granted' THEN 3 ELSE 0 END END AS v
+            FROM base WHERE table_key = 'table3' AND detail),
+        tot AS (SELECT report_id, column_key, sum(v) AS total FROM o WHERE outcome GROUP BY ALL),
+        k AS (SELECT DISTINCT report_id, _issuer_no, year, column_key FROM o),
+        flows AS (
+            SELECT k.*, tot.total,
+                   hash(k._issuer_no, k.year, k.column_key) % 3 AS carry_forward,
+                   CASE WHEN k.year > {YEARS[0]} THEN hash(k._issuer_no, k.year - 1, k.column_key) % 3
+                        ELSE 0 END AS carried_over
+            FROM k JOIN tot USING (report_id, column_key))
+        SELECT o.report_id, o.row_key, o.column_key,
+               CASE WHEN o.outcome THEN o.v
+                    WHEN o.row_key = 'total' THEN f.total
+                    WHEN o.row_key = 'carry_forward' THEN f.carry_forward
+                    WHEN o.row_key = 'carried_over' THEN f.carried_over
+                    WHEN o.row_key = 'new' THEN f.total + f.carry_forward - f.carried_over
+               END AS v
+        FROM o JOIN flows f USING (report_id, column_key);
+
+        CREATE OR REPLACE TEMP TABLE t4 AS
+        WITH p AS (
+            SELECT report_id, row_key, column_key,
+                   CASE WHEN column_key <> 'total' THEN hash(report_id, row_key, column_key) % 2 END AS v
+            FROM base WHERE table_key = 'table4')
+        SELECT report_id, row_key, column_key,
+               CASE WHEN column_key = 'total'
+                    THEN sum(v) OVER (PARTITION BY report_id, row_key) ELSE v END AS v
+        FROM p;
+    """)
+    select = """
+        WITH t3all AS (
+            SELECT * FROM t3
+            UNION ALL
+            SELECT report_id, row_key, 'total', sum(v) FROM t3 GROUP BY ALL),
+        v AS (
+            SELECT b.report_id, b.table_key, b.row_key, b.column_key,
+                   CASE WHEN b.table_key = 'table2' THEN
+                            CASE WHEN b.kind = 'money' THEN (hash(b.report_id, b.row_key) % 10000000) / 1000000.0
+                                 WHEN b.kind = 'signed_count' THEN (hash(b.report_id, b.row_key) % 21)::INTEGER - 10
+                                 ELSE hash(b.report_id, b.row_key, b.column_key) % 500 END
+                        WHEN b.table_key = 'table3' THEN t3all.v
+                        ELSE t4.v END AS value
+            FROM base b
+            LEFT JOIN t3all ON b.table_key = 'table3' AND t3all.report_id = b.report_id
+                           AND t3all.row_key = b.row_key AND t3all.column_key = b.column_key
+            LEFT JOIN t4 ON b.table_key = 'table4' AND t4.report_id = b.report_id
+                        AND t4.row_key = b.row_key AND t4.column_key = b.column_key)
+        SELECT v.report_id, d.issuer_id, d.issuer, d.region_code, d.year, d.template, d.table3_shape,
+               v.table_key, v.row_key, v.column_key, v.value::DECIMAL(24,6) AS value,
+               v.value::VARCHAR AS raw_text, FALSE AS is_blank
+        FROM v JOIN dim_report d USING (report_id)
+    """
+    if create:
+        con.execute(f"CREATE TABLE int_report_cells AS {select}")
+    else:
+        con.execute(f"INSERT INTO int_report_cells {select}")
