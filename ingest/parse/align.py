@@ -23,9 +23,13 @@ class Item:
     own_score: float = 0.0  # best score from the row's own label (0: none printed/readable)
 
     def best(self) -> str | None:
-        if not self.candidates:
+        c = self.candidates
+        if len(c) == 1:
+            for key in c:
+                return key
+        if not c:
             return None
-        return max(self.candidates.items(), key=lambda kv: kv[1])[0]
+        return max(c, key=c.__getitem__)
 
 
 def align(items: list[Item], expected: list[str]) -> list[str | None]:

@@ -105,18 +105,17 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
     prev_ids: list[int] = []
     for row, ids in zip(block.rows, block.cell_ids or []):
         cells: list[Cell] = []
-        last = None
         nprev = len(prev_ids)
+        n = len(ids)
         j = 0
-        for text, cid in zip(row, ids):
-            if cid == last:
-                cells[-1].end = j + 1
-            elif cid < 0:  # padding: no printed cell
-                last = None
-            else:
-                cells.append(Cell(text, j, j + 1, j < nprev and prev_ids[j] == cid))
-                last = cid
-            j += 1
+        while j < n:
+            cid = ids[j]
+            k = j + 1
+            while k < n and ids[k] == cid:
+                k += 1
+            if cid >= 0:  # negative: padding, no printed cell
+                cells.append(Cell(row[j], j, k, j < nprev and prev_ids[j] == cid))
+            j = k
         out.append(cells)
         prev_ids = ids
     return out
@@ -215,12 +214,22 @@ def collect_sections(doc: Document) -> dict[str, list[Block]]:
 # shared helpers
 
 
-def _read(raw: str | None, kind: str, where: str, warnings: list[str]):
+_VALUES: dict[tuple[str, str], object] = {}
+
+
+def _read(raw: str | None, kind: str, warnings: list[str], table: str, row: str, col: str):
+    """Printed text → value; unreadable text → None and a warning naming the cell."""
     if raw is None:
         return None
-    v = parse_value(raw, kind)
-    if isinstance(v, Unreadable):
-        warnings.append(f"{where}: cannot read {raw!r} as a number; value left null")
+    v = _VALUES.get((raw, kind))
+    if v is None:
+        v = parse_value(raw, kind)  # ints, Decimals and Unreadable are immutable: safe to share
+        if v is None:
+            return None
+        if len(_VALUES) < 50_000:
+            _VALUES[(raw, kind)] = v
+    if v.__class__ is Unreadable:
+        warnings.append(f"{table} {row}/{col}: cannot read {raw!r} as a number; value left null")
         return None
     return v
 
@@ -249,7 +258,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     if not blocks:
         return Mapped(None, None, warnings)
 
-    colspec = {c.key: c for c in sp.t3_columns}
+    kinds = {c.key: c.kind for c in sp.t3_columns}
     views: list[RowView] = []
     grid_cols: list[str] | None = None  # column keys found in a grid header
     for block in blocks:
@@ -354,7 +363,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     placed: dict[str, RowView] = {}
     for item, v, key in zip(items, value_views, keys):
         if key is None:
-            shown = " ".join(c.text for c in v.values)
+            shown = " ".join(c.text if c is not None else "" for c in v.values)
             lab = v.labels[-1] if v.labels else "(no label)"
             warnings.append(f"table3: row {lab!r} with values [{shown}] matches no template row; "
                             "ignored")
@@ -383,7 +392,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
             for c, cell in zip(columns, cells):
                 text = None if cell is None else cell.text
                 rr[c] = text
-                rv[c] = _read(text, colspec[c].kind, f"table3 {key}/{c}", warnings)
+                rv[c] = _read(text, kinds[c], warnings, "table3", key, c)
         values[key] = rv
         raw[key] = rr
     return Mapped(values, raw, warnings, {"shape": shape, "columns": columns})
@@ -571,7 +580,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
     for (v, by_col), key in zip(data, keys):
         if key is None:
             lab = v.labels[-1] if v.labels else "(no label)"
-            warnings.append(f"table2: row {lab!r} with values [{' '.join(c.text for c in v.values)}] "
+            warnings.append(f"table2: row {lab!r} with values [{' '.join(c.text for c in v.values if c)}] "
                             f"matches no row of the {template} template; ignored")
             continue
         placed[key] = (v, by_col)
@@ -607,7 +616,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                 where = f"table2 {r.key}/{c}"
                 if cell is None:
                     warnings.append(f"{where}: not printed; value null")
-                rv[c] = _read(text, spec.kind, where, warnings)
+                rv[c] = _read(text, spec.kind, warnings, "table2", r.key, c)
                 if text and spec.unit == "万元" and _unit_is_yuan(text):
                     warnings.append(f"{where}: printed {text!r} in 元 in a 万元 column; kept as printed")
         values[r.key] = rv
@@ -677,7 +686,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
         warnings.append("table4: no numbers found under the section heading; its cells are null")
     for (g, c), cell in assigned.items():
         raw[g][c] = cell.text
-        values[g][c] = _read(cell.text, "count", f"table4 {g}/{c}", warnings)
+        values[g][c] = _read(cell.text, "count", warnings, "table4", g, c)
     return Mapped(values, raw, warnings)
 
 

@@ -265,7 +265,7 @@ def _section_six(narrative: str) -> str:
 
     lines = narrative.splitlines()
     for i, line in enumerate(lines):
-        if heading_key(line.strip()) == "other_matters":
+        if "六" in line[:4] and heading_key(line.strip()) == "other_matters":
             return "\n".join(lines[i + 1:])
     return ""
 
