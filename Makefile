@@ -9,10 +9,14 @@
 #   REGISTRY  a registry YAML to crawl instead of ingest/sources/counties.yaml
 #   EXPORT=1  `make refresh` also writes the exports
 #   ARGS      more flags for the underlying `python -m ingest …` command
+#   DEMO_DATA_DIR, DEMO_UNITS, DEMO_YEARS  where and how much synthetic data `make demo` makes
 PYTHON   ?= python3
 VENV     ?= .venv
 DATA_DIR ?= ./data
 export DATA_DIR
+DEMO_DATA_DIR ?= ./demo_data
+DEMO_UNITS    ?= 40
+DEMO_YEARS    ?= 5
 
 # The setup stamp holds the sha256 of pyproject.toml, not a timestamp: a fresh clone's files
 # are all "new", and comparing mtimes would reinstall into a venv that is already right.
@@ -29,7 +33,7 @@ REFRESH_FLAGS := $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--re
                  $(if $(call truthy,$(EXPORT)),--export)
 CRAWL_FLAGS   := $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY))
 
-.PHONY: help setup test test-fast crawl load build validate refresh notebooks export docs bench clean
+.PHONY: help setup test test-fast crawl load build validate refresh notebooks export docs demo bench clean
 
 help:
 	@echo "make refresh    set up if needed, then crawl, build, validate, render notebooks (the scheduled job)"
@@ -42,6 +46,7 @@ help:
 	@echo "make notebooks  execute the notebooks and render them to \$$DATA_DIR/reports/notebooks"
 	@echo "make export     write every mart as Parquet and Excel-ready CSV to \$$DATA_DIR/exports"
 	@echo "make docs       regenerate the data dictionary (dbt docs) → \$$DATA_DIR/reports/data_dictionary.html"
+	@echo "make demo       synthetic demonstration data in its own warehouse (\$$DEMO_DATA_DIR), never mixed with real data"
 	@echo "make bench      run the benchmarks (figures go in README.md)"
 	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
@@ -84,6 +89,14 @@ export: $(SETUP)
 # The data dictionary: rebuilds aside with `dbt docs generate`, validates, publishes (no crawl).
 docs: $(SETUP)
 	$(PY) -m ingest refresh --offline --docs --no-notebooks $(ARGS)
+
+# Synthetic reports (ingest/synthetic.py: many counties and years, so the comparisons have
+# something to compare) go into their own DATA_DIR and warehouse; the real snapshot is not
+# imported there, and the generator refuses a directory that already holds documents.
+demo: $(SETUP)
+	@if [ ! -f "$(DEMO_DATA_DIR)/archive/archive.duckdb" ]; then \
+	  $(PY) -m ingest.synthetic --data-dir "$(DEMO_DATA_DIR)" --units $(DEMO_UNITS) --years $(DEMO_YEARS) || exit 1; fi
+	DATA_DIR="$(DEMO_DATA_DIR)" $(PY) -m ingest refresh --offline --no-snapshot $(ARGS)
 
 bench: $(SETUP)
 	$(PY) -m bench $(ARGS)

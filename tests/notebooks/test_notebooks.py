@@ -1,0 +1,136 @@
+"""The analysis notebooks: stored without outputs, parameterised, and executed headless.
+
+The slow test builds a small synthetic warehouse through the real pipeline (generator →
+archive → load → dbt build → validate, in its own DATA_DIR, as `make demo` does), so the
+multi-county, multi-year paths run; the single-year Hanyin path runs in the fresh-clone test
+(tests/refresh). Rendered HTML must carry the charts as embedded PNG images.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from ingest.errors import UserError
+from ingest.refresh import notebooks as nb
+
+REPO = Path(__file__).resolve().parents[2]
+NAMES = ["county_year_over_year", "cross_county_comparison", "data_quality"]
+IMG = re.compile(r'<img [^>]*src="data:image/png;base64,')
+
+
+def test_notebooks_are_jupytext_percent_files_without_outputs():
+    found = nb.discover()
+    assert [p.stem for p in found] == NAMES
+    assert not list(nb.NOTEBOOKS_DIR.glob("*.ipynb"))  # outputs never reach git
+    for path in found:
+        text = path.read_text(encoding="utf-8")
+        assert "format_name: percent" in text
+        notebook = jupytext.read(path)
+        params = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1, path.name
+        assert "WAREHOUSE = None" in params[0].source
+        assert "nbs.connect(WAREHOUSE)" in text, f"{path.name} must open the warehouse via the read-only helper"
+
+
+def test_support_module_connects_read_only():
+    src = (nb.NOTEBOOKS_DIR / "notebook_support.py").read_text(encoding="utf-8")
+    assert "duckdb.connect(str(path), read_only=True)" in src
+
+
+def test_parameters_go_in_a_cell_after_the_tagged_one():
+    notebook = jupytext.read(nb.NOTEBOOKS_DIR / "county_year_over_year.py")
+    index = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.inject_parameters(notebook, {"COUNTY": "汉阴", "YEARS": [2022, 2023]})
+    injected = notebook.cells[index + 1]
+    assert injected.metadata["tags"] == ["injected-parameters"]
+    assert "COUNTY = '汉阴'" in injected.source and "YEARS = [2022, 2023]" in injected.source
+
+    bare = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    with pytest.raises(UserError):
+        nb.inject_parameters(bare, {"COUNTY": "x"})
+
+
+@pytest.mark.parametrize("spec, years", [("2023", [2023]), ("2020-2022", [2020, 2021, 2022]),
+                                         (" 2021 – 2022 ", [2021, 2022])])
+def test_years_option(spec, years):
+    assert nb.parse_years(spec) == years
+
+
+@pytest.mark.parametrize("spec", ["2023-2020", "last year", "23"])
+def test_bad_years_option_is_a_user_error(spec):
+    with pytest.raises(UserError):
+        nb.parse_years(spec)
+
+
+def _ingest(*args, data_dir: Path, timeout=600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    env.pop("INGEST_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "ingest", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_rendering_without_a_warehouse_is_one_clear_line(tmp_path):
+    r = _ingest("notebooks", data_dir=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: no warehouse at ") and r.stderr.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory) -> Path:
+    """A synthetic warehouse (8 counties × 3 years) built by the real pipeline, in its own DATA_DIR."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    gen = subprocess.run([sys.executable, "-m", "ingest.synthetic", "--data-dir", str(data), "--units", "8",
+                          "--years", "3"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert gen.returncode == 0, gen.stderr
+    r = _ingest("refresh", "--offline", "--no-snapshot", "--no-docs", "--no-notebooks", data_dir=data)
+    assert r.returncode in (0, 3), r.stdout + r.stderr
+    return data
+
+
+def _outputs(ipynb: Path) -> tuple[list, str]:
+    cells = json.loads(ipynb.read_text(encoding="utf-8"))["cells"]
+    noise = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error" or o.get("name") == "stderr"]
+    return noise, json.dumps(cells, ensure_ascii=False)
+
+
+@pytest.mark.slow
+def test_notebooks_render_charts_for_many_counties_and_years(demo_data, tmp_path):
+    out = tmp_path / "html"
+    r = _ingest("notebooks", "--county", "西城", "--years", "2019-2020", "--out", str(out), data_dir=demo_data)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"rendered 3 notebook(s) into {out}" in r.stdout
+    for name in NAMES:
+        html = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert len(IMG.findall(html)) >= 3, name
+        noise, cells = _outputs(out / f"{name}.ipynb")
+        assert noise == [], f"{name}: {noise}"
+        assert "COUNTY = '西城'" in cells  # the injected parameters are shown in the output
+    county = (out / "county_year_over_year.html").read_text(encoding="utf-8")
+    assert "西城区" in county and "Only 20" not in county  # two years: no one-year note
+    assert "prefecture median" in county
+    cross = (out / "cross_county_comparison.html").read_text(encoding="utf-8")
+    assert "北京市, 2020" in cross and "showing 2020, the last of [2019, 2020]" in cross
+    quality = (out / "data_quality.html").read_text(encoding="utf-8")
+    assert "no finding about publishers" in quality  # the synthetic reports balance
+
+
+@pytest.mark.slow
+def test_an_unknown_county_fails_with_the_choices_not_a_wall_of_traceback(demo_data, tmp_path):
+    r = _ingest("notebooks", "--only", "county_year_over_year", "--county", "不存在县", "--out", str(tmp_path),
+                data_dir=demo_data)
+    assert r.returncode == 1
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: 1 notebook(s) failed: county_year_over_year: LookupError: no county "
+                           "matching '不存在县' in the warehouse; have: ")
+    assert "西城区 (110102)" in last
+    # the HTML is still written, showing where it stopped
+    assert "LookupError" in (tmp_path / "county_year_over_year.html").read_text(encoding="utf-8")
