@@ -128,3 +128,65 @@ def test_warehouse_without_contract_tables_is_a_pipeline_failure(tmp_path, monke
     assert validate(path) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "int_report_cells" in err[0]
+
+
+def test_a_null_term_is_not_evaluable_not_a_break(db):
+    with duckdb.connect(str(db)) as con:
+        rid = con.execute("SELECT min(report_id) FROM dim_report").fetchone()[0]
+        con.execute("UPDATE int_report_cells SET value = NULL, raw_text = '/', is_blank = TRUE "
+                    "WHERE report_id = ? AND table_key = 'table3' AND row_key = 'granted' "
+                    "AND column_key = 'research'", [rid])
+    assert validate(db) == 0
+    assert findings(db) == []
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = dict((r[0], r[1:]) for r in con.execute(
+            "SELECT rule_id, checks, evaluated, not_evaluable, status FROM validation_results "
+            "WHERE report_id = ?", [rid]).fetchall())
+    # the granted row and the research column cannot be summed; everything else still is
+    assert rows["t3_row_total"][2] == 1 and rows["t3_row_total"][3] == "pass"
+    assert rows["t3_outcome_total"][2] == 1
+    assert rows["t3_column_balance"][2] == 0
+
+
+def test_narrative_figure_restating_two_cells(db):
+    with duckdb.connect(str(db)) as con:
+        rid, direct, after = con.execute("""
+            SELECT report_id,
+                   max(value) FILTER (WHERE row_key = 'litigation_direct'),
+                   max(value) FILTER (WHERE row_key = 'litigation_after_review')
+            FROM int_report_cells WHERE table_key = 'table4' AND column_key = 'total'
+            GROUP BY report_id ORDER BY report_id LIMIT 1""").fetchone()
+        con.execute("INSERT INTO int_narrative_facts VALUES (?, 'litigation_cases', ?, '行政诉讼案件')",
+                    [rid, direct + after + 7])
+    assert validate(db) == 3
+    [f] = findings(db)
+    assert f[:9] == ("narrative_matches_tables", "publisher", rid, "table4",
+                     "litigation_direct+litigation_after_review", "total", direct + after, direct + after + 7, 7)
+
+
+def test_committed_suites_are_what_the_code_defines(tmp_path):
+    from ingest import config
+    from ingest.validate import suites
+
+    files = [p for p in suites.CONTEXT_DIR.rglob("*") if p.is_file() and "uncommitted" not in p.parts]
+    before = {p: p.read_bytes() for p in files}
+    suites.ensure(suites.context(config.paths(tmp_path)))
+    after = {p: p.read_bytes() for p in suites.CONTEXT_DIR.rglob("*")
+             if p.is_file() and "uncommitted" not in p.parts}
+    changed = sorted(str(p.relative_to(suites.CONTEXT_DIR)) for p in after if before.get(p) != after[p])
+    assert changed == [], "suites changed in code: commit the regenerated expectations/ files"
+
+
+def test_validate_waits_for_no_one_while_a_build_holds_the_lock(clean_db, tmp_path, monkeypatch, capsys):
+    import fcntl
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data))
+    (data / "build").mkdir(parents=True)
+    shutil.copyfile(clean_db, data / "build" / "warehouse.duckdb")
+    with open(data / "build" / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert cli.main(["validate", "--no-docs"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "a build or validation is running" in err[0]
+    assert not (data / "warehouse.duckdb").exists()
