@@ -113,8 +113,8 @@ class RefreshJob:
 
     # ---- the job -------------------------------------------------------------------------
     def run(self) -> summary_mod.Summary:
-        before = summary_mod.before(self.paths)
         try:
+            before = summary_mod.before(self.paths)
             self.import_snapshot()
             self.crawl()
             self.collect_crawl(before)

@@ -20,6 +20,26 @@ def _connect(db: Path):
     return duckdb.connect(str(db), read_only=True)
 
 
+def tolerant(empty):
+    """The summary reports on the stages' files; a damaged or locked one must not end the run.
+
+    The stage that owns the file reports the damage; the summary then just knows less.
+    """
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kw):
+            import duckdb
+
+            try:
+                return fn(*args, **kw)
+            except (duckdb.Error, OSError, ValueError):
+                return empty() if callable(empty) else empty
+        return inner
+    return wrap
+
+
 def _tables(con) -> set[str]:
     return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
 
@@ -38,6 +58,7 @@ class Before:
     crawl_runs: set[str] = field(default_factory=set)
 
 
+@tolerant(set)
 def documents(paths: Paths) -> set[tuple[str, str]]:
     if not paths.archive_db.exists():
         return set()
@@ -50,6 +71,7 @@ def documents(paths: Paths) -> set[tuple[str, str]]:
         con.close()
 
 
+@tolerant(set)
 def crawl_runs(paths: Paths) -> set[str]:
     if not paths.archive_db.exists():
         return set()
@@ -62,6 +84,7 @@ def crawl_runs(paths: Paths) -> set[str]:
         con.close()
 
 
+@tolerant(set)
 def reports(paths: Paths) -> set[tuple[str, str]]:
     if not paths.parsed_db.exists():
         return set()
@@ -96,6 +119,7 @@ class SourceOutcome:
         return self.status != "offline"
 
 
+@tolerant(list)
 def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
     """Per registry source, how this refresh's crawl went (the crawler's crawl_runs rows).
 
@@ -130,6 +154,7 @@ def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
     return out
 
 
+@tolerant(list)
 def new_reports(paths: Paths, old: set[tuple[str, str]]) -> list[dict]:
     if not paths.parsed_db.exists():
         return []
@@ -146,6 +171,7 @@ def new_reports(paths: Paths, old: set[tuple[str, str]]) -> list[dict]:
             for r, v, i, y, t in rows if (str(r), str(v)) not in old]
 
 
+@tolerant(None)
 def parse_failures(paths: Paths) -> int | None:
     if not paths.parsed_db.exists():
         return None
@@ -159,6 +185,13 @@ def parse_failures(paths: Paths) -> int | None:
 
 
 def findings(warehouse: Path) -> dict:
+    try:
+        return _findings(warehouse)
+    except Exception as exc:  # duckdb.Error, OSError: see tolerant()
+        return {"publisher": 0, "pipeline": 0, "by_rule": {}, "reports": 0, "error": str(exc)}
+
+
+def _findings(warehouse: Path) -> dict:
     """Findings recorded by validation in a warehouse: publisher findings by rule, and totals."""
     out = {"publisher": 0, "pipeline": 0, "by_rule": {}, "reports": 0}
     if not warehouse.exists():

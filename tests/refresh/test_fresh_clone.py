@@ -254,3 +254,35 @@ def test_a_second_refresh_with_nothing_new_changes_nothing(run):
     assert s["new_documents"] == 0 and s["new_reports"] == []
     assert "nothing new" in r.stdout
     assert {p: (p.stat().st_mtime_ns, _sha(p)) for p in before} == before
+
+
+def test_a_broken_registry_fails_the_run_but_keeps_the_warehouse(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nsources:\n  - id: Not A Slug\n", encoding="utf-8")
+    warehouse = run.data / "warehouse.duckdb"
+    before = _sha(warehouse)
+    r = _make(run.clone, "refresh", f"PY={sys.executable}", f"DATA_DIR={run.data}", f"REGISTRY={bad}",
+              timeout=300)
+    assert r.returncode == 2  # make's own code for a failed recipe; the job's is in the summary
+    s = run.summary()
+    assert s["exit_code"] == 1 and s["outcome"] == "FAILED"
+    assert len(s["problems"]) == 1 and s["problems"][0].startswith("crawl failed (error: ")
+    assert "bad.yaml" in s["problems"][0]
+    assert "PROBLEM:   crawl failed" in r.stdout
+    assert _sha(warehouse) == before
+
+
+def test_a_failing_build_keeps_the_published_warehouse(run, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(run.data, data, ignore=shutil.ignore_patterns("refresh.lock"))
+    (data / "parsed.duckdb").write_bytes(b"this is not a duckdb file" * 100)
+    before = _sha(data / "warehouse.duckdb")
+    r = subprocess.run([sys.executable, "-m", "ingest", "refresh", "--offline", "--force", "--no-docs"],
+                       cwd=run.clone, env={**_env(), "DATA_DIR": str(data)}, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "PROBLEM:   build failed, the published warehouse was kept" in r.stdout
+    assert "Traceback" not in r.stdout + r.stderr
+    assert _sha(data / "warehouse.duckdb") == before
+    assert [st["stage"] for st in json.loads(max((data / "logs").glob("refresh-*.summary.json")).read_text())["stages"]] \
+        == ["snapshot", "crawl", "build"]
