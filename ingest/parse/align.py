@@ -10,17 +10,18 @@ key it does not name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 STRONG = 2.0  # an own label at least this good forbids matching any other key
 
 
-@dataclass
 class Item:
     """One printed row of values and what its labels say about it."""
 
-    candidates: dict[str, float] = field(default_factory=dict)
-    own_score: float = 0.0  # best score from the row's own label (0: none printed/readable)
+    __slots__ = ("candidates", "own_score", "before")
+
+    def __init__(self) -> None:
+        self.candidates: dict[str, float] = {}  # template key → label score
+        self.own_score = 0.0  # best score from the row's own label (0: none printed/readable)
+        self.before: list[str] = []  # label-only rows printed just above it (wrapped labels)
 
     def best(self) -> str | None:
         c = self.candidates

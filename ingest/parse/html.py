@@ -46,18 +46,20 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     if "\x00" in decoded.text[:4096]:
         raise NotAReport("the input looks like binary data, not a 政府信息公开工作年度报告 page")
     src = decoded.text
-    tags = [(m.start(), m.group(1), m.group(2)) for m in _TAGS.finditer(src)]
+    # The head (often tens of KB of Word style sheets) holds no tables and no lines to mark.
+    body_at = max(src.find("<body"), 0) or max(src.find("<BODY"), 0)
+    tags = [(m.start(), m.group(1), m.group(2)) for m in _TAGS.finditer(src, body_at)]
     if not any(t[2] == "table" for t in tags) and ("<TABLE" in src or "<Table" in src):
-        tags = [(m.start(), m.group(1), m.group(2).lower()) for m in _TAGS_ANY_CASE.finditer(src)]
-    tree = LexborHTMLParser(_mark_outside_tables(src, tags))
+        tags = [(m.start(), m.group(1), m.group(2).lower())
+                for m in _TAGS_ANY_CASE.finditer(src, body_at)]
+    tree = LexborHTMLParser(_mark_outside_tables(src, tags, body_at))
     meta = _meta(tree)
     title_node = tree.css_first("title")
     title = _flat(title_node.text()) if title_node is not None else None
     root = tree.body or tree.root
     if root is None:
         raise NotAReport("the input is an HTML page with no body: no report to read")
-    body_at = src.find("<body")
-    if any(name != "table" and not slash and at > body_at for at, slash, name in tags):
+    if any(name != "table" and not slash for _at, slash, name in tags):
         for node in root.css("script, style, noscript"):  # their text is code, not report
             node.decompose()
 
@@ -125,9 +127,9 @@ def _leaf_tables(tags: list[tuple[int, str, str]], src: str) -> list[tuple[int, 
     return out
 
 
-def _mark_outside_tables(src: str, tags: list[tuple[int, str, str]]) -> str:
-    parts = []
-    last = 0
+def _mark_outside_tables(src: str, tags: list[tuple[int, str, str]], start: int = 0) -> str:
+    parts = [src[:start]]
+    last = start
     for s, e in _leaf_tables(tags, src):
         parts.append(_LINE_END.sub(_mark, src[last:s]))
         parts.append(src[s:e])

@@ -49,12 +49,16 @@ class Cell:
         return f"Cell({self.text!r}, {self.start}, {self.end})"
 
 
-@dataclass
 class RowView:
-    labels: list[str]  # distinct label cells, outermost first
-    values: list  # value cells (Cell, or None where the column has no cell of its own)
-    cells: list[Cell]  # every distinct cell of the row
-    origin: str = ""
+    """A row as the mapper sees it: its label cells and its value cells."""
+
+    __slots__ = ("labels", "values", "cells", "origin")
+
+    def __init__(self, labels: list[str], values: list, cells: list[Cell], origin: str = ""):
+        self.labels = labels  # distinct label cells, outermost first
+        self.values = values  # value cells (Cell, or None where the column has no cell of its own)
+        self.cells = cells  # every distinct cell of the row
+        self.origin = origin
 
 
 @dataclass
@@ -337,7 +341,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 row = _T3_ROWS.get(key)
                 if row is not None and row.parent:
                     group = row.parent
-        item.__dict__["before"] = list(pending_labels)
+        item.before = pending_labels
         pending_labels = []
         items.append(item)
         value_views.append(v)
@@ -345,7 +349,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     for i, item in enumerate(items):
         if item.own_score >= aligner.STRONG:
             continue
-        for text in item.__dict__.get("before", []) + after_labels.get(i, []):
+        for text in item.before + after_labels.get(i, []):
             key, score = _table3_row_key(text, None, idx)
             if key is not None:
                 s = 1.5 if score >= L.PREFIX else 0.75
@@ -562,14 +566,14 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                         if k not in order:
                             order.append(k)
                     by_col = {k: c for k, c in zip(order, vals)}
-            item.__dict__["before"] = list(pending)
+            item.before = pending
             pending = []
             items.append(item)
             data.append((RowView([c.text for c in labs], vals, cells, block.origin), by_col))
     for i, item in enumerate(items):
         if item.own_score >= aligner.STRONG:
             continue
-        for text in item.__dict__.get("before", []) + after.get(i, []):
+        for text in item.before + after.get(i, []):
             key, score = idx.table2_rows.match(L.label(text).norm)
             if key is not None and key in row_cols:
                 item.candidates[key] = max(item.candidates.get(key, 0.0), 1.5 if score >= L.PREFIX else 0.75)
