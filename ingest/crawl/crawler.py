@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ingest.crawl import discovery as d
 from ingest.crawl.adapters import API, ATTACHMENT, DETAIL, LIST, Adapter, Link, for_source
-from ingest.crawl.archive import Archive, Attempt, NewDocument, sha256_hex
+from ingest.crawl.archive import Archive, Attempt, GroupCommitter, NewDocument, sha256_hex
 from ingest.crawl.fetcher import Fetcher, FetchConfig, Request, Result, Try
 from ingest.crawl.registry import Source
 from ingest.decode import decode_bytes
@@ -51,6 +51,7 @@ class SourceSummary:
     off_site_links: int = 0
     capped: bool = False            # stopped at max_pages
     status: str = "running"
+    recorded: bool = False          # its crawl_runs row is final
     new_urls: list[str] = field(default_factory=list)
 
     def fail(self, reason: str) -> None:
@@ -92,10 +93,11 @@ class Crawl:
         self._current: dict[str, SourceSummary] = {}
 
     # ---- recording -----------------------------------------------------------------------
-    def _on_try(self, t: Try, body: bytes | None) -> None:
+    async def _on_try(self, t: Try, body: bytes | None) -> None:
         sha = None
-        if body is not None:
-            sha = self.archive.put_blob(body)
+        if body is not None:  # blob first (fsync'd, renamed), then the row that names it
+            sha = await asyncio.to_thread(self.archive.put_blob, body)
+            t.sha256 = sha
         elif t.not_modified:
             v = self.validators.get(t.url)
             sha = v[2] if v else None
@@ -114,7 +116,7 @@ class Crawl:
         summary = self.summaries.get(t.source_id or "")
         if summary is not None and t.elapsed_ms:
             summary.requests += 1
-        self.archive.record(Attempt(
+        await self.writer.record(Attempt(
             run_id=self.run_id, source_id=t.source_id, url=t.url, method=t.method, purpose=t.purpose,
             try_no=t.try_no, outcome=outcome, started_at=t.started_at, final_url=t.final_url,
             status=t.status, error=t.error, bytes=t.bytes, sha256=sha, content_type=t.content_type,
@@ -128,25 +130,29 @@ class Crawl:
 
     # ---- the run -------------------------------------------------------------------------
     async def run(self) -> dict[str, SourceSummary]:
-        for s in self.sources:
-            self.archive.start_run(self.run_id, s.id, {**self.options, "adapter": s.adapter,
-                                                        "entry": list(s.entry)})
-        async with Fetcher(self.config, self._on_try, validators=self.validators,
-                           stored_body=self._stored_body) as fetcher:
-            self.fetcher = fetcher
-            tasks = [asyncio.create_task(self._source(s)) for s in self.sources]
-            try:
-                await asyncio.gather(*tasks)
-            except BaseException:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                for s in self.sources:
-                    summary = self.summaries[s.id]
+        self.archive.start_runs(self.run_id, {s.id: {**self.options, "adapter": s.adapter, "entry": list(s.entry)}
+                                              for s in self.sources})
+        self.writer = GroupCommitter(self.archive)
+        try:
+            async with Fetcher(self.config, self._on_try, validators=self.validators,
+                               stored_body=self._stored_body) as fetcher:
+                self.fetcher = fetcher
+                tasks = [asyncio.create_task(self._source(s)) for s in self.sources]
+                try:
+                    await asyncio.gather(*tasks)
+                except BaseException:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                    raise
+        finally:
+            self.writer.close()  # drains what is queued: every answered row is committed
+            for s in self.sources:
+                summary = self.summaries[s.id]
+                if not summary.recorded:
                     if summary.status == "running":
                         summary.status = "interrupted"
-                        self._finish(s, summary)
-                raise
+                    self._finish(s, summary)
         return self.summaries
 
     def _finish(self, source: Source, summary: SourceSummary) -> None:
@@ -155,6 +161,7 @@ class Crawl:
             pages_fetched=summary.pages_fetched, new_documents=summary.new_documents,
             unchanged=summary.unchanged, not_reports=summary.not_reports, failures=summary.failures,
             failure_reasons=dict(summary.reasons))
+        summary.recorded = True
 
     async def _source(self, source: Source) -> None:
         summary = self.summaries[source.id]
@@ -168,7 +175,7 @@ class Crawl:
                 raise
             summary.status = "failed"
             summary.fail(f"crawler error: {type(exc).__name__}: {exc}")
-        self._finish(source, summary)
+        await self.writer.call(self._finish, source, summary)
 
 
 class SourceWalk:
@@ -227,14 +234,14 @@ class SourceWalk:
             self.summary.fail(result.final.error or f"HTTP {result.final.status}")
             return
         self.summary.pages_fetched += 1
-        body = self._body(result)
+        body = await self._body(result)
         if body is None:
             self.summary.fail("stored body missing for a 304 answer")
             return
         final_url = link.url  # documents are keyed by the URL we asked for, redirects aside
         content_type = result.final.content_type
         if purpose == ATTACHMENT:
-            self._attachment(link, context, body, content_type, result)
+            await self._attachment(link, context, body, content_type, result)
             return
         decoded = decode_bytes(body, content_type)
         if purpose == LIST:
@@ -244,15 +251,15 @@ class SourceWalk:
             found = self.adapter.discover_api(link, decoded.text)
             self._push_found(found.links, parent=final_url)
         elif purpose == DETAIL:
-            self._detail(link, body, decoded, content_type, result)
+            await self._detail(link, body, decoded, content_type, result)
 
-    def _body(self, result: Result) -> bytes | None:
+    async def _body(self, result: Result) -> bytes | None:
         if result.body is not None:
             return result.body
         if result.not_modified and result.request.validators:
             sha = result.request.validators[2]
             if self.archive.has_blob(sha):
-                return self.archive.read_blob(sha)
+                return await asyncio.to_thread(self.archive.read_blob, sha)
         return None
 
     def _push_found(self, links: list[Link], parent: str) -> None:
@@ -267,26 +274,25 @@ class SourceWalk:
             return hint
         return d.issuer_of(title, default=self.source.government, county_name=self.source.name)
 
-    def _detail(self, link: Link, body: bytes, decoded, content_type: str | None, result: Result) -> None:
+    async def _detail(self, link: Link, body: bytes, decoded, content_type: str | None, result: Result) -> None:
         # A detail link may in fact serve a file (download.jsp?id=…): treat it as one.
         sniffed = d.sniff_content_type(body)
         if sniffed and not sniffed.startswith("text/") and sniffed != "application/json":
-            self._attachment(link, {"parent_url": None, "title": link.text, "year": link.year,
+            await self._attachment(link, {"parent_url": None, "title": link.text, "year": link.year,
                                     "issuer": link.issuer}, body, content_type, result)
             return
-        found = self.adapter.discover_detail(link.url, decoded.text)
+        found, inline = self.adapter.inspect_detail(link.url, decoded.text)
         # the page's own heading is authoritative; the anchor text is the fallback
         title = found.title or link.text or None
         issuer = self._issuer(title, link.issuer)
         year = d.year_of(title) or link.year
-        inline = self.adapter.looks_like_report(decoded.text)
         if inline:
             doc = NewDocument(
-                sha256=self._sha(body), url=link.url, source_id=self.source.id, issuer=issuer, title=title,
+                sha256=self._sha(body, result), url=link.url, source_id=self.source.id, issuer=issuer, title=title,
                 content_type=_content_type(content_type, body), encoding=decoded.encoding,
                 encoding_source=decoded.source, bytes=len(body), year_hint=year,
                 parent_url=None, kind="page")
-            self._store(doc, result)
+            await self._store(doc, result)
         attachments = found.of(ATTACHMENT)
         if inline:
             # beside an inline report only files named as the report (全真版 PDF) are candidates
@@ -300,7 +306,7 @@ class SourceWalk:
             self.push(Link(a.url, ATTACHMENT, a.text, a.year or year, issuer=link.issuer),
                       {"parent_url": link.url, "title": a_title, "year": a.year or year, "issuer": issuer})
 
-    def _attachment(self, link: Link, context: dict, body: bytes, content_type: str | None,
+    async def _attachment(self, link: Link, context: dict, body: bytes, content_type: str | None,
                     result: Result) -> None:
         ctype = _content_type(content_type, body)
         sniffed = d.sniff_content_type(body)
@@ -310,18 +316,19 @@ class SourceWalk:
         title = _strip_extension(context.get("title") or link.text or None)
         issuer = self._issuer(title, context.get("issuer") or link.issuer)
         doc = NewDocument(
-            sha256=self._sha(body), url=link.url, source_id=self.source.id, issuer=issuer, title=title,
+            sha256=self._sha(body, result), url=link.url, source_id=self.source.id, issuer=issuer, title=title,
             content_type=ctype, encoding=None, encoding_source=None, bytes=len(body),
             year_hint=context.get("year") or d.year_of(title) or link.year,
             parent_url=context.get("parent_url"), kind="attachment")
-        self._store(doc, result)
+        await self._store(doc, result)
 
     @staticmethod
-    def _sha(body: bytes) -> str:
-        return sha256_hex(body)  # the blob itself was stored when the try was recorded
+    def _sha(body: bytes, result: Result) -> str:
+        # the blob was stored (and hashed, off the event loop) when its try was recorded
+        return result.final.sha256 or (result.request.validators or (None, None, None))[2] or sha256_hex(body)
 
-    def _store(self, doc: NewDocument, result: Result) -> None:
-        state = self.archive.record(None, doc, run_id=self.crawl.run_id)
+    async def _store(self, doc: NewDocument, result: Result) -> None:
+        state = await self.crawl.writer.record(None, doc, run_id=self.crawl.run_id)
         if state == "new":
             self.summary.new_documents += 1
             self.summary.new_urls.append(doc.url)

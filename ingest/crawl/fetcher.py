@@ -13,14 +13,15 @@ Redirects are followed by hand, only on the source's own site, with loop detecti
 over `max_bytes` are cut off and reported, never stored. Re-runs send If-None-Match /
 If-Modified-Since from the validators of the last stored 200.
 
-Every HTTP try is handed to `on_try(try, body)` as it ends (the crawler records it at once),
-so a kill loses at most the request in flight.
+Every HTTP try is handed to `on_try(try, body)` as it ends and awaited (the crawler stores it
+before going on), so a kill loses at most the requests in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import inspect
 import random
 import socket
 import ssl
@@ -94,6 +95,7 @@ class Try:
     tls_verify: str | None = None
     retry: bool = False             # will be tried again
     retry_after: str | None = None  # the header, read when deciding the wait (not stored)
+    sha256: str | None = None       # set by the recorder once the body is stored
 
 
 @dataclass
@@ -125,7 +127,7 @@ class _Host:
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-OnTry = Callable[[Try, bytes | None], None]
+OnTry = Callable[[Try, bytes | None], object]  # may return an awaitable
 
 
 class Fetcher:
@@ -142,6 +144,7 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._global = asyncio.Semaphore(max(1, config.concurrency))
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._ssl: dict[str, ssl.SSLContext] = {}
         self.requests_sent = 0
 
     async def __aenter__(self) -> Fetcher:
@@ -153,27 +156,40 @@ class Fetcher:
         self._clients.clear()
 
     # ---- clients per TLS choice --------------------------------------------------------
-    def _client(self, tls: bool | str) -> httpx.AsyncClient:
-        key = tls_label(tls)
+    def _client(self, tls: bool | str, url: str) -> httpx.AsyncClient:
+        # one small pool per host: httpcore scans its whole pool on every request, and a
+        # shared pool smaller than the number of hosts would close keep-alive connections
+        key = f"{tls_label(tls)} {hostport(url)}"
         client = self._clients.get(key)
         if client is None:
-            if tls is True:
-                verify: bool | ssl.SSLContext = True
-            elif tls is False:
-                verify = False
-            else:
-                verify = ssl.create_default_context(cafile=str(tls))
             c = self.config
             client = httpx.AsyncClient(
-                verify=verify, follow_redirects=False, http2=False,
+                verify=self._ssl_context(tls), follow_redirects=False, http2=False,
                 headers={"User-Agent": c.user_agent, "Accept-Language": "zh-CN,zh;q=0.9",
                          "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout,
                                       write=c.read_timeout, pool=None),
-                limits=httpx.Limits(max_connections=max(4, c.concurrency * 2),
-                                    max_keepalive_connections=max(4, c.concurrency * 2)))
+                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1))
             self._clients[key] = client
         return client
+
+    def _ssl_context(self, tls: bool | str) -> ssl.SSLContext:
+        """One context per TLS choice, shared by the per-host clients (loading CAs is slow)."""
+        key = tls_label(tls)
+        ctx = self._ssl.get(key)
+        if ctx is None:
+            if tls is False:
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            elif tls is True:
+                import certifi
+
+                ctx = ssl.create_default_context(cafile=certifi.where())
+            else:
+                ctx = ssl.create_default_context(cafile=str(tls))
+            self._ssl[key] = ctx
+        return ctx
 
     def _host(self, url: str) -> _Host:
         key = hostport(url)
@@ -194,12 +210,12 @@ class Fetcher:
         while True:
             host = self._host(url)
             if host.dead:
-                return Result(request, self._emit(self._skip(request, url, try_no + 1,
+                return Result(request, await self._emit(self._skip(request, url, try_no + 1,
                                                                 f"host unreachable: {host.dead}")))
             if self.config.obey_robots and request.purpose != "robots":
                 allowed, why = await self._robots_allow(request, url)
                 if not allowed:
-                    return Result(request, self._emit(self._skip(request, url, try_no + 1, why)))
+                    return Result(request, await self._emit(self._skip(request, url, try_no + 1, why)))
             try_no += 1
             result, location = await self._try_with_retries(request, url, try_no)
             try_no = result.tries
@@ -216,7 +232,7 @@ class Fetcher:
             elif hops > self.config.max_redirects:
                 final.error = f"too many redirects (> {self.config.max_redirects})"
             final.final_url = nxt
-            self._emit(final)
+            await self._emit(final)
             if final.error:
                 return result
             visited.add(nxt)
@@ -233,14 +249,14 @@ class Fetcher:
             retryable = t.error is not None and wait is not None
             if retryable and attempt < c.retries and not host.dead:
                 t.retry = True
-                self._emit(t, body=None)
+                await self._emit(t, body=None)
                 await asyncio.sleep(wait)
                 try_no += 1
                 continue
             if location is not None:
                 # the hop is emitted by fetch() once it has judged the target
                 return Result(request, t, None, tries=try_no), location
-            self._emit(t, body)
+            await self._emit(t, body)
             return Result(request, t, body, tries=try_no), None
         raise AssertionError("unreachable")
 
@@ -327,7 +343,7 @@ class Fetcher:
         return t, body, location, wait
 
     async def _send(self, request: Request, url: str, headers: dict, t: Try) -> tuple[bytes | None, str | None]:
-        client = self._client(request.tls)
+        client = self._client(request.tls, url)
         data = dict(request.data) if request.data else None
         req = client.build_request(request.method, url, headers=headers, data=data)
         response = await client.send(req, stream=True)
@@ -412,8 +428,10 @@ class Fetcher:
                    started_at=utcnow(), source_id=request.source_id, error=why,
                    tls_verify=tls_label(request.tls), elapsed_ms=0.0)
 
-    def _emit(self, t: Try, body: bytes | None = None) -> Try:
-        self.on_try(t, body)
+    async def _emit(self, t: Try, body: bytes | None = None) -> Try:
+        done = self.on_try(t, body)
+        if inspect.isawaitable(done):  # the crawler stores off the event loop
+            await done
         return t
 
 

@@ -92,13 +92,6 @@ def directory_of(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def page_text(tree: LexborHTMLParser) -> str:
-    """Visible text: scripts and styles removed (a copy, the tree stays intact)."""
-    copy = LexborHTMLParser(tree.html or "")
-    copy.strip_tags(["script", "style", "noscript"])
-    return copy.body.text(separator="\n") if copy.body else ""
-
-
 class Adapter:
     """Generic link discovery; platform families subclass it."""
 
@@ -199,8 +192,16 @@ class Adapter:
         return Discovery()
 
     # ---- detail pages ----------------------------------------------------------------------
-    def discover_detail(self, url: str, text: str) -> Discovery:
+    def inspect_detail(self, url: str, text: str) -> tuple[Discovery, bool]:
+        """A detail page's links and title, and whether it carries the report inline (one parse)."""
         tree = parse_html(text)
+        found = self.detail_from_tree(url, tree)
+        return found, self.report_in_tree(tree)  # last: it strips scripts from the tree
+
+    def discover_detail(self, url: str, text: str) -> Discovery:
+        return self.detail_from_tree(url, parse_html(text))
+
+    def detail_from_tree(self, url: str, tree: LexborHTMLParser) -> Discovery:
         found = Discovery(title=self.detail_title(tree))
         for href, atext, title in anchors(tree):
             target = absolute(url, href)
@@ -241,7 +242,12 @@ class Adapter:
         return None
 
     def looks_like_report(self, text: str) -> bool:
-        return d.looks_like_report_text(page_text(parse_html(text)))
+        return self.report_in_tree(parse_html(text))
+
+    def report_in_tree(self, tree: LexborHTMLParser) -> bool:
+        """Does the page carry a report inline? Strips scripts and styles from `tree`."""
+        tree.strip_tags(["script", "style", "noscript"])
+        return d.looks_like_report_text(tree.body.text(separator="\n") if tree.body else "")
 
 
 def trs_create_page_urls(url: str, text: str) -> list[str]:

@@ -9,7 +9,7 @@ below the site banner.
 from __future__ import annotations
 
 from ingest.crawl import discovery as d
-from ingest.crawl.adapters.base import Adapter, parse_html, page_text
+from ingest.crawl.adapters.base import Adapter
 
 
 class UcapAdapter(Adapter):
@@ -24,9 +24,8 @@ class UcapAdapter(Adapter):
                 return title
         return super().detail_title(tree)
 
-    def looks_like_report(self, text: str) -> bool:
-        tree = parse_html(text)
+    def report_in_tree(self, tree) -> bool:
         body = tree.css_first("ucapcontent")
         if body is not None:
             return d.looks_like_report_text(body.text(separator="\n"))
-        return d.looks_like_report_text(page_text(tree))
+        return super().report_in_tree(tree)
