@@ -336,6 +336,10 @@ def load(paths: Paths, *, workers: int | None = None, retry_failures: bool = Fal
     summary = LoadSummary(parser_version)
     jobs = archived_jobs(paths)
     summary.documents = len(jobs)
+    synthetic = {(j.source_id or "").startswith(SYNTHETIC_SOURCE_PREFIX) for j in jobs}
+    if len(synthetic) > 1:
+        raise UserError(f"{paths.archive_db} mixes synthetic benchmark documents with real ones: "
+                        "synthetic reports belong in their own DATA_DIR")
     con = store.connect(paths.parsed_db)
     try:
         done = {r[0] for r in con.execute(

@@ -185,3 +185,12 @@ def test_narrative_shapes():
     assert flatten.narrative_facts({"narrative": {"a": {"value": 30, "raw_text": "30件"}, "b": 2}}) == [
         ("a", "30", "30件"), ("b", "2", None)]
     assert flatten.narrative_facts({"narrative": None}) == []
+
+
+def test_synthetic_and_real_documents_are_never_loaded_together(tmp_path):
+    p = make_paths(tmp_path)
+    write_archive(p, 1, 1)
+    archive_add(p, HANYIN.read_bytes(), HANYIN_URL, issuer="汉阴县人民政府", source_id="hanyin")
+    proc = ingest("load", data_dir=tmp_path, check=False)
+    assert proc.returncode == 2 and "synthetic" in proc.stderr and proc.stderr.count("\n") == 1
+    assert not p.parsed_db.exists() or _q(p, "SELECT count(*) FROM reports")[0][0] == 0
