@@ -360,13 +360,12 @@ class Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=0, unit="req", desc="crawl", dynamic_ncols=True, leave=True)
+            self.bar = tqdm(total=0, unit="req", desc="crawl", leave=True)
         self.started = time.monotonic()
 
     def grow(self, n: int) -> None:
         if self.bar is not None:
-            self.bar.total += n
-            self.bar.refresh()
+            self.bar.total += n  # shown at the next update (tqdm rate-limits redraws)
 
     def advance(self, n: int) -> None:
         if self.bar is not None:

@@ -248,3 +248,14 @@ def test_tls_verification_per_source(https_server):
     assert lax.ok and lax.body == b"hello over tls" and tries[0][0].tls_verify == "no-verify"
     (pinned,), tries = fetch_all([Request(f"{base}/r.html", "detail", tls=str(ca))], obey_robots=False)
     assert pinned.ok and tries[0][0].tls_verify == f"ca:{ca}"
+
+
+def test_robots_crawl_delay_raises_the_delay():
+    polite = Portal("polite").start()
+    try:
+        results, _ = fetch_all([get(polite, "/a.html"), get(polite, "/b.html")], delay=0.01)
+        assert all(r.ok for r in results)
+        a, b = sorted((h for h in polite.hits if h.path != "/robots.txt"), key=lambda h: h.at)
+        assert b.at - a.done >= 0.95  # Crawl-delay: 1 beats our own 0.01 s
+    finally:
+        polite.stop()
