@@ -5,7 +5,8 @@ copies leave rows of numbers whose label sits on a neighbouring line or was garb
 order of the template decides, with the label evidence as scores: a monotone matching (rows
 and template keys both keep their printed order) maximising the number of matched rows plus
 their label scores. A row whose own label clearly names another key is never forced onto a
-key it does not name.
+key it does not name, and a row whose own label names a key no other row names takes that key
+even when printed out of the template's order.
 """
 
 from __future__ import annotations
@@ -38,7 +39,26 @@ def align(items: list[Item], expected: list[str]) -> list[str | None]:
     fast = _fast_path(items, expected)
     if fast is not None:
         return fast
-    return _dp(items, expected)
+    # A row whose own label names a key no other row names takes it, wherever it is printed
+    # (a publisher may print rows out of the template's order); the order then places the rest.
+    wanted = set(expected)
+    keys = [it.best() if it.own_score >= STRONG else None for it in items]
+    seen: dict[str, int] = {}
+    for k in keys:
+        if k is not None:
+            seen[k] = seen.get(k, 0) + 1
+    out: list[str | None] = [None] * len(items)
+    used = set()
+    for i, k in enumerate(keys):
+        if k is not None and seen[k] == 1 and k in wanted:
+            out[i] = k
+            used.add(k)
+    rest = [i for i, k in enumerate(out) if k is None]
+    if rest:
+        sub = _dp([items[i] for i in rest], [k for k in expected if k not in used])
+        for i, k in zip(rest, sub):
+            out[i] = k
+    return out
 
 
 def _fast_path(items: list[Item], expected: list[str]) -> list[str | None] | None:
