@@ -97,7 +97,7 @@ def load(con: duckdb.DuckDBPyConnection) -> Frames:
             frames.checks[rule.id] = _balance(con, rule)
     frames.checks["cell_values"], frames.details["bad_values"] = _cell_values(con)
     frames.checks["narrative"] = _narrative(con, t)
-    frames.checks["report_identity"] = _identity(reports, t)
+    frames.checks["report_identity"] = _identity(reports)
     frames.checks["completeness"], details = _completeness(con, reports)
     frames.details.update(details)
     return frames
@@ -136,7 +136,9 @@ def _register_template_tables(con: duckdb.DuckDBPyConnection, t: templates.Templ
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT * FROM {name}_df")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE v_known AS
-        SELECT k.*, (row_number() OVER (ORDER BY k.template, k.shape, k.table_key, k.row_key, k.column_key))::INTEGER AS cell_no,
+        SELECT k.*,
+               (row_number() OVER (ORDER BY k.template, k.shape, k.table_key, k.row_key, k.column_key)
+               )::INTEGER AS cell_no,
                e.template IS NOT NULL AS expected
         FROM (SELECT DISTINCT * FROM v_known_df) k
         LEFT JOIN v_expected e USING (template, shape, table_key, row_key, column_key)
@@ -337,10 +339,8 @@ def narrative_cells(t: templates.Templates) -> dict[str, list[tuple[str, str, st
 
 # ---- report identity and completeness (pipeline) ---------------------------------------------
 
-def _identity(reports: pd.DataFrame, t: templates.Templates) -> pd.DataFrame:
-    cols = ["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]
-    df = reports[cols].copy()
-    return df
+def _identity(reports: pd.DataFrame) -> pd.DataFrame:
+    return reports[["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]].copy()
 
 
 def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
