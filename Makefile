@@ -29,9 +29,9 @@ SETUP :=
 endif
 
 truthy = $(filter 1 yes true on,$(1))
-REFRESH_FLAGS := $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY)) \
-                 $(if $(call truthy,$(EXPORT)),--export)
-CRAWL_FLAGS   := $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY))
+REFRESH_FLAGS := $(strip $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY)) \
+                 $(if $(call truthy,$(EXPORT)),--export) $(ARGS))
+CRAWL_FLAGS   := $(strip $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY)) $(ARGS))
 
 .PHONY: help setup test test-fast crawl load build validate refresh notebooks export docs demo bench clean
 
@@ -66,7 +66,7 @@ test-fast: $(SETUP)
 	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
 crawl: $(SETUP)
-	$(PY) -m ingest crawl $(CRAWL_FLAGS) $(ARGS)
+	$(PY) -m ingest crawl $(CRAWL_FLAGS)
 
 load: $(SETUP)
 	$(PY) -m ingest load $(ARGS)
@@ -78,7 +78,7 @@ validate: $(SETUP)
 	$(PY) -m ingest validate $(ARGS)
 
 refresh: $(SETUP)
-	$(PY) -m ingest refresh $(REFRESH_FLAGS) $(ARGS)
+	$(PY) -m ingest refresh $(REFRESH_FLAGS)
 
 notebooks: $(SETUP)
 	$(PY) -m ingest notebooks $(ARGS)

@@ -268,13 +268,14 @@ class Summary:
         lines.append(f"  warehouse: {self.warehouse}; {self.reports_in_warehouse} report(s)")
         if self.findings_publisher:
             rules = ", ".join(f"{k} {v}" for k, v in self.findings_by_rule.items())
-            lines.append(f"  findings:  {self.findings_publisher} about publishers ({rules})")
+            lines.append(f"  findings:  {self.findings_publisher} about publishers ({rules}; "
+                         "table validation_findings)")
         else:
             lines.append("  findings:  none about publishers")
-        if self.data_docs:
-            lines.append(f"             Data Docs: {self.data_docs}")
-        if self.data_dictionary:
-            lines.append(f"  dictionary: {self.data_dictionary}")
+        docs = [f"Data Docs {self.data_docs}"] if self.data_docs else []
+        docs += [f"data dictionary {self.data_dictionary}"] if self.data_dictionary else []
+        if docs:
+            lines.append("  docs:      " + "; ".join(docs))
         for nb in self.notebooks:
             state = f"FAILED: {nb['error']}" if nb.get("error") else nb.get("state", "rendered")
             lines.append(f"  notebook:  {nb['name']}: {state}" + (f" → {nb['html']}" if nb.get("html") else ""))
