@@ -238,20 +238,26 @@ class SourceWalk:
         if body is None:
             self.summary.fail("stored body missing for a 304 answer")
             return
-        final_url = link.url  # documents are keyed by the URL we asked for, redirects aside
+        # documents are keyed by the URL we asked for; relative links resolve against where
+        # a redirect took us
+        here = result.final.final_url or result.final.url
         content_type = result.final.content_type
-        if purpose == ATTACHMENT:
-            await self._attachment(link, context, body, content_type, result)
+        sniffed = d.sniff_content_type(body)
+        if purpose == ATTACHMENT or (purpose == DETAIL and sniffed and not d.is_text_type(sniffed)):
+            # a detail link may serve the file itself (download.jsp?id=…)
+            ctx = context if purpose == ATTACHMENT else {
+                "parent_url": context.get("parent_url"), "title": link.text, "year": link.year, "issuer": link.issuer}
+            await self._attachment(link, ctx, body, content_type, result)
             return
         decoded = decode_bytes(body, content_type)
         if purpose == LIST:
-            found = self.adapter.discover_list(final_url, decoded.text, link.depth)
-            self._push_found(found.links, parent=final_url)
+            found = self.adapter.discover_list(here, decoded.text, link.depth)
+            self._push_found(found.links, parent=link.url)
         elif purpose == API:
             found = self.adapter.discover_api(link, decoded.text)
-            self._push_found(found.links, parent=final_url)
+            self._push_found(found.links, parent=link.url)
         elif purpose == DETAIL:
-            await self._detail(link, body, decoded, content_type, result)
+            await self._detail(link, context, here, body, decoded, content_type, result)
 
     async def _body(self, result: Result) -> bytes | None:
         if result.body is not None:
@@ -274,14 +280,9 @@ class SourceWalk:
             return hint
         return d.issuer_of(title, default=self.source.government, county_name=self.source.name)
 
-    async def _detail(self, link: Link, body: bytes, decoded, content_type: str | None, result: Result) -> None:
-        # A detail link may in fact serve a file (download.jsp?id=…): treat it as one.
-        sniffed = d.sniff_content_type(body)
-        if sniffed and not sniffed.startswith("text/") and sniffed != "application/json":
-            await self._attachment(link, {"parent_url": None, "title": link.text, "year": link.year,
-                                    "issuer": link.issuer}, body, content_type, result)
-            return
-        found, inline = self.adapter.inspect_detail(link.url, decoded.text)
+    async def _detail(self, link: Link, context: dict, here: str, body: bytes, decoded, content_type: str | None,
+                      result: Result) -> None:
+        found, inline = self.adapter.inspect_detail(here, decoded.text)
         # the page's own heading is authoritative; the anchor text is the fallback
         title = found.title or link.text or None
         issuer = self._issuer(title, link.issuer)
@@ -291,7 +292,7 @@ class SourceWalk:
                 sha256=self._sha(body, result), url=link.url, source_id=self.source.id, issuer=issuer, title=title,
                 content_type=_content_type(content_type, body), encoding=decoded.encoding,
                 encoding_source=decoded.source, bytes=len(body), year_hint=year,
-                parent_url=None, kind="page")
+                parent_url=context.get("parent_url"), kind="page")
             await self._store(doc, result)
         attachments = found.of(ATTACHMENT)
         if inline:
