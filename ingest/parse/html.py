@@ -271,16 +271,17 @@ def _heading_positions(raw: str) -> list[tuple[int, str]]:
         cut = tail.find(_MARK, 1)
         if cut > 0:
             tail = tail[:cut]
-        key = heading_key(" ".join(tail.split()))
+        key = heading_key(" ".join(tail.split()), run_on=cut < 0)
         if key is not None:
             out.append((m.start(), key))
     return out
 
 
 def _section_before(headings: list[tuple[int, str]], pos: int) -> str | None:
+    """The section of the last heading that starts before `pos` (exclusive)."""
     section = None
     for at, key in headings:
-        if at > pos:
+        if at >= pos:
             break
         section = key
     return section

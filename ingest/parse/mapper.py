@@ -355,6 +355,9 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 s = 1.5 if score >= L.PREFIX else 0.75
                 item.candidates[key] = max(item.candidates.get(key, 0.0), s)
 
+    if not items:
+        warnings.append("table3: its heading is printed but no row of numbers under it; table null")
+        return Mapped(None, None, warnings)
     shape = _table3_shape(items, table2_template, warnings)
     subtotals = {k for it in items for k, s in it.candidates.items()
                  if s >= L.PREFIX and _T3_ROWS[k].subtotal}
@@ -578,6 +581,9 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
             if key is not None and key in row_cols:
                 item.candidates[key] = max(item.candidates.get(key, 0.0), 1.5 if score >= L.PREFIX else 0.75)
 
+    if not items:
+        warnings.append("table2: its heading is printed but no row of numbers under it; table null")
+        return Mapped(None, None, warnings)
     expected = [r.key for r in rows_spec]
     keys = aligner.align(items, expected)
     placed: dict[str, tuple[RowView, dict[str, Cell] | None]] = {}
@@ -687,7 +693,8 @@ def map_table4(blocks: list[Block]) -> Mapped:
             warnings.append(f"table4: {n} numbers printed where 15 were expected; "
                             "read in template order, the rest are null")
     if not n:
-        warnings.append("table4: no numbers found under the section heading; its cells are null")
+        warnings.append("table4: its heading is printed but no numbers under it; table null")
+        return Mapped(None, None, warnings)
     for (g, c), cell in assigned.items():
         raw[g][c] = cell.text
         values[g][c] = _read(cell.text, "count", warnings, "table4", g, c)
@@ -727,10 +734,12 @@ def build_report(doc: Document, *, source_name: str = "the input", url: str | No
     t3 = map_table3(sections["table3"], template)
     t4 = map_table4(sections["table4"])
     for sec, m in (("table2", t2), ("table3", t3), ("table4", t4)):
-        if m.values is None:
+        if m.values is None and not sections[sec]:
             warnings.append(f"{sec}: the report prints no such table (section not found); null")
         warnings.extend(m.warnings)
     shape = t3.extra.get("shape")
+    if t2.values is None:
+        template = None  # names the format of table 2: nothing to name
     return {
         "title": meta.title,
         "year": meta.year,

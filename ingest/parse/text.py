@@ -105,9 +105,14 @@ def find_sections(lines: list[str]) -> list[tuple[int, str]]:
     return found
 
 
-def heading_key(line: str, index: list[tuple[str, str]] | None = None) -> str | None:
-    """The section a heading line opens ('table3', 'problems', …), or None if it is no heading."""
-    if len(line) > 48:
+def heading_key(line: str, index: list[tuple[str, str]] | None = None, *,
+                run_on: bool = False) -> str | None:
+    """The section a heading line opens ('table3', 'problems', …), or None if it is no heading.
+
+    run_on: the text after the heading is not cut off (the heading printed in a table cell, read
+    from text without line breaks): a numbered heading then only has to start the text.
+    """
+    if len(line) > 48 and not run_on:
         return None
     index = index or _heading_index()
     m = _NUMBERING.match(line)
@@ -118,6 +123,8 @@ def heading_key(line: str, index: list[tuple[str, str]] | None = None) -> str | 
         # A numbered heading may carry more words ("四、政府信息公开行政复议、行政诉讼情况");
         # an unnumbered line must be the heading itself, or narrative would match.
         if (body == heading) or (m and heading in body and len(body) <= len(heading) + 8):
+            return key
+        if run_on and m and body.startswith(heading):
             return key
     return None
 

@@ -439,3 +439,32 @@ def test_truncated_report_gives_what_is_there_and_warns():
 def test_page_that_is_not_a_report_raises_not_a_report():
     with pytest.raises(NotAReport, match="does not look like a 政府信息公开工作年度报告"):
         parse("not_a_report.html")
+
+
+# ---- layouts written inline: small enough to read in the test ---------------------------------------
+
+TABLE2_AS_FOUR_TABLES = """<html><head><meta charset="utf-8"><title>示范县2023年政府信息公开工作年度报告</title></head>
+<body><p>二、主动公开政府信息情况</p>
+<table><tr><td colspan="4">第二十条第（一）项</td></tr><tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td>
+<td>现行有效件数</td></tr><tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr><tr><td>行政规范性文件</td><td>1</td><td>2</td>
+<td>3</td></tr></table>
+<table><tr><td colspan="2">第二十条第（五）项</td></tr><tr><td>信息内容</td><td>本年处理决定数量</td></tr><tr><td>行政许可</td>
+<td>4</td></tr></table>
+<table><tr><td>信息内容</td><td>本年处理决定数量</td></tr><tr><td>行政处罚</td><td>5</td></tr><tr><td>行政强制</td><td>6</td></tr></table>
+<table><tr><td>行政事业性收费</td><td>7.5</td></tr></table>
+<p>三、收到和处理政府信息公开申请情况</p>
+<table><tr><td>三、收到和处理政府信息公开申请情况（续）</td></tr></table>
+<table><tr><td colspan="15">四、政府信息公开行政复议、行政诉讼情况</td></tr>
+<tr><td colspan="5">行政复议</td><td colspan="10">行政诉讼</td></tr>
+<tr>""" + "".join(f"<td>{i}</td>" for i in range(15)) + """</tr></table>
+</body></html>"""
+
+
+def test_table2_printed_as_small_tables_each_under_the_right_heading():
+    r = parse_bytes(TABLE2_AS_FOUR_TABLES.encode("utf-8"))
+    # the last small table ends right where heading 三 starts: it still belongs to table 2
+    assert r["table2"] == table2_2021([0, 0, 0], [1, 2, 3], 4, 5, 6, "7.5")
+    # a heading printed as a table's first row places that table
+    assert r["table4"] == table4(list(range(15)))
+    assert r["table3"] is None
+    assert r["title"] == "示范县2023年政府信息公开工作年度报告" and r["issuer"] == "示范县"
