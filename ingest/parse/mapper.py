@@ -499,8 +499,9 @@ def decide_template(blocks: list[Block], year: int | None, warnings: list[str]) 
     if not blocks:
         return None
     idx = L.indexes()
-    text = templates.normalise("".join(c for b in blocks for row in b.rows for c in row
-                                       if c and not is_numberlike(c)))
+    # each distinct printed label once (grids repeat spanned cells), normalised through the cache
+    printed = {c for b in blocks for row in b.rows for c in row if c}
+    text = "\x1f".join(L.label(c).norm for c in printed if not is_numberlike(c))
     hits = {tid: sum(1 for m in markers if m in text) for tid, markers in idx.markers.items()}
     best = max(hits.values())
     winners = [tid for tid, n in hits.items() if n == best]
