@@ -31,6 +31,7 @@ from ingest.crawl.fetcher import Fetcher, FetchConfig, Request, Result, Try
 from ingest.crawl.registry import Source
 from ingest.decode import decode_bytes
 
+WORKERS_PER_SOURCE = 3  # requests per host stay serial: these only overlap storing with fetching
 MAX_COLUMN_DEPTH = 3  # column → sub-column → year folder: deeper is wandering off
 DEFAULT_MAX_PAGES = 1000
 
@@ -190,6 +191,9 @@ class SourceWalk:
         self.queue: collections.deque[tuple[Link, dict]] = collections.deque()
         self.seen: set[tuple] = set()
         self.archive = crawl.archive
+        self.changed = asyncio.Event()  # set when the frontier grows or a worker finishes
+        self.fetched = 0
+        self.busy = 0
 
     def push(self, link: Link, context: dict | None = None) -> None:
         if link.key in self.seen:
@@ -202,24 +206,44 @@ class SourceWalk:
             return
         self.seen.add(link.key)
         self.queue.append((link, context or {}))
+        self.changed.set()
         if self.crawl.progress is not None:
             self.crawl.progress.grow(1)
 
     async def run(self) -> None:
         for link in self.adapter.seeds(self.source):
             self.push(link)
-        fetched = 0
-        while self.queue:
+        # A few workers share the frontier: while one stores and parses a page, another can
+        # already send the next request. Politeness is the fetcher's host gate, not this.
+        self.fetched = 0
+        self.busy = 0
+        workers = [asyncio.create_task(self._worker()) for _ in range(WORKERS_PER_SOURCE)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
+
+    async def _worker(self) -> None:
+        while self.queue or self.busy:
+            if not self.queue:  # another worker may still discover links: wait for news
+                self.changed.clear()
+                await self.changed.wait()
+                continue
             link, context = self.queue.popleft()
-            if fetched >= self.crawl.max_pages:
+            if self.fetched >= self.crawl.max_pages:
                 self.summary.capped = True
                 if self.crawl.progress is not None:
                     self.crawl.progress.advance(len(self.queue) + 1)
-                break
-            fetched += 1
+                self.queue.clear()
+                return
+            self.fetched += 1
+            self.busy += 1
             try:
                 await self._visit(link, context)
             finally:
+                self.busy -= 1
+                self.changed.set()
                 if self.crawl.progress is not None:
                     self.crawl.progress.advance(1)
 

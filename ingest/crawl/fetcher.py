@@ -295,9 +295,9 @@ class Fetcher:
                 started = time.monotonic()
                 self.requests_sent += 1
                 try:
-                    body, location = await asyncio.wait_for(
-                        self._send(request, url, headers, t), timeout=c.total_timeout)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(c.total_timeout):  # no extra task, unlike wait_for
+                        body, location = await self._send(request, url, headers, t)
+                except TimeoutError:
                     t.error = f"timeout: no complete response within {c.total_timeout:g}s"
                     wait = self._backoff(try_no)
                 except httpx.ConnectTimeout:
