@@ -8,14 +8,15 @@ analyst never opens a half-written export.
 
 Column labels come, in order of preference, from the dbt model YAML (`meta: {label_zh,
 label_en}` and `description`), from the template description (ingest/templates.yaml: every row,
-column and group key has zh/en labels), then from the glossary below for the columns the
-warehouse contracts name (ARCHITECTURE.md).
+column and group key has zh/en labels), then from ingest/export_labels.yaml for the
+warehouse's own columns.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import os
@@ -35,59 +36,14 @@ MART_PREFIXES = ("fct_", "dim_", "mart_")
 EXTRA_TABLES = ("validation_findings",)  # not a dbt model, but what analysts ask for next
 DBT_MODELS = REPO_ROOT / "dbt_project" / "models"
 
-# Labels for the columns the warehouse contracts name; template keys are labelled from
-# templates.yaml instead, and dbt YAML `meta` wins over both.
-GLOSSARY: dict[str, tuple[str, str]] = {
-    "report_id": ("报告标识（原文件SHA-256）", "Report id (sha256 of the source document)"),
-    "issuer_id": ("发布机关标识", "Issuer id"),
-    "issuer": ("发布机关", "Issuer"),
-    "issuer_level": ("发布机关层级", "Issuer level"),
-    "region_code": ("行政区划代码", "Region code (6 digits)"),
-    "region_name": ("行政区划名称", "Region name"),
-    "county": ("县（市、区）", "County"),
-    "county_name": ("县（市、区）名称", "County name"),
-    "prefecture": ("地级市", "Prefecture"),
-    "prefecture_code": ("地级市代码", "Prefecture code"),
-    "prefecture_name": ("地级市名称", "Prefecture name"),
-    "province": ("省份", "Province"),
-    "province_code": ("省份代码", "Province code"),
-    "province_name": ("省份名称", "Province name"),
-    "year": ("报告年度", "Report year"),
-    "template": ("表二模板", "Table 2 template"),
-    "table3_template": ("表三模板", "Table 3 template"),
-    "table3_shape": ("表三（六）其他处理形式", "Table 3 'other handling' shape"),
-    "source_url": ("来源网址", "Source URL"),
-    "url": ("网址", "URL"),
-    "title": ("标题", "Title"),
-    "content_sha256": ("原文件SHA-256", "Source document sha256"),
-    "published_date": ("发布日期", "Published date"),
-    "parser_version": ("解析器版本", "Parser version"),
-    "is_synthetic": ("是否为演示数据", "Synthetic demonstration data"),
-    "table_key": ("表格", "Table"),
-    "row_key": ("行", "Row key"),
-    "column_key": ("列", "Column key"),
-    "value": ("数值", "Value"),
-    "raw_text": ("原文", "Printed text"),
-    "is_blank": ("是否留空", "Printed blank"),
-    "applicant_type": ("申请人类型", "Applicant type"),
-    "outcome": ("办理结果", "Outcome"),
-    "outcome_group": ("办理结果类别", "Outcome group"),
-    "applications": ("申请数", "Applications"),
-    "applications_received": ("本年新收申请数", "Applications received this year"),
-    "disclosure_rate": ("公开率（予以公开＋部分公开）／新收", "Disclosure rate ((granted + partial) / new)"),
-    "fees_yuan": ("行政事业性收费（元）", "Administrative fees (yuan)"),
-    "amount_yuan": ("金额（元）", "Amount (yuan)"),
-    "info_processing_fee_yuan": ("信息处理费（元）", "Information processing fee (yuan)"),
-    "finding_id": ("问题标识", "Finding id"),
-    "run_id": ("运行标识", "Run id"),
-    "rule_id": ("校验规则", "Rule"),
-    "severity": ("严重程度", "Severity"),
-    "expected": ("应为", "Expected"),
-    "actual": ("实际", "Actual"),
-    "difference": ("差额", "Difference"),
-    "message": ("说明", "Message"),
-    "checked_at": ("校验时间", "Checked at"),
-}
+LABELS_FILE = Path(__file__).with_name("export_labels.yaml")
+
+
+@functools.cache
+def glossary() -> dict[str, tuple[str, str]]:
+    """column name → (zh, en) for the warehouse's own columns (ingest/export_labels.yaml)."""
+    data = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")) or {}
+    return {k: (v[0], v[1]) for k, v in (data.get("columns") or {}).items()}
 
 
 @dataclass
@@ -159,7 +115,7 @@ def dbt_column_docs(models_dir: Path = DBT_MODELS) -> dict[tuple[str, str], dict
 def label_column(table: str, column: str, dbt_docs: dict, tpl: dict) -> tuple[str, str, str]:
     doc = dbt_docs.get((table, column), {})
     zh, en = doc.get("label_zh", ""), doc.get("label_en", "")
-    guess = tpl.get(column) or GLOSSARY.get(column) or _compound(column, tpl)
+    guess = tpl.get(column) or glossary().get(column) or _compound(column, tpl)
     if guess:
         zh, en = zh or guess[0], en or guess[1]
     return zh, en or column.replace("_", " ").capitalize(), doc.get("description", "")

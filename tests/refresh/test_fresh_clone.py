@@ -237,6 +237,8 @@ def test_make_export_writes_every_mart_for_excel_and_parquet(run):
         ("汉阴县", "30", "10778925.34")]
     labels = {(r["table"], r["column"]): r for r in csv.DictReader(
         io.StringIO((out / "columns.csv").read_bytes().decode("utf-8-sig")))}
+    unlabelled = sorted(k for k, v in labels.items() if not (v["label_zh"] and v["label_en"]))
+    assert unlabelled == [], "add them to ingest/export_labels.yaml (or dbt meta label_zh/label_en)"
     assert labels[("mart_county_year", "year")]["label_zh"] == "报告年度"
     assert labels[("fct_applications", "applicant_type")]["label_en"] == "Applicant type"
 
