@@ -181,3 +181,15 @@ def test_site_scope_and_link_helpers():
     assert d.viewer_target("/pdfjs/web/viewer.html?file=%2Fupload%2Fa.pdf") == "/upload/a.pdf"
     assert d.attachment_url("/module/download/downfile.jsp?classid=0&filename=nb.pdf")
     assert d.sniff_content_type(b"%PDF-1.7") == "application/pdf"
+
+
+def test_generic_pagination_by_next_links_and_numbered_pages():
+    html = ('<ul><li><a href="./202401/t1.shtml">石泉县2023年政府信息公开工作年度报告</a></li></ul>'
+            '<div class="page"><a href="index_1.shtml">2</a> <a href="index_2.shtml">3</a> '
+            '<a href="index_1.shtml">下一页</a> <a href="/xwzx/index_1.shtml">下一页</a></div>'
+            '<div class="pager"><a href="/zfxxgk/nb/list/2.html">下页</a></div>')
+    found = ADAPTERS["generic"]().discover_list("http://www.shiquan.gov.cn/zfxxgk/nb/index.shtml", html)
+    pages = sorted(link.url.removeprefix("http://www.shiquan.gov.cn") for link in found.of(LIST))
+    # pages of this column only: the news column's pager is not followed
+    assert pages == ["/zfxxgk/nb/index_1.shtml", "/zfxxgk/nb/index_2.shtml", "/zfxxgk/nb/list/2.html"]
+    assert [link.year for link in found.of(DETAIL)] == [2023]
