@@ -24,63 +24,61 @@ from ingest.errors import NotAReport
 from ingest.parse import labels as L
 from ingest.parse.layout import SECTIONS, Block, Document
 
-# Paragraph-level elements and table cells end a line of the page text: a marker character is
-# put in front of each closing tag before parsing (inside the element, so the HTML parser keeps
-# it in place), because the text of Word markup is otherwise one run with no line breaks. Only
-# the text outside the report's tables is marked: the tables are read cell by cell anyway, and
-# leaving them alone keeps the parse as fast as the page allows.
-_LINE_END = re.compile(r"</(?:p|div|li|h[1-6]|title|td|th|dt|dd|tr)\s*>|<br\b[^>]*>", re.IGNORECASE)
+# Each innermost table is read cell by cell, then replaced in the tree by a placeholder, so the
+# page text tells where it stood (under which heading). Paragraph-level elements left outside
+# the tables then get a line mark after them: the text of Word markup is otherwise one run.
 _MARK = "\x1e"
+_HOLE = "\x1d"
+_BLOCKS = "p, div, li, h1, h2, h3, h4, h5, h6, td, th, tr, dt, dd, br, blockquote, section, article"
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff\x1e]+")
+_PLACEHOLDER = re.compile(_HOLE + r"T(\d+)" + _HOLE)
 _MAX_SPAN = 100  # rowspan/colspan beyond this are typos (rowspan="2222"), not layouts
 _META_NAMES = ("articletitle", "pubdate", "publishdate", "firstpublishedtime", "contentsource",
                "maketime", "keywords", "description", "sitename", "columnname", "og:title")
-# Table and script tags, found in one pass over the markup (lower case first: a regular
-# expression that ignores case is twice as slow, and upper-case tags are rare today).
-_TAGS = re.compile(r"<(/?)(table|script|style|noscript)\b")
-_TAGS_ANY_CASE = re.compile(r"<(/?)(table|script|style|noscript)\b", re.IGNORECASE)
 
 
 def extract(data: bytes, *, content_type: str | None = None) -> Document:
     decoded = decode_bytes(data, content_type)
     if "\x00" in decoded.text[:4096]:
         raise NotAReport("the input looks like binary data, not a 政府信息公开工作年度报告 page")
-    src = decoded.text
-    # The head (often tens of KB of Word style sheets) holds no tables and no lines to mark.
-    body_at = max(src.find("<body"), 0) or max(src.find("<BODY"), 0)
-    tags = [(m.start(), m.group(1), m.group(2)) for m in _TAGS.finditer(src, body_at)]
-    if not any(t[2] == "table" for t in tags) and ("<TABLE" in src or "<Table" in src):
-        tags = [(m.start(), m.group(1), m.group(2).lower())
-                for m in _TAGS_ANY_CASE.finditer(src, body_at)]
-    tree = LexborHTMLParser(_mark_outside_tables(src, tags, body_at))
+    tree = LexborHTMLParser(decoded.text)
     meta = _meta(tree)
     title_node = tree.css_first("title")
     title = _flat(title_node.text()) if title_node is not None else None
     root = tree.body or tree.root
     if root is None:
         raise NotAReport("the input is an HTML page with no body: no report to read")
-    if any(name != "table" and not slash for _at, slash, name in tags):
-        for node in root.css("script, style, noscript"):  # their text is code, not report
-            node.decompose()
+    for node in root.css("script, style, noscript, template"):  # code, not report text
+        node.decompose()
 
+    grids: list[tuple[list[list[str]], list[list[int]], str]] = []
+    for table in [t for t in root.css("table") if len(t.css("table")) == 1]:
+        head = table.text(separator="")
+        rows, ids = expand(table)
+        # the placeholder stands where the table stood; its number finds the grid again
+        table.replace_with(f"{_MARK}{_HOLE}T{len(grids)}{_HOLE}{_MARK}")
+        grids.append((rows, ids, head))
+    for node in root.css(_BLOCKS):
+        node.insert_after(_MARK)
     raw_text = root.text(separator="")
-    tables = [t for t in root.css("table") if len(t.css("table")) == 1]
     headings = _heading_positions(raw_text)
 
     blocks: list[Block] = []
-    placed: list[tuple[int, int, list[list[str]], list[list[int]]]] = []
-    pos = 0
-    for n, table in enumerate(tables, 1):
-        ttext = table.text(separator="")
-        start = raw_text.find(ttext, pos) if ttext else -1
-        rows, ids = expand(table)
-        if start >= 0:
-            placed.append((start, start + len(ttext), rows, ids))
-            pos = start + len(ttext)
+    text_parts: list[str] = []
+    narrative_parts: list[str] = []
+    last = 0
+    for m in _PLACEHOLDER.finditer(raw_text):
+        n = int(m.group(1))
+        rows, ids, ttext = grids[n]
+        text_parts.append(raw_text[last:m.start()])
+        narrative_parts.append(raw_text[last:m.start()])
+        text_parts.append(_MARK.join(_row_line(row, rid) for row, rid in zip(rows, ids)))
+        last = m.end()
         if not rows or not any(c for row in rows for c in row):
             continue
-        # A heading printed as the table's first row counts as the heading before it.
-        section = _section_before(headings, start + min(len(ttext), 80)) if start >= 0 else None
+        # A heading printed in the table's first cells places it; else the heading before it.
+        inner = _heading_positions(ttext[:80], run_on=True)
+        section = inner[0][1] if inner else _section_before(headings, m.start())
         if section not in SECTIONS:
             # No table heading before it (or the heading of 一/五/六): place it by its labels.
             by_labels = classify_text(templates.normalise(ttext))
@@ -88,20 +86,7 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
                 continue  # a layout or navigation table: nothing the templates name
             section = None if by_labels == "mixed" else by_labels
         blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
-                            origin=f"html table {n}"))
-
-    # The page as lines (each table row a line of its cells) and the narrative without tables.
-    text_parts: list[str] = []
-    narrative_parts: list[str] = []
-    last = 0
-    for s, e, rows, ids in placed:
-        text_parts.append(raw_text[last:s])
-        narrative_parts.append(raw_text[last:s])
-        narrative_parts.append(_MARK)
-        text_parts.append(_MARK)
-        text_parts.append(_MARK.join(_row_line(row, rid) for row, rid in zip(rows, ids)))
-        text_parts.append(_MARK)
-        last = e
+                            origin=f"html table {n + 1}"))
     text_parts.append(raw_text[last:])
     narrative_parts.append(raw_text[last:])
     return Document(
@@ -114,28 +99,6 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
         encoding=decoded.encoding,
         encoding_source=decoded.source,
     )
-
-
-def _leaf_tables(tags: list[tuple[int, str, str]], src: str) -> list[tuple[int, int]]:
-    """(start, end) in the markup of every <table>…</table> with no table inside."""
-    tables = [(at, slash) for at, slash, name in tags if name == "table"]
-    out = []
-    for (p, open_slash), (q, close_slash) in zip(tables, tables[1:]):
-        if not open_slash and close_slash:
-            end = src.find(">", q)
-            out.append((p, len(src) if end < 0 else end + 1))
-    return out
-
-
-def _mark_outside_tables(src: str, tags: list[tuple[int, str, str]], start: int = 0) -> str:
-    parts = [src[:start]]
-    last = start
-    for s, e in _leaf_tables(tags, src):
-        parts.append(_LINE_END.sub(_mark, src[last:s]))
-        parts.append(src[s:e])
-        last = e
-    parts.append(_LINE_END.sub(_mark, src[last:]))
-    return "".join(parts)
 
 
 def _row_line(row: list[str], rid: list[int]) -> str:
@@ -229,10 +192,6 @@ def _span(value: str | None) -> int:
     return 1 if n < 1 else min(n, _MAX_SPAN)
 
 
-def _mark(m: re.Match) -> str:
-    return _MARK + m.group()
-
-
 def _flat(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
@@ -261,17 +220,19 @@ def _meta(tree) -> dict[str, str]:
 _NUMERAL = re.compile(r"[一二三四五六][\s\u00a0\u3000]*[、.．]")
 
 
-def _heading_positions(raw: str) -> list[tuple[int, str]]:
+def _heading_positions(raw: str, *, run_on: bool = False) -> list[tuple[int, str]]:
+    """(position, section key) of every section heading in the text. run_on: the text has no
+    line marks (a table's cells), so a heading only has to start where its numeral is."""
     from ingest.parse.text import heading_key
 
     out = []
     for m in _NUMERAL.finditer(raw):
-        # the heading line: up to the next line mark, at most 48 characters
+        # the heading line: up to the next line mark, at most 60 characters
         tail = raw[m.start():m.start() + 60]
         cut = tail.find(_MARK, 1)
         if cut > 0:
             tail = tail[:cut]
-        key = heading_key(" ".join(tail.split()), run_on=cut < 0)
+        key = heading_key(" ".join(tail.split()), run_on=run_on or cut < 0)
         if key is not None:
             out.append((m.start(), key))
     return out
