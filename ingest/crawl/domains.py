@@ -31,11 +31,18 @@ def host_of(url: str) -> str:
 
 
 def hostport(url: str) -> str:
-    """host:port, the unit of politeness (one request in flight per hostport)."""
+    """host:port, the unit of a connection pool."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{host}:{port}"
+
+
+def politeness_key(url: str) -> str:
+    """Who a request lands on: the host name (http and https of one name are one server), or
+    for a bare IP address the address and port (unrelated services share machines)."""
+    host = host_of(url)
+    return hostport(url) if is_ip(host) else host
 
 
 def is_ip(host: str) -> bool:

@@ -34,7 +34,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ingest.crawl.archive import utcnow
-from ingest.crawl.domains import SiteScope, hostport
+from ingest.crawl.domains import SiteScope, hostport, politeness_key
 
 PROJECT = "gov-disclosure-warehouse"
 VERSION = "0.1"
@@ -125,6 +125,7 @@ class _Host:
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_state: str = "unknown"   # unknown | allow_all | parsed | disallow_all | unreachable
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    robots_reason: str | None = None
 
 
 OnTry = Callable[[Try, bytes | None], object]  # may return an awaitable
@@ -192,7 +193,7 @@ class Fetcher:
         return ctx
 
     def _host(self, url: str) -> _Host:
-        key = hostport(url)
+        key = politeness_key(url)
         host = self._hosts.get(key)
         if host is None:
             host = self._hosts[key] = _Host(delay=self.config.delay)
@@ -390,7 +391,7 @@ class Fetcher:
         if host.dead:
             return False, f"host unreachable: {host.dead}"
         if host.robots_state == "disallow_all":
-            return False, "robots.txt unavailable (server error): crawling disallowed"
+            return False, f"robots.txt unavailable ({host.robots_reason}): crawling disallowed"
         if host.robots_state == "parsed" and host.robots is not None:
             if not host.robots.can_fetch(ROBOTS_AGENT, url):
                 return False, "disallowed by robots.txt"
@@ -417,8 +418,10 @@ class Fetcher:
             delay = parser.crawl_delay(ROBOTS_AGENT)
             if delay:
                 host.delay = max(host.delay, min(float(delay), self.config.max_crawl_delay))
-        elif status is not None and 500 <= status < 600:
+        elif (status is not None and 500 <= status < 600) or (status is None and result.final.error):
+            # RFC 9309: a robots.txt that cannot be read (server error, timeout) forbids all
             host.robots_state = "disallow_all"
+            host.robots_reason = result.final.error or f"HTTP {status}"
         else:  # 4xx, an off-site redirect, or no robots.txt at all: no rules
             host.robots_state = "allow_all"
 

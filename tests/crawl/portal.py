@@ -68,6 +68,7 @@ class Portal:
     counters: dict = field(default_factory=dict)
     placeholders: dict = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
+    robots_fail: bool = False                            # robots.txt answers 503
     gauge: Gauge = field(default_factory=Gauge)          # this host's requests in flight
     shared: Gauge | None = None                          # requests in flight across hosts
 
@@ -201,6 +202,9 @@ def _dynamic(h: _Handler, hit: Hit) -> bool:
     parts = urlsplit(hit.path)
     path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
     html = "text/html; charset=utf-8"
+    if path == "/robots.txt" and portal.robots_fail:
+        h.reply(hit, 503, b"busy", html)
+        return True
     if path == "/faults/flaky-500.html" and _once(portal, path) == 1:
         h.reply(hit, 500, b"<html><body>Internal Server Error</body></html>", html)
         return True

@@ -259,3 +259,13 @@ def test_robots_crawl_delay_raises_the_delay():
         assert b.at - a.done >= 0.95  # Crawl-delay: 1 beats our own 0.01 s
     finally:
         polite.stop()
+
+
+def test_an_unreadable_robots_txt_forbids_crawling():
+    portal = Portal("county", robots_fail=True).start()
+    try:
+        results, tries = fetch_all([get(portal, "/zwgk/"), get(portal, "/zwgk/zfxxgknb/")], retries=1, delay=0.0)
+        assert [r.final.error for r in results] == ["robots.txt unavailable (HTTP 503): crawling disallowed"] * 2
+        assert portal.paths() == ["/robots.txt", "/robots.txt"]  # one retry, then nothing else is asked
+    finally:
+        portal.stop()
