@@ -93,7 +93,8 @@ class Portal:
         Handler.portal = portal
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.placeholders.setdefault("{{SELF}}", self.base)
-        threading.Thread(target=self.server.serve_forever, daemon=True, name=f"portal-{self.site}").start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                         name=f"portal-{self.site}").start()
         return self
 
     def stop(self) -> None:
