@@ -126,15 +126,14 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
             tag = td.tag
             if tag != "td" and tag != "th":
                 continue
-            while col in carry:
-                col = _take(carry, col, row, rid)
+            if carry:
+                while col in carry:
+                    col = _take(carry, col, row, rid)
             attrs = td.attributes
             rs = _span(attrs["rowspan"]) if "rowspan" in attrs else 1
             cs = _span(attrs["colspan"]) if "colspan" in attrs else 1
             text = td.text(separator="")
             if not (text.isascii() and text.isdigit()):
-                if _MARK in text:
-                    text = text.replace(_MARK, "")
                 if "\u200b" in text or "\ufeff" in text:
                     text = text.replace("\u200b", "").replace("\ufeff", "")
                 # split() drops every Unicode space, &nbsp; and U+3000 included

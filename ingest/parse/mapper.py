@@ -317,9 +317,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     for v in views:
         if not v.values:
             for text in v.labels:
-                g, gs = idx.table3_groups.match(L.label(text).norm, fuzzy=False)
-                if g is not None and gs >= L.EXACT:
-                    group = g
+                group = _group_of(text, idx) or group
             pending_labels.extend(v.labels)
             if value_views:
                 after_labels.setdefault(len(value_views) - 1, []).extend(v.labels)
@@ -328,9 +326,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
         own = v.labels[-1] if v.labels else None
         ctx = v.labels[:-1]
         for text in ctx:
-            g, gs = idx.table3_groups.match(L.label(text).norm, fuzzy=False)
-            if g is not None and gs >= L.EXACT:
-                group = g
+            group = _group_of(text, idx) or group
         if own is not None:
             key, score = _table3_row_key(own, group, idx)
             if key is None and ctx:
@@ -417,7 +413,25 @@ def _assign_columns(v: RowView, n: int) -> list[Cell | None]:
 _T3_ROWS = {r.key: r for r in templates.load().table3_rows}
 
 
+_ROW_KEYS: dict[tuple[str, str | None], tuple[str | None, float]] = {}
+
+
 def _table3_row_key(text: str, group: str | None, idx: L.Indexes) -> tuple[str | None, float]:
+    """Cached: the same printed labels under the same groups recur in every report."""
+    hit = _ROW_KEYS.get((text, group))
+    if hit is None:
+        hit = _table3_row_key_uncached(text, group, idx)
+        if len(_ROW_KEYS) < 20_000:
+            _ROW_KEYS[(text, group)] = hit
+    return hit
+
+
+def _group_of(text: str, idx: L.Indexes) -> str | None:
+    g, gs = idx.table3_groups.match(L.label(text).norm, fuzzy=False)
+    return g if gs >= L.EXACT else None
+
+
+def _table3_row_key_uncached(text: str, group: str | None, idx: L.Indexes) -> tuple[str | None, float]:
     lab = L.label(text)
     norm = lab.norm
     if norm == "小计":

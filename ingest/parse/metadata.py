@@ -290,20 +290,25 @@ _LITIGATION = _case_patterns("行政诉讼")
 def narrative_facts(narrative: str) -> dict:
     facts: dict = {}
     for s in _SENTENCE.findall(narrative):
-        flat = squash(s)
-        if not flat:
+        # only sentences about applications or cases can state a headline number
+        has_appl = "申请" in s
+        has_review = "复议" in s
+        has_suit = "诉讼" in s
+        if not (has_appl or has_review or has_suit):
             continue
-        if "applications_received" not in facts and "申请" in flat:
+        flat = squash(s)
+        if has_appl and "applications_received" not in facts:
             for m in _APPL_RECEIVED.finditer(flat):
                 if "申请" in m.group(1) or "申请" in flat[max(0, m.start() - 6):m.start()]:
                     facts["applications_received"] = {"value": int(m.group(2)), "raw_text": m.group(0)}
                     break
-        if "applications_handled" not in facts:
+        if has_appl and "applications_handled" not in facts:
             m = _APPL_HANDLED.search(flat)
-            if m and ("申请" in flat):
+            if m:
                 facts["applications_handled"] = {"value": int(m.group(2)), "raw_text": m.group(0)}
-        for key, (after, before, none) in (("review_cases", _REVIEW), ("litigation_cases", _LITIGATION)):
-            if key in facts or key[:6] not in _KEYWORD or _KEYWORD[key[:6]] not in flat:
+        for key, present, (after, before, none) in (("review_cases", has_review, _REVIEW),
+                                                      ("litigation_cases", has_suit, _LITIGATION)):
+            if not present or key in facts or _CASE_WORD[key] not in flat:
                 continue
             m = after.search(flat) or before.search(flat)
             if m:
@@ -313,4 +318,4 @@ def narrative_facts(narrative: str) -> dict:
     return facts
 
 
-_KEYWORD = {"review": "行政复议", "litiga": "行政诉讼"}
+_CASE_WORD = {"review_cases": "行政复议", "litigation_cases": "行政诉讼"}
