@@ -8,6 +8,7 @@ recorded failure instead of the end of the run, and logs exactly what an operato
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -65,20 +66,29 @@ class RunLog:
                 argv, cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
                 errors="replace", bufsize=1,
+                # its own process group, so stopping a stage stops what it started (dbt, kernels)
+                start_new_session=True,
             )
         except OSError as exc:
             self.write(f"could not start: {exc}", stage=name)
             return StageResult(name, argv, 1, 0.0, [str(exc)])
         timer = None
         if timeout_s:
-            timer = threading.Timer(timeout_s, proc.kill)
+            timer = threading.Timer(timeout_s, _stop, (proc, 5))
             timer.start()
         assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            self.write(line, stage=name)
-            tail.append(line)
-            del tail[:-20]
+        try:
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                self.write(line, stage=name)
+                tail.append(line)
+                del tail[:-20]
+        except BaseException:
+            # Interrupted (SIGTERM from cron/systemd, Ctrl-C): stop the stage too, so no writer
+            # outlives the lock; every stage writes aside and renames, so stopping is safe.
+            _stop(proc)
+            self.write("interrupted: stage stopped", stage=name)
+            raise
         code = proc.wait()
         if timer:
             timer.cancel()
@@ -87,6 +97,22 @@ class RunLog:
         secs = time.monotonic() - t0
         self.write(f"exit {code} after {secs:.1f} s", stage=name)
         return StageResult(name, argv, code, secs, tail)
+
+
+def _stop(proc: subprocess.Popen, grace_s: float = 20) -> None:
+    """SIGTERM the stage's process group, SIGKILL it after grace_s."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def stage_env(paths: Paths, extra: dict | None = None) -> dict:

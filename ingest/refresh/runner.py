@@ -13,6 +13,7 @@ breaks stops before publishing, so analysts keep the last good warehouse.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from datetime import datetime, timezone
@@ -46,6 +47,9 @@ def refresh(paths: Paths, options) -> int:
     except AlreadyRunning as busy:
         print(f"refresh: {busy}; this run exits without doing anything", file=sys.stderr)
         return EXIT_BUSY
+    # SIGTERM (cron's kill, systemd's stop) ends the run like Ctrl-C: the running stage is
+    # stopped and the summary still written, instead of dying with a stage left running.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         paths.logs_dir.mkdir(parents=True, exist_ok=True)
         print(f"refresh {run_id} started (pid {os.getpid()}), data in {paths.data_dir}", flush=True)
@@ -65,7 +69,12 @@ def refresh(paths: Paths, options) -> int:
         prune_logs(paths.logs_dir, options.keep_logs)
         return summary.exit_code
     finally:
+        signal.signal(signal.SIGTERM, previous)
         lock.__exit__(None, None, None)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _point_latest(logs_dir: Path, log_path: Path) -> None:
@@ -123,6 +132,8 @@ class RefreshJob:
                 self.notebooks(rebuilt=built)
             if self.o.export:
                 self.export(rebuilt=bool(built))
+        except KeyboardInterrupt:
+            self.problem("interrupted (SIGTERM or Ctrl-C); the published warehouse is whatever was last published")
         except Exception as exc:  # the summary and the lock release must still happen
             self.problem(f"refresh itself failed: {type(exc).__name__}: {exc}")
             self.log.write("traceback follows", stage="refresh")
