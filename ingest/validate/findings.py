@@ -38,6 +38,12 @@ def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: d
             parts.append(_values(df, rid, frames))
         elif rid == "narrative_matches_tables":
             parts.append(_narrative(df, t))
+        elif rid == "tables_printed":
+            parts.append(pd.DataFrame({
+                "report_no": df["report_no"].to_numpy(), "rule_id": rid,
+                "table_key": df["table_key"].astype(str).to_numpy(),
+                "message": [f"no cell of {tk} was read from the report: the table is missing, "
+                            "printed as an image, or not recognised" for tk in df["table_key"].astype(str)]}))
         elif res.suite == "report_identity":
             parts.append(_identity(df, rid, res.check.column, frames))
         elif res.suite == "completeness":
@@ -179,10 +185,15 @@ def _identity(df: pd.DataFrame, rule_id: str, column: str, frames: Frames) -> pd
             if not in_dim:
                 msgs.append("cells are loaded for a report that is not in dim_report")
             else:
-                msgs.append(f"report has template {tpl!s} / table3_shape {shape!s}, not a known template")
+                msgs.append(f"report has template {_name(tpl)} and table3_shape {_name(shape)}: no usable "
+                            "template for a table it prints")
         return pd.DataFrame({"report_no": df["report_no"].to_numpy(), "rule_id": rule_id,
                              "message": msgs})
     return None
+
+
+def _name(x) -> str:
+    return "none" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
 
 
 def _completeness(rule_id: str, frames: Frames) -> pd.DataFrame:

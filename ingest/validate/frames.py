@@ -30,6 +30,8 @@ REQUIRED = {
 }
 OPTIONAL = {"int_narrative_facts": ["report_id", "fact_key", "value"]}
 SHAPES = ("one_row", "three_rows")
+TABLES = ("table2", "table3", "table4")
+NONE = "-"  # profile key of a report without table 2 (no template) or without table 3 (no shape)
 
 
 @dataclass
@@ -98,6 +100,7 @@ def load(con: duckdb.DuckDBPyConnection) -> Frames:
     frames.checks["cell_values"], frames.details["bad_values"] = _cell_values(con)
     frames.checks["narrative"] = _narrative(con, t)
     frames.checks["report_identity"] = _identity(reports)
+    frames.checks["tables_printed"] = _tables_printed(reports)
     frames.checks["completeness"], details = _completeness(con, reports)
     frames.details.update(details)
     return frames
@@ -110,7 +113,7 @@ def _register_template_tables(con: duckdb.DuckDBPyConnection, t: templates.Templ
     for rule in t.rules:
         if rule.across_years:
             continue
-        for shape in SHAPES:
+        for shape in (*SHAPES, NONE):
             rhs = _expand(t, rule.rhs, shape)
             for side, keys in (("lhs", list(rule.lhs)), ("rhs", rhs)):
                 for k in keys:
@@ -119,11 +122,19 @@ def _register_template_tables(con: duckdb.DuckDBPyConnection, t: templates.Templ
         terms, columns=["rule_id", "shape", "side", "term", "need_lhs", "need_rhs"]))
     con.execute("CREATE OR REPLACE TEMP TABLE v_terms AS SELECT * FROM v_terms_df")
 
+    # Cell lists per (template, shape) profile, "-" standing for a table the report does not
+    # print: table 2 follows the template, table 3 the shape, table 4 is always there (as the
+    # warehouse's int_report_cells does).
     expected, known, kinds = [], [], []
+    any_tid = t.template_ids[0]
+    for tid in [*t.template_ids, NONE]:
+        for shape in [*SHAPES, NONE]:
+            for cells, out in ((t.expected_cells, expected), (t.known_cells, known)):
+                for c in cells(tid if tid != NONE else any_tid, shape if shape != NONE else SHAPES[0]):
+                    if (c[0] == "table2" and tid == NONE) or (c[0] == "table3" and shape == NONE):
+                        continue
+                    out.append((tid, shape, *c))
     for tid in t.template_ids:
-        for shape in SHAPES:
-            expected += [(tid, shape, *c) for c in t.expected_cells(tid, shape)]
-            known += [(tid, shape, *c) for c in t.known_cells(tid, shape)]
         for row in t.table2_rows(tid):
             for col in row.columns:
                 kinds.append((tid, "table2", row.key, col, t.cell_kind(tid, "table2", col)))
@@ -168,13 +179,24 @@ def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataF
                    UNION ALL
                    SELECT c.report_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE
                    FROM c ANTI JOIN d USING (report_id))
-        SELECT (row_number() OVER (ORDER BY report_id, issuer_id, year) - 1)::INTEGER AS report_no, *
+        SELECT (row_number() OVER (ORDER BY report_id, issuer_id, year) - 1)::INTEGER AS report_no, *,
+               coalesce(template, '-') AS tkey, coalesce(table3_shape, '-') AS skey
         FROM u ORDER BY report_no
     """).df()
+    printed = con.execute("""
+        SELECT report_id, table_key, count(raw_text) AS printed
+        FROM wh.int_report_cells GROUP BY ALL
+    """).df().pivot(index="report_id", columns="table_key", values="printed")
     con.execute("CREATE OR REPLACE TEMP TABLE v_reports AS SELECT * FROM df")
-    df["has_template"] = (
-        df["in_dim_report"] & df["template"].isin(t.template_ids) & df["table3_shape"].isin(SHAPES)
-    )
+    for table in TABLES:
+        col = printed[table] if table in printed else pd.Series(dtype="float64")
+        df[f"{table}_printed"] = df["report_id"].map(col).fillna(0).astype("int64")
+    # A report may lack table 2 or 3 altogether (an image-only table): then it has no template
+    # or shape for it, which is the publisher's doing (tables_printed). A template we cannot
+    # name for a table that *is* printed is ours.
+    template_ok = df["template"].isin(t.template_ids) | (df["template"].isna() & (df["table2_printed"] == 0))
+    shape_ok = df["table3_shape"].isin(SHAPES) | (df["table3_shape"].isna() & (df["table3_printed"] == 0))
+    df["has_template"] = df["in_dim_report"] & template_ok & shape_ok
     return df
 
 
@@ -212,7 +234,7 @@ def _balance(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.DataFra
                    AND count(c.value) FILTER (WHERE t.side = 'rhs') = any_value(t.need_rhs) AS evaluable
             FROM wh.int_report_cells c
             JOIN v_reports r USING (report_id)
-            JOIN v_terms t ON t.rule_id = ? AND t.shape = r.table3_shape AND t.term = c.{match}
+            JOIN v_terms t ON t.rule_id = ? AND t.shape = r.skey AND t.term = c.{match}
             WHERE c.table_key = ? AND r.in_dim_report
             GROUP BY ALL)
         SELECT report_no, key,
@@ -339,6 +361,16 @@ def narrative_cells(t: templates.Templates) -> dict[str, list[tuple[str, str, st
 
 # ---- report identity and completeness (pipeline) ---------------------------------------------
 
+def _tables_printed(reports: pd.DataFrame) -> pd.DataFrame:
+    """One row per report and table: how many of its cells the report printed."""
+    rows = reports[reports["in_dim_report"]]
+    parts = [pd.DataFrame({"report_no": rows["report_no"].astype("int32"), "table_key": table,
+                           "printed_cells": rows[f"{table}_printed"]}) for table in TABLES]
+    df = pd.concat(parts, ignore_index=True)
+    df["table_key"] = df["table_key"].astype("category")
+    return df
+
+
 def _identity(reports: pd.DataFrame) -> pd.DataFrame:
     return reports[["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]].copy()
 
@@ -355,9 +387,9 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
                    count(DISTINCT k.cell_no) FILTER (WHERE k.expected) AS n_expected_present
             FROM v_reports r
             LEFT JOIN wh.int_report_cells c USING (report_id)
-            LEFT JOIN v_known k ON k.template = r.template AND k.shape = r.table3_shape
+            LEFT JOIN v_known k ON k.template = r.tkey AND k.shape = r.skey
                  AND k.table_key = c.table_key AND k.row_key = c.row_key AND k.column_key = c.column_key
-            LEFT JOIN need ON need.template = r.template AND need.shape = r.table3_shape
+            LEFT JOIN need ON need.template = r.tkey AND need.shape = r.skey
             GROUP BY r.report_no)
         SELECT report_no,
                (CASE WHEN in_dim_report THEN n_expected - n_expected_present ELSE 0 END)::BIGINT
@@ -367,6 +399,10 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
         FROM s ORDER BY report_no
     """).df()
     per_report["report_no"] = per_report["report_no"].astype("int32")
+    # Without a usable template there is no cell list to hold the report to: report_has_template
+    # says so once, instead of a missing or unknown cell for every cell of the table.
+    no_template = ~per_report["report_no"].map(reports.set_index("report_no")["has_template"]).astype(bool)
+    per_report.loc[no_template, ["missing_cells", "unknown_cells"]] = 0
     bad = per_report.loc[per_report[["missing_cells", "unknown_cells", "duplicate_cells"]].any(axis=1),
                          "report_no"]
     con.register("v_bad_reports_df", pd.DataFrame({"report_no": bad.astype("int64")}))
@@ -374,7 +410,7 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
         SELECT r.report_no, e.table_key, e.row_key, e.column_key
         FROM v_reports r
         JOIN v_bad_reports_df b USING (report_no)
-        JOIN v_expected e ON e.template = r.template AND e.shape = r.table3_shape
+        JOIN v_expected e ON e.template = r.tkey AND e.shape = r.skey
         WHERE r.in_dim_report AND NOT EXISTS (
             SELECT 1 FROM wh.int_report_cells c
             WHERE c.report_id = r.report_id AND c.table_key = e.table_key
@@ -386,9 +422,9 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
         FROM wh.int_report_cells c
         JOIN v_reports r USING (report_id)
         JOIN v_bad_reports_df b USING (report_no)
-        WHERE r.template IS NOT NULL AND r.table3_shape IS NOT NULL AND NOT EXISTS (
+        WHERE NOT EXISTS (
             SELECT 1 FROM v_known k
-            WHERE k.template = r.template AND k.shape = r.table3_shape AND k.table_key = c.table_key
+            WHERE k.template = r.tkey AND k.shape = r.skey AND k.table_key = c.table_key
               AND k.row_key = c.row_key AND k.column_key = c.column_key)
         ORDER BY ALL
     """).df()

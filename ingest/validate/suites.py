@@ -74,6 +74,13 @@ def _at_least_zero(column: str) -> Callable[[dict], object]:
     return make
 
 
+def _at_least(column: str, minimum: int) -> Callable[[dict], object]:
+    def make(meta: dict):
+        return _gx().expectations.ExpectColumnValuesToBeBetween(
+            column=column, min_value=minimum, description=_describe(meta), meta=meta)
+    return make
+
+
 def _nonzero(column: str) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda df: df[column].notna() & (df[column] != 0)
 
@@ -128,6 +135,10 @@ def suites() -> list[Suite]:
     out.append(Suite("narrative", ("report", "key"), (
         Check("narrative_matches_tables", "difference", _zero("difference"), _nonzero("difference")),
     )))
+    out.append(Suite("tables_printed", ("report", "table_key"), (
+        Check("tables_printed", "printed_cells", _at_least("printed_cells", 1),
+              lambda df: df["printed_cells"] < 1),
+    )))
     out.append(Suite("report_identity", ("report",), (
         Check("unique_issuer_year", "issuer_id+year", _compound_unique(["issuer_id", "year"]),
               _duplicated(["issuer_id", "year"])),
@@ -150,7 +161,8 @@ def _meta(check: Check) -> dict:
     what = {"difference": "difference must be 0",
             "min_count": "the smallest count of each report's table must be >= 0",
             "min_money": "the smallest amount of each report's table must be >= 0",
-            "max_count_fraction": "the largest fractional part of a count in each report's table must be 0"}
+            "max_count_fraction": "the largest fractional part of a count in each report's table must be 0",
+            "printed_cells": "each report's table must print at least 1 cell"}
     tail = what.get(check.column, "")
     return {
         "rule_id": info.id,

@@ -39,6 +39,7 @@ class Seed:
     year: int
     edits: list[tuple[str, int, str]] = field(default_factory=list)  # (label key, index, new text)
     replace: list[tuple[str, str]] = field(default_factory=list)  # plain text replacements
+    image_tables: bool = False  # the tables published as images: headings kept, no cells
 
     @property
     def filename(self) -> str:
@@ -59,6 +60,15 @@ def render(base: str, seed: Seed) -> str:
         assert old in text, old
         text = text.replace(old, new)
     lines = text.split("\n")
+    if seed.image_tables:
+        headings = ("二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                    "四、政府信息公开行政复议、行政诉讼情况")
+        start = next(i for i, line in enumerate(lines) if line.strip() == headings[0])
+        end = next(i for i, line in enumerate(lines) if line.strip().startswith("五、"))
+        kept = []
+        for heading in headings:
+            kept += [f"      {heading}", "", "      (表格为图片)", ""]
+        lines = lines[:start] + kept + lines[end:]
     for label_key, index, value in seed.edits:
         label = ROW_LABELS[label_key]
         at = [i for i, line in enumerate(lines) if line.strip() == label]
@@ -88,6 +98,7 @@ SEEDS = [
     Seed("carry_over", "白河县人民政府", 2023,
          [(*cell("carried_over", "natural_person"), "3"), (*cell("carried_over", "total"), "3"),
           (*cell("carry_forward", "natural_person"), "3"), (*cell("carry_forward", "total"), "3")]),
+    Seed("image_tables", "宁强县人民政府", 2023, image_tables=True),
     Seed("duplicate_a", "汉滨区人民政府", 2023),
     Seed("duplicate_b", "汉滨区人民政府", 2023,
          replace=[("内容概述:", "内容概述(更正版):")]),

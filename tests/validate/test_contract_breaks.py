@@ -93,6 +93,15 @@ def test_report_without_template_fails_the_run(db):
     assert [(f[0], f[2]) for f in findings(db) if f[1] == "pipeline"] == [("report_has_template", rid)]
 
 
+def test_report_without_table2_has_no_template_and_that_is_the_publishers(db):
+    with duckdb.connect(str(db)) as con:
+        rid = con.execute("SELECT min(report_id) FROM dim_report").fetchone()[0]
+        con.execute("UPDATE dim_report SET template = NULL WHERE report_id = ?", [rid])
+        con.execute("DELETE FROM int_report_cells WHERE report_id = ? AND table_key = 'table2'", [rid])
+    assert validate(db) == 3
+    assert [(f[0], f[1], f[2], f[3]) for f in findings(db)] == [("tables_printed", "publisher", rid, "table2")]
+
+
 def test_cell_outside_the_template_and_duplicate_cell_fail_the_run(db):
     with duckdb.connect(str(db)) as con:
         con.execute("""INSERT INTO int_report_cells

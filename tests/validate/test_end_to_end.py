@@ -148,6 +148,14 @@ def test_carry_over_break_across_years(warehouse):
         for c in ("natural_person", "total")]
 
 
+def test_tables_published_as_images_are_the_publishers_not_a_pipeline_failure(warehouse):
+    # no template can be read from a report without tables: a finding per table, report kept
+    assert findings_of(warehouse, "宁强县人民政府") == [
+        ("tables_printed", t, None, None, None, None, None) for t in ("table2", "table3", "table4")]
+    assert query(warehouse, "SELECT template, table3_shape FROM dim_report WHERE issuer = '宁强县人民政府'"
+                 ) == [(None, None)]
+
+
 def test_two_documents_for_one_issuer_year(warehouse):
     found = query(warehouse, """SELECT report_id, rule_id, severity, expected, actual, difference
                                 FROM validation_findings WHERE issuer = '汉滨区人民政府'""")
