@@ -5,7 +5,8 @@ portals recorded within seconds (connection refused costs no timeout); the first
 fresh clone (snapshot → warehouse → notebooks, data dictionary included) in under 2 minutes
 on 2 cores.
 
-Runs, each `python -m ingest refresh` as its own process in a fresh DATA_DIR:
+Runs, each `python -m ingest refresh` as its own process in a fresh DATA_DIR, from a copy of
+the working tree (what a clone would hold), so edits made meanwhile cannot trigger a rebuild:
   1. cold: the shipped snapshot, a registry of N closed ports on 127.0.0.1;
   2. idle: the same again (build, validation and notebooks skipped);
   3. forced: `--force --no-docs` (rebuild, validate, render with nothing new: the cost of a
@@ -55,10 +56,21 @@ def _registry(path: Path, n: int) -> Path:
     return path
 
 
-def _refresh(data: Path, *args: str) -> dict:
+def _copy_tree(dst: Path) -> Path:
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = REPO / rel
+        if src.is_file():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / rel)
+    return dst
+
+
+def _refresh(repo: Path, data: Path, *args: str) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "ingest", "refresh", *args], cwd=REPO,
+    r = subprocess.run([sys.executable, "-m", "ingest", "refresh", *args], cwd=repo,
                        env={**os.environ, "DATA_DIR": str(data)}, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -81,10 +93,11 @@ def main(argv: list[str]) -> int:
     data = Path(args.data_dir) if args.data_dir else tmp / "data"
     try:
         registry = _registry(tmp / "closed.yaml", args.portals)
+        repo = _copy_tree(tmp / "clone")
         results = {
-            "cold": _refresh(data, "--registry", str(registry)),
-            "idle": _refresh(data, "--registry", str(registry)),
-            "forced": _refresh(data, "--offline", "--force", "--no-docs"),
+            "cold": _refresh(repo, data, "--registry", str(registry)),
+            "idle": _refresh(repo, data, "--registry", str(registry)),
+            "forced": _refresh(repo, data, "--offline", "--force", "--no-docs"),
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

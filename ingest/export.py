@@ -188,8 +188,7 @@ def export_marts(warehouse: Path, out: Path, *, only: list[str] | None = None,
     manifest = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "warehouse": str(warehouse),
-        "warehouse_modified": datetime.fromtimestamp(warehouse.stat().st_mtime, timezone.utc)
-        .isoformat(timespec="seconds"),
+        "warehouse_modified": modified_at(warehouse),
         "formats": list(formats),
         "tables": result.tables,
     }
@@ -199,6 +198,11 @@ def export_marts(warehouse: Path, out: Path, *, only: list[str] | None = None,
         os.replace(f, out / f.name)
     staging.rmdir()
     return result
+
+
+def modified_at(warehouse: Path) -> str:
+    """When the warehouse file was published (its mtime), as recorded in manifest.json."""
+    return datetime.fromtimestamp(warehouse.stat().st_mtime, timezone.utc).isoformat(timespec="microseconds")
 
 
 def _sql_path(p: Path) -> str:

@@ -46,6 +46,8 @@ def run(args) -> int:
         if not args.registry.is_file():
             raise UserError(f"registry file not found: {args.registry}")
         args.registry = args.registry.resolve()
+    if args.docs and args.no_docs:
+        raise UserError("--docs and --no-docs contradict each other")
     if args.keep_logs < 1:
         raise UserError("--keep-logs must be at least 1")
     return refresh(data_paths(), args)

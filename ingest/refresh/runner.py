@@ -12,6 +12,7 @@ breaks stops before publishing, so analysts keep the last good warehouse.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -71,6 +72,20 @@ def refresh(paths: Paths, options) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         lock.__exit__(None, None, None)
+
+
+def _modified(db: Path) -> str | None:
+    from ingest.export import modified_at
+
+    return modified_at(db) if db.exists() else None
+
+
+def _exported_from(out: Path) -> str | None:
+    """The warehouse modification time recorded by the last export into `out`."""
+    try:
+        return json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("warehouse_modified")
+    except (OSError, ValueError):
+        return None
 
 
 def _terminate(signum, frame):
@@ -259,6 +274,9 @@ class RefreshJob:
         from ingest.export import export_marts
 
         out = Path(self.o.export_dir) if self.o.export_dir else self.paths.exports_dir
+        if not rebuilt and not self.o.force and _exported_from(out) == _modified(self.paths.warehouse_db):
+            self.s.exports = f"unchanged → {out}"
+            return
         t0 = time.monotonic()
         try:
             result = export_marts(self.paths.warehouse_db, out)
