@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest.config import Paths
+from ingest.errors import UserError
 from ingest.refresh import docs as docs_mod
 from ingest.refresh import state as state_mod
 from ingest.refresh import summary as summary_mod
@@ -48,6 +49,8 @@ def refresh(paths: Paths, options) -> int:
     except AlreadyRunning as busy:
         print(f"refresh: {busy}; this run exits without doing anything", file=sys.stderr)
         return EXIT_BUSY
+    except OSError as exc:
+        raise UserError(f"cannot use the data directory {paths.data_dir}: {exc.strerror or exc}") from None
     # SIGTERM (cron's kill, systemd's stop) ends the run like Ctrl-C: the running stage is
     # stopped and the summary still written, instead of dying with a stage left running.
     previous = signal.signal(signal.SIGTERM, _terminate)

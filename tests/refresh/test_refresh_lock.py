@@ -81,3 +81,14 @@ def test_refresh_command_exits_cleanly_when_another_refresh_runs(tmp_path):
     ]
     assert r.stdout == ""
     assert sorted(p.name for p in data.iterdir()) == ["refresh.lock"]
+
+
+def test_an_unusable_data_directory_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    r = subprocess.run([sys.executable, "-m", "ingest", "refresh", "--offline"], cwd=REPO,
+                       env={**os.environ, "DATA_DIR": str(blocker / "data")}, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: cannot use the data directory {blocker / 'data'}: ")
+    assert r.stderr.count("\n") == 1
