@@ -83,9 +83,10 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
         if text is not None:
             return Decoded(text, codec, source)
 
-    text = _strict(data, "utf-8")
-    if text is not None:
-        return Decoded(text, "utf-8", "utf8")
+    if not any(codec == "utf-8" for codec, _ in declared):  # a declared utf-8 failed above
+        text = _strict(data, "utf-8")
+        if text is not None:
+            return Decoded(text, "utf-8", "utf8")
 
     try:
         from charset_normalizer import from_bytes

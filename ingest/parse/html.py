@@ -32,6 +32,8 @@ _HOLE = "\x1d"
 _BLOCKS = "p, div, li, h1, h2, h3, h4, h5, h6, td, th, tr, dt, dd, br, blockquote, section, article"
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff\x1e]+")
 _PLACEHOLDER = re.compile(_HOLE + r"T(\d+)" + _HOLE)
+_TD_ID, _TH_ID = (LexborHTMLParser("<table><tr><td><th>").css_first(t).tag_id for t in ("td", "th"))
+_STRICT_SOURCES = ("header", "meta", "utf8")  # ingest.decode: the whole input decoded strictly
 _MAX_SPAN = 100  # rowspan/colspan beyond this are typos (rowspan="2222"), not layouts
 _META_NAMES = ("articletitle", "pubdate", "publishdate", "firstpublishedtime", "contentsource",
                "maketime", "keywords", "description", "sitename", "columnname", "og:title")
@@ -41,7 +43,12 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     decoded = decode_bytes(data, content_type)
     if "\x00" in decoded.text[:4096]:
         raise NotAReport("the input looks like binary data, not a 政府信息公开工作年度报告 page")
-    tree = LexborHTMLParser(decoded.text)
+    if decoded.encoding == "utf-8" and decoded.source in _STRICT_SOURCES:
+        # The bytes decoded strictly as UTF-8, so they are exactly what selectolax would encode
+        # the text back into: hand them over and skip that encode of the whole page.
+        tree = LexborHTMLParser(data)
+    else:
+        tree = LexborHTMLParser(decoded.text)
     meta = _meta(tree)
     title_node = tree.css_first("title")
     title = _flat(title_node.text()) if title_node is not None else None
@@ -118,21 +125,25 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
     ids: list[list[int]] = []
     carry: dict[int, list] = {}  # column → [rows left, text, id] of a rowspan from above
     next_id = 0
+    td_id, th_id = _TD_ID, _TH_ID
     for tr in table.css("tr"):
         row: list[str] = []
         rid: list[int] = []
         col = 0
         for td in tr.iter():
-            tag = td.tag
-            if tag != "td" and tag != "th":
+            tag = td.tag_id
+            if tag != td_id and tag != th_id:
                 continue
             if carry:
                 while col in carry:
                     col = _take(carry, col, row, rid)
             attrs = td.attributes
-            rs = _span(attrs["rowspan"]) if "rowspan" in attrs else 1
-            cs = _span(attrs["colspan"]) if "colspan" in attrs else 1
-            text = td.text(separator="")
+            if attrs:
+                rs = _span(attrs["rowspan"]) if "rowspan" in attrs else 1
+                cs = _span(attrs["colspan"]) if "colspan" in attrs else 1
+            else:
+                rs = cs = 1
+            text = td.text()
             if not (text.isascii() and text.isdigit()):
                 if "\u200b" in text or "\ufeff" in text:
                     text = text.replace("\u200b", "").replace("\ufeff", "")
@@ -147,12 +158,12 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                     carry[col] = [rs - 1, text, cid]
                 col += 1
             else:
-                for _ in range(cs):
-                    row.append(text)
-                    rid.append(cid)
-                    if rs > 1:
-                        carry[col] = [rs - 1, text, cid]
-                    col += 1
+                row.extend([text] * cs)
+                rid.extend([cid] * cs)
+                if rs > 1:
+                    for j in range(col, col + cs):
+                        carry[j] = [rs - 1, text, cid]
+                col += cs
         while carry and max(carry) >= col:
             if col in carry:
                 col = _take(carry, col, row, rid)
