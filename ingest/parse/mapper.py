@@ -109,17 +109,22 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
     prev_ids: list[int] = []
     for row, ids in zip(block.rows, block.cell_ids or []):
         cells: list[Cell] = []
+        append = cells.append
         nprev = len(prev_ids)
         n = len(ids)
-        j = 0
-        while j < n:
-            cid = ids[j]
-            k = j + 1
-            while k < n and ids[k] == cid:
-                k += 1
-            if cid >= 0:  # negative: padding, no printed cell
-                cells.append(Cell(row[j], j, k, j < nprev and prev_ids[j] == cid))
-            j = k
+        if n:
+            # a run of equal ids is one printed cell; negative ids are padding (no cell)
+            j = 0
+            cid = ids[0]
+            for k in range(1, n):
+                nxt = ids[k]
+                if nxt != cid:
+                    if cid >= 0:
+                        append(Cell(row[j], j, k, j < nprev and prev_ids[j] == cid))
+                    j = k
+                    cid = nxt
+            if cid >= 0:
+                append(Cell(row[j], j, n, j < nprev and prev_ids[j] == cid))
         out.append(cells)
         prev_ids = ids
     return out
@@ -388,14 +393,21 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 rr[c] = None
         else:
             cells = _assign_columns(v, len(columns))
-            n = sum(1 for c in cells if c is not None)
+            n = len(cells) - cells.count(None)
             if n < len(columns):
                 warnings.append(f"table3 {key}: {n} of {len(columns)} values printed; "
                                 "the others are null")
             for c, cell in zip(columns, cells):
-                text = None if cell is None else cell.text
+                if cell is None:
+                    rr[c] = rv[c] = None
+                    continue
+                text = cell.text
                 rr[c] = text
-                rv[c] = _read(text, kinds[c], warnings, "table3", key, c)
+                kind = kinds[c]
+                val = _VALUES.get((text, kind))
+                if val is None or val.__class__ is Unreadable:
+                    val = _read(text, kind, warnings, "table3", key, c)
+                rv[c] = val
         values[key] = rv
         raw[key] = rr
     return Mapped(values, raw, warnings, {"shape": shape, "columns": columns})
@@ -426,9 +438,20 @@ def _table3_row_key(text: str, group: str | None, idx: L.Indexes) -> tuple[str |
     return hit
 
 
+_GROUPS: dict[str, str | None] = {}
+
+
 def _group_of(text: str, idx: L.Indexes) -> str | None:
+    # Cached per printed text (the indexes are built once from templates.yaml).
+    try:
+        return _GROUPS[text]
+    except KeyError:
+        pass
     g, gs = idx.table3_groups.match(L.label(text).norm, fuzzy=False)
-    return g if gs >= L.EXACT else None
+    g = g if gs >= L.EXACT else None
+    if len(_GROUPS) < 20_000:
+        _GROUPS[text] = g
+    return g
 
 
 def _table3_row_key_uncached(text: str, group: str | None, idx: L.Indexes) -> tuple[str | None, float]:
@@ -475,16 +498,34 @@ def _grid_view(cells: list[Cell], positions: list[tuple[int, str]], origin: str)
     # None where no cell of its own starts under a data column: a label merged across the data
     # columns (a group header row), a value merged over two columns, or a rowspan copy.
     values: list[Cell | None] = []
+    printed: list[Cell] = []
+    get = by_start.get
     for j, _key in positions:
-        c = by_start.get(j)
-        values.append(None if c is None or c.vertical_copy else c)
-    labels = [c.text for c in cells if c.end <= first and c.text]
-    printed = [c for c in values if c is not None]
+        c = get(j)
+        if c is None or c.vertical_copy:
+            values.append(None)
+        else:
+            values.append(c)
+            printed.append(c)
+    labels = []
+    for c in cells:  # cells run left to right without overlap: their ends only grow
+        if c.end > first:
+            break
+        if c.text:
+            labels.append(c.text)
     if not printed:
         return RowView(labels + [c.text for c in cells if c.start >= first and c.text], [], cells, origin)
-    if not any(c.text and is_numberlike(c.text) for c in printed) and any(c.text for c in printed):
-        # words under the data columns and no number (a note, a repeated header): no values
-        return RowView(labels + [c.text for c in printed if c.text], [], cells, origin)
+    words = False
+    for c in printed:
+        text = c.text
+        if text:
+            if is_numberlike(text):
+                break
+            words = True
+    else:
+        if words:
+            # words under the data columns and no number (a note, a repeated header): no values
+            return RowView(labels + [c.text for c in printed if c.text], [], cells, origin)
     return RowView(labels, values, cells, origin)  # type: ignore[arg-type]
 
 
