@@ -538,6 +538,7 @@ class GroupCommitter:
     """
 
     MAX_GROUP = 500
+    LINGER = 0.02  # seconds a busy writer waits to fill a group
 
     def __init__(self, archive: Archive):
         self.archive = archive
@@ -561,7 +562,8 @@ class GroupCommitter:
         return await self._submit("row", (attempt, document, run_id))
 
     async def call(self, fn, *args, **kwargs):
-        """Run fn on the writer thread (between groups), e.g. crawl_runs bookkeeping."""
+        """Run fn on the writer thread (between groups, inside a transaction shared with the
+        other calls of its group: fn must not BEGIN/COMMIT), e.g. crawl_runs bookkeeping."""
         return await self._submit("call", (fn, args, kwargs))
 
     async def _submit(self, kind: str, payload):
@@ -571,31 +573,53 @@ class GroupCommitter:
         return await future
 
     def _work(self) -> None:
+        last_size = 0
         while True:
             item = self._queue.get()
             if item is None:
                 return
             group = [item]
             stop = False
+            # Under load (the last group had company) wait a moment for more rows: each commit
+            # costs the same whatever its size. Alone, commit at once.
+            deadline = time.monotonic() + (self.LINGER if last_size > 1 else 0.0)
             while len(group) < self.MAX_GROUP:
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic())) \
+                        if time.monotonic() < deadline else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
                     stop = True
                     break
                 group.append(nxt)
+            last_size = len(group)
             rows = [g for g in group if g[0] == "row"]
             if rows:
                 self._commit_group(rows)
-            for kind, (fn, args, kwargs), future, loop in (g for g in group if g[0] == "call"):
+            calls = [g for g in group if g[0] == "call"]
+            if calls:
+                self._run_calls(calls)
+            if stop:
+                return
+
+    def _run_calls(self, calls: list) -> None:
+        """The group's calls in one transaction; if one fails, each alone (it fails alone)."""
+        con = self.archive.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            results = [fn(*args, **kwargs) for _, (fn, args, kwargs), _, _ in calls]
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            for _, (fn, args, kwargs), future, loop in calls:
                 try:
                     _answer(loop, future, result=fn(*args, **kwargs))
                 except BaseException as exc:  # the caller gets it, the writer goes on
                     _answer(loop, future, error=exc)
-            if stop:
-                return
+            return
+        for (_, _, future, loop), result in zip(calls, results):
+            _answer(loop, future, result=result)
 
     def _commit_group(self, rows: list) -> None:
         try:

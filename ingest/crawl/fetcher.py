@@ -1,8 +1,8 @@
 """A polite async HTTP fetcher (httpx).
 
-Politeness: per host (host:port) one request in flight and `delay` seconds between the end of
-one request and the start of the next (robots.txt Crawl-delay raises it, capped); across hosts
-at most `concurrency` requests in flight. robots.txt is fetched once per host and obeyed
+Politeness: per host one request in flight, and at least `delay` seconds between the starts of
+two requests (robots.txt Crawl-delay raises it, capped); across hosts at most `concurrency`
+requests in flight. robots.txt is fetched once per host and obeyed
 (RFC 9309: 4xx → allow all, 5xx → disallow all). An honest User-Agent names the project.
 
 Failures: timeouts, 5xx and 429 are retried with exponential backoff and jitter (429/503
@@ -319,7 +319,9 @@ class Fetcher:
                     t.error = f"{type(exc).__name__}: {first_line(exc)}"
                 finally:
                     t.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-                    host.next_at = time.monotonic() + host.delay
+                    # `delay` between the starts of two requests (as Scrapy's DOWNLOAD_DELAY);
+                    # the host lock already keeps a second one from starting before this ended
+                    host.next_at = started + host.delay
             if t.error is None and t.status is not None:
                 if t.status == 429 or 500 <= t.status < 600:
                     retry_after = parse_retry_after(t.retry_after)
