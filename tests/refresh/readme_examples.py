@@ -1,9 +1,15 @@
-"""The README's example queries and their printed outputs, so tests can hold the README to them."""
+"""Helpers of the refresh tests: the README's example queries (so tests hold the README to
+them) and the environment a nested `make` must not inherit."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+# Variables the Makefile reads, and make's own: a `make test ARGS=…` exports them to the
+# tests' environment, where they would leak into the `make` runs the tests start.
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DATA_DIR", "PY", "VENV", "PYTHON",
+                  "OFFLINE", "REGISTRY", "EXPORT", "ARGS", "DEMO_DATA_DIR", "DEMO_UNITS", "DEMO_YEARS")
 
 FENCE = re.compile(r"```(\w*)\n(.*?)\n```", re.S)
 

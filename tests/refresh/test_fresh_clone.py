@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from readme_examples import example_queries
+from readme_examples import MAKE_VARIABLES, example_queries
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -84,8 +84,7 @@ def _registry(path: Path) -> Path:
 
 
 def _env() -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DATA_DIR", "PY", "VENV", "INGEST_DEBUG")}
+    env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES + ("INGEST_DEBUG",)}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
