@@ -32,7 +32,8 @@ _HOLE = "\x1d"
 _BLOCKS = "p, div, li, h1, h2, h3, h4, h5, h6, td, th, tr, dt, dd, br, blockquote, section, article"
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff\x1e]+")
 _PLACEHOLDER = re.compile(_HOLE + r"T(\d+)" + _HOLE)
-_TD_ID, _TH_ID = (LexborHTMLParser("<table><tr><td><th>").css_first(t).tag_id for t in ("td", "th"))
+_TD_ID, _TH_ID, _TABLE_ID, _META_ID = (
+    LexborHTMLParser("<meta><table><tr><td><th>").css_first(t).tag_id for t in ("td", "th", "table", "meta"))
 _STRICT_SOURCES = ("header", "meta", "utf8")  # ingest.decode: the whole input decoded strictly
 _MAX_SPAN = 100  # rowspan/colspan beyond this are typos (rowspan="2222"), not layouts
 _META_NAMES = ("articletitle", "pubdate", "publishdate", "firstpublishedtime", "contentsource",
@@ -49,17 +50,14 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
         tree = LexborHTMLParser(data)
     else:
         tree = LexborHTMLParser(decoded.text)
-    meta = _meta(tree)
+    tables = _prepare(tree)
+    meta = tables.meta
     title_node = tree.css_first("title")
     title = _flat(title_node.text()) if title_node is not None else None
-    root = tree.body or tree.root
-    if root is None:
-        raise NotAReport("the input is an HTML page with no body: no report to read")
-    for node in root.css("script, style, noscript, template"):  # code, not report text
-        node.decompose()
+    root = tables.root
 
     grids: list[tuple[list[list[str]], list[list[int]], str]] = []
-    for table in [t for t in root.css("table") if len(t.css("table")) == 1]:
+    for table in tables.innermost:
         head = table.text(separator="")
         rows, ids = expand(table)
         # the placeholder stands where the table stood; its number finds the grid again
@@ -108,7 +106,61 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     )
 
 
+class _Prepared:
+    __slots__ = ("meta", "root", "innermost")
+
+    def __init__(self, meta: dict[str, str], root, innermost: list) -> None:
+        self.meta = meta
+        self.root = root  # the node whose text is the page (the body)
+        self.innermost = innermost  # the tables holding no table, in page order
+
+
+def _prepare(tree) -> _Prepared:
+    """<meta> fields; script, style, noscript and template removed from the body (code, not
+    report text); the innermost tables. One selector walk over the body finds all three."""
+    head, body = tree.head, tree.body
+    if head is not None and body is not None:
+        found = body.css("meta, script, style, noscript, template, table")
+        metas = head.css("meta")
+        tables = []
+        drop = []
+        for node in found:
+            tag = node.tag_id
+            if tag == _TABLE_ID:
+                tables.append(node)
+            elif tag == _META_ID:
+                metas.append(node)
+            else:
+                drop.append(node)
+        # The tables found stay valid only if none of them sits inside a removed element.
+        if all(node.css_first("table") is None for node in drop):
+            meta = _meta_nodes(metas)
+            for node in drop:
+                node.decompose()
+            # a table holding another is a layout table: mark each innermost table's parents
+            outer = set()
+            for t in tables:
+                p = t.parent
+                while p is not None:
+                    if p.tag_id == _TABLE_ID:
+                        outer.add(p.mem_id)
+                        break
+                    p = p.parent
+            innermost = [t for t in tables if t.mem_id not in outer] if outer else tables
+            return _Prepared(meta, body, innermost)
+    meta = _meta(tree)
+    root = tree.body or tree.root
+    if root is None:
+        raise NotAReport("the input is an HTML page with no body: no report to read")
+    for node in root.css("script, style, noscript, template"):  # code, not report text
+        node.decompose()
+    return _Prepared(meta, root, [t for t in root.css("table") if len(t.css("table")) == 1])
+
+
 def _row_line(row: list[str], rid: list[int]) -> str:
+    if len(set(rid)) == len(rid):
+        # no cell spans two positions (a lone padding position is blank, so dropped anyway)
+        return " ".join([text for text in row if text])
     out = []
     last = None
     for text, cid in zip(row, rid):
@@ -139,8 +191,10 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                     col = _take(carry, col, row, rid)
             attrs = td.attributes
             if attrs:
-                rs = _span(attrs["rowspan"]) if "rowspan" in attrs else 1
-                cs = _span(attrs["colspan"]) if "colspan" in attrs else 1
+                rs = attrs.get("rowspan")
+                rs = 1 if rs is None else _span(rs)
+                cs = attrs.get("colspan")
+                cs = 1 if cs is None else _span(cs)
             else:
                 rs = cs = 1
             text = td.text()
@@ -212,8 +266,12 @@ def _lines(raw: str) -> str:
 
 
 def _meta(tree) -> dict[str, str]:
+    return _meta_nodes(tree.css("meta"))
+
+
+def _meta_nodes(nodes) -> dict[str, str]:
     out: dict[str, str] = {}
-    for node in tree.css("meta"):
+    for node in nodes:
         attrs = node.attrs
         name = (attrs.get("name") or attrs.get("property") or "").strip()
         if name and name.lower() in _META_NAMES:
