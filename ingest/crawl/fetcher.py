@@ -1,7 +1,7 @@
 """A polite async HTTP fetcher (httpx).
 
-Politeness: per host one request in flight, and at least `delay` seconds between the starts of
-two requests (robots.txt Crawl-delay raises it, capped); across hosts at most `concurrency`
+Politeness: per host one request in flight, and at least `delay` seconds between the moments
+two requests are sent (robots.txt Crawl-delay raises it, capped); across hosts at most `concurrency`
 requests in flight. robots.txt is fetched once per host and obeyed
 (RFC 9309: 4xx → allow all, 5xx → disallow all). An honest User-Agent names the project.
 
@@ -96,6 +96,7 @@ class Try:
     retry: bool = False             # will be tried again
     retry_after: str | None = None  # the header, read when deciding the wait (not stored)
     sha256: str | None = None       # set by the recorder once the body is stored
+    sent_at: float | None = None    # monotonic time the request headers went out (not stored)
 
 
 @dataclass
@@ -319,9 +320,10 @@ class Fetcher:
                     t.error = f"{type(exc).__name__}: {first_line(exc)}"
                 finally:
                     t.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-                    # `delay` between the starts of two requests (as Scrapy's DOWNLOAD_DELAY);
-                    # the host lock already keeps a second one from starting before this ended
-                    host.next_at = started + host.delay
+                    # `delay` between the moments two requests reach the server (their headers
+                    # are sent; a new connection's setup does not count); the host lock already
+                    # keeps a second one from starting before this one ended
+                    host.next_at = (t.sent_at or started) + host.delay
             if t.error is None and t.status is not None:
                 if t.status == 429 or 500 <= t.status < 600:
                     retry_after = parse_retry_after(t.retry_after)
@@ -349,6 +351,12 @@ class Fetcher:
         client = self._client(request.tls, url)
         data = dict(request.data) if request.data else None
         req = client.build_request(request.method, url, headers=headers, data=data)
+
+        async def trace(event: str, info: dict) -> None:
+            if event == "http11.send_request_headers.started":
+                t.sent_at = time.monotonic()
+
+        req.extensions["trace"] = trace
         response = await client.send(req, stream=True)
         try:
             t.status = response.status_code
