@@ -71,13 +71,28 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     blocks: list[Block] = []
     text_parts: list[str] = []
     narrative_parts: list[str] = []
+    # Lines are made per piece (narrative run, table row) when every placeholder stands between
+    # line marks, as the ones put in do: splitting the joined text at the marks then gives the
+    # same lines. Otherwise (page text that looks like a placeholder) the joined text is split.
+    by_piece = True
+    text_lines: list[str] = []
+    narrative_lines: list[str] = []
     last = 0
     for m in _PLACEHOLDER.finditer(raw_text):
         n = int(m.group(1))
         rows, ids, ttext = grids[n]
-        text_parts.append(raw_text[last:m.start()])
-        narrative_parts.append(raw_text[last:m.start()])
-        text_parts.append(_MARK.join(_row_line(row, rid) for row, rid in zip(rows, ids)))
+        chunk = raw_text[last:m.start()]
+        row_lines = [_row_line(row, rid) for row, rid in zip(rows, ids)]
+        if by_piece and raw_text[m.start() - 1:m.start()] == _MARK and raw_text[m.end():m.end() + 1] == _MARK:
+            lines = _line_list(chunk)
+            text_lines += lines
+            narrative_lines += lines
+            text_lines += [line for line in row_lines if line]  # cell texts are collapsed already
+        else:
+            by_piece = False
+        text_parts.append(chunk)
+        narrative_parts.append(chunk)
+        text_parts.append(_MARK.join(row_lines))
         last = m.end()
         if not rows or not any(c for row in rows for c in row):
             continue
@@ -94,10 +109,17 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
                             origin=f"html table {n + 1}"))
     text_parts.append(raw_text[last:])
     narrative_parts.append(raw_text[last:])
+    if by_piece:
+        lines = _line_list(raw_text[last:])
+        text = "\n".join(text_lines + lines)
+        narrative = "\n".join(narrative_lines + lines)
+    else:
+        text = _lines("".join(text_parts))
+        narrative = _lines("".join(narrative_parts))
     return Document(
         kind="html",
-        text=_lines("".join(text_parts)),
-        narrative=_lines("".join(narrative_parts)),
+        text=text,
+        narrative=narrative,
         blocks=blocks,
         title=title,
         meta=meta,
@@ -197,7 +219,7 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                 cs = 1 if cs is None else _span(cs)
             else:
                 rs = cs = 1
-            text = td.text()
+            text = td.text_lexbor()
             if not (text.isascii() and text.isdigit()):
                 if "\u200b" in text or "\ufeff" in text:
                     text = text.replace("\u200b", "").replace("\ufeff", "")
@@ -261,8 +283,12 @@ def _flat(text: str) -> str:
 
 
 def _lines(raw: str) -> str:
+    return "\n".join(_line_list(raw))
+
+
+def _line_list(raw: str) -> list[str]:
     # split() drops every Unicode space (&nbsp; and U+3000 included) and empty parts
-    return "\n".join(line for line in (" ".join(part.split()) for part in raw.split(_MARK)) if line)
+    return [line for line in (" ".join(part.split()) for part in raw.split(_MARK)) if line]
 
 
 def _meta(tree) -> dict[str, str]:
