@@ -209,8 +209,14 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
             if tag != td_id and tag != th_id:
                 continue
             if carry:
-                while col in carry:
-                    col = _take(carry, col, row, rid)
+                while col in carry:  # _take, inlined: it runs for every rowspan copy
+                    entry = carry[col]
+                    row.append(entry[1])
+                    rid.append(entry[2])
+                    entry[0] -= 1
+                    if entry[0] <= 0:
+                        del carry[col]
+                    col += 1
             attrs = td.attributes
             if attrs:
                 rs = attrs.get("rowspan")

@@ -112,7 +112,11 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
         append = cells.append
         nprev = len(prev_ids)
         n = len(ids)
-        if n:
+        if len(set(ids)) == n:
+            # no cell spans two positions: each position with an id of its own is a cell
+            cells = [Cell(row[j], j, j + 1, j < nprev and prev_ids[j] == cid)
+                     for j, cid in enumerate(ids) if cid >= 0]
+        elif n:
             # a run of equal ids is one printed cell; negative ids are padding (no cell)
             j = 0
             cid = ids[0]
@@ -757,7 +761,21 @@ def map_table4(blocks: list[Block]) -> Mapped:
     return Mapped(values, raw, warnings)
 
 
+_T4_COLUMNS: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
+
+
 def _table4_column(stack: list[str], idx: L.Indexes) -> tuple[str | None, str | None]:
+    """Cached per header stack (the indexes are built once from templates.yaml)."""
+    key = tuple(stack)
+    hit = _T4_COLUMNS.get(key)
+    if hit is None:
+        hit = _table4_column_uncached(stack, idx)
+        if len(_T4_COLUMNS) < 20_000:
+            _T4_COLUMNS[key] = hit
+    return hit
+
+
+def _table4_column_uncached(stack: list[str], idx: L.Indexes) -> tuple[str | None, str | None]:
     group = col = None
     for text in stack:
         norm = L.label(text).norm
