@@ -61,8 +61,17 @@ def align(items: list[Item], expected: list[str]) -> list[str | None]:
     return out
 
 
+_POSITIONS: dict[tuple[str, ...], dict[str, int]] = {}
+
+
 def _fast_path(items: list[Item], expected: list[str]) -> list[str | None] | None:
-    position = {k: i for i, k in enumerate(expected)}
+    # the template orders are few: their key → position maps are kept
+    order = tuple(expected)
+    position = _POSITIONS.get(order)
+    if position is None:
+        position = {k: i for i, k in enumerate(expected)}
+        if len(_POSITIONS) < 1_000:
+            _POSITIONS[order] = position
     out: list[str | None] = []
     last = -1
     for it in items:

@@ -74,6 +74,7 @@ class _Spec:
     """The parts of templates.yaml the mapper reads, built once (Templates rebuilds per call)."""
 
     t3_columns: list
+    t3_kinds: dict
     t3_rows: list
     t3_count: dict
     t2_rows: dict
@@ -87,6 +88,7 @@ def _spec() -> _Spec:
     t = templates.load()
     return _Spec(
         t3_columns=t.table3_columns,
+        t3_kinds={c.key: c.kind for c in t.table3_columns},
         t3_rows=t.table3_rows,
         t3_count={s: len(t.table3_row_keys(s)) for s in ("one_row", "three_rows")},
         t2_rows={tid: t.table2_rows(tid) for tid in t.template_ids},
@@ -271,7 +273,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     if not blocks:
         return Mapped(None, None, warnings)
 
-    kinds = {c.key: c.kind for c in sp.t3_columns}
+    kinds = sp.t3_kinds
     views: list[RowView] = []
     grid_cols: list[str] | None = None  # column keys found in a grid header
     for block in blocks:
