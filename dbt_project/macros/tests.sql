@@ -1,7 +1,20 @@
-{# A combination of columns identifies one row (the grain of a fact table). #}
+{#
+  A combination of columns identifies one row (the grain of a fact table). Grouping millions
+  of rows by long text keys is the slowest test of the build, so rows are first grouped by a
+  64-bit hash of the key; only keys whose hash repeats are compared exactly (a hash collision
+  can never fail the test, only cost a second look).
+#}
 {% test unique_combination(model, columns) %}
+with hashed as (
+    select hash({{ columns | join(', ') }}) as key_hash
+    from {{ model }}
+),
+repeated as (
+    select key_hash from hashed group by key_hash having count(*) > 1
+)
 select {{ columns | join(', ') }}, count(*) as n
 from {{ model }}
+where hash({{ columns | join(', ') }}) in (select key_hash from repeated)
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}

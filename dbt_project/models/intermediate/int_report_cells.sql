@@ -7,7 +7,7 @@
 -- Millions of rows: the expected cells are matched through a hash join against the small seed,
 -- and only reports that lack some expected cell are expanded to look for the missing ones.
 with reports as (
-    select report_id, issuer_id, issuer, region_code, year, template, table3_shape
+    select report_id, report_key, issuer_id, issuer, region_code, year, template, table3_shape
     from {{ ref('int_reports') }}
 ),
 
@@ -81,6 +81,7 @@ cells as (
 
 select
     c.report_id,
+    r.report_key,
     r.issuer_id,
     r.issuer,
     r.region_code,

@@ -1,6 +1,9 @@
 -- Each current report with its issuer resolved: stable issuer id, level and county-level region.
 select
     r.report_id,
+    -- a compact integer for the heavy joins and aggregations over millions of cells (a
+    -- 64-character sha256 makes every hash table ten times larger); stable within one build only
+    cast(row_number() over (order by r.report_id) as integer) as report_key,
     coalesce(m.issuer_id, 'unmatched:' || coalesce(r.issuer, r.archive_issuer, '?')) as issuer_id,
     r.issuer,
     r.issuer_source,

@@ -14,7 +14,7 @@ select
     c.is_printed,
     rep.source_url
 from {{ ref('int_report_cells') }} as c
-join {{ ref('int_reports') }} as rep on rep.report_id = c.report_id
+join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
 join {{ ref('template_applicant_types') }} as a
     on a.applicant_type = c.column_key and a.is_detail
 join {{ ref('template_table3_rows') }} as r

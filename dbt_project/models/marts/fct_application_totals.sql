@@ -22,7 +22,7 @@ t3 as (
 
 sums as (
     select
-        report_id, row_key, outcome_group, column_key, applicant_group,
+        report_key, row_key, outcome_group, column_key, applicant_group,
         grouping(row_key, outcome_group, column_key, applicant_group) as span_set,
         sum(value) as sum_rows,
         count(value) as n_rows,
@@ -31,14 +31,14 @@ sums as (
     from t3
     where detail_column and detail_row
     group by grouping sets (
-        (report_id, row_key),
-        (report_id, row_key, applicant_group),
-        (report_id, column_key),
-        (report_id, applicant_group),
-        (report_id),
-        (report_id, outcome_group, column_key),
-        (report_id, outcome_group, applicant_group),
-        (report_id, outcome_group)
+        (report_key, row_key),
+        (report_key, row_key, applicant_group),
+        (report_key, column_key),
+        (report_key, applicant_group),
+        (report_key),
+        (report_key, outcome_group, column_key),
+        (report_key, outcome_group, applicant_group),
+        (report_key, outcome_group)
     )
 ),
 
@@ -77,9 +77,9 @@ select
     t.is_printed,
     rep.source_url
 from totals as t
-join {{ ref('int_reports') }} as rep on rep.report_id = t.report_id
+join {{ ref('int_reports') }} as rep on rep.report_key = t.report_key
 left join sums as s
-    on s.report_id = t.report_id
+    on s.report_key = t.report_key
     and s.span_set = (case when t.span_row is null then 8 else 0 end
                       + case when t.span_group is null then 4 else 0 end
                       + case when t.span_column is null then 2 else 0 end

@@ -17,7 +17,7 @@ select
     c.is_printed,
     rep.source_url
 from {{ ref('int_report_cells') }} as c
-join {{ ref('int_reports') }} as rep on rep.report_id = c.report_id
+join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
 join {{ ref('template_table2_measures') }} as m
     on m.template = c.template and m.row_key = c.row_key and m.column_key = c.column_key
 where c.table_key = 'table2' and m.fact = 'permits'

@@ -20,7 +20,7 @@ select
     c.is_printed,
     rep.source_url
 from {{ ref('int_report_cells') }} as c
-join {{ ref('int_reports') }} as rep on rep.report_id = c.report_id
+join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
 join {{ ref('template_table4_cells') }} as t
     on t.proceeding = c.row_key and t.result = c.column_key and t.is_total
 left join detail as d on d.report_id = c.report_id and d.proceeding = c.row_key
