@@ -230,6 +230,7 @@ def collect_sections(doc: Document) -> dict[str, list[Block]]:
 
 
 _VALUES: dict[tuple[str, str], object] = {}
+_READABLE: dict[str, dict[str, object]] = {}  # kind → printed text → value (never Unreadable)
 
 
 def _read(raw: str | None, kind: str, warnings: list[str], table: str, row: str, col: str):
@@ -386,6 +387,8 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
             warnings.append(f"table3 {key}: its label is not printed beside its values; "
                             "placed by the template order")
         placed[key] = v
+    # per column: its key, its kind and the readable values met under that kind (text → value)
+    col_reads = [(c, kinds[c], _READABLE.setdefault(kinds[c], {})) for c in columns]
     for key in expected:
         v = placed.get(key)
         rv: dict = {}
@@ -403,16 +406,17 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
             if n < len(columns):
                 warnings.append(f"table3 {key}: {n} of {len(columns)} values printed; "
                                 "the others are null")
-            for c, cell in zip(columns, cells):
+            for (c, kind, readable), cell in zip(col_reads, cells):
                 if cell is None:
                     rr[c] = rv[c] = None
                     continue
                 text = cell.text
                 rr[c] = text
-                kind = kinds[c]
-                val = _VALUES.get((text, kind))
-                if val is None or val.__class__ is Unreadable:
+                val = readable.get(text)
+                if val is None:
                     val = _read(text, kind, warnings, "table3", key, c)
+                    if val is not None and val.__class__ is not Unreadable and len(readable) < 50_000:
+                        readable[text] = val
                 rv[c] = val
         values[key] = rv
         raw[key] = rr
