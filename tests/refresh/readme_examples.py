@@ -29,3 +29,37 @@ def example_queries(readme_path: Path) -> list[tuple[str, str]]:
         if lang == "sql" and nlang == "text" and not text[end:nstart].strip():
             pairs.append((body, nbody))
     return pairs
+
+
+def update(readme_path: Path, data_dir: Path) -> int:
+    """Rewrite the output block of every example from a warehouse built on the seed.
+
+    For the maintainer after a deliberate change (a new mart column, a new rule):
+        DATA_DIR=/tmp/seed .venv/bin/python -m ingest refresh --offline
+        .venv/bin/python tests/refresh/readme_examples.py /tmp/seed
+    then review the diff of README.md.
+    """
+    import os
+    import subprocess
+    import sys
+
+    text = readme_path.read_text(encoding="utf-8")
+    repo = readme_path.parent
+    changed = 0
+    for sql, expected in example_queries(readme_path):
+        out = subprocess.run([sys.executable, "-m", "ingest", "sql", sql], cwd=repo, check=True,
+                             env={**os.environ, "DATA_DIR": str(data_dir)}, capture_output=True,
+                             text=True).stdout.rstrip()
+        if out != expected.rstrip():
+            text = text.replace(f"```sql\n{sql}\n```\n\n```text\n{expected}\n```",
+                                f"```sql\n{sql}\n```\n\n```text\n{out}\n```", 1)
+            changed += 1
+    readme_path.write_text(text, encoding="utf-8")
+    return changed
+
+
+if __name__ == "__main__":
+    import sys
+
+    n = update(Path(__file__).resolve().parents[2] / "README.md", Path(sys.argv[1]).resolve())
+    print(f"{n} example output(s) updated")
