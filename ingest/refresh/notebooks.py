@@ -156,7 +156,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", type=Path,
                         help="warehouse file to read (default: $DATA_DIR/warehouse.duckdb)")
     parser.add_argument("--out", type=Path,
-                        help="directory for the HTML (default: $DATA_DIR/reports/notebooks)")
+                        help="directory for the HTML (default: $DATA_DIR/reports/notebooks, or its "
+                             "custom/ subfolder when --county, --area or --years is given)")
     parser.add_argument("--list", action="store_true", help="list the notebooks and exit")
 
 
@@ -190,7 +191,10 @@ def run(args) -> int:
     warehouse = (args.warehouse or p.warehouse_db).resolve()
     if not warehouse.is_file():
         raise UserError(f"no warehouse at {warehouse}: run `make refresh` (or `python -m ingest build`) first")
-    out = (args.out or p.reports_dir / "notebooks").resolve()
+    # Renders with parameters go beside the refresh's own (default) renders, never over them.
+    custom = bool(args.county or args.area or args.years)
+    default_out = p.reports_dir / "notebooks" / ("custom" if custom else "")
+    out = (args.out or default_out).resolve()
     results = render_all(out, parameters_from_args(args, warehouse), only=args.only)
     failed = [r for r in results if r.error]
     if failed:
