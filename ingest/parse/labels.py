@@ -59,6 +59,8 @@ class LabelIndex:
                            key=lambda p: -len(p[0]))
         self._bigrams = {n: _bigrams(n) for n, _ in self.long}
         self._cache: dict[tuple[str, bool], tuple[str | None, float]] = {}
+        # printed text → match of its normalised label, one dict per fuzzy setting
+        self._printed: dict[bool, dict[str, tuple[str | None, float]]] = {True: {}, False: {}}
 
     def match(self, norm: str, *, fuzzy: bool = True) -> tuple[str | None, float]:
         # Cached per index: the same printed labels recur in every report.
@@ -67,6 +69,16 @@ class LabelIndex:
             hit = self._match(norm, fuzzy)
             if len(self._cache) < 20_000:
                 self._cache[(norm, fuzzy)] = hit
+        return hit
+
+    def match_printed(self, printed: str, *, fuzzy: bool = True) -> tuple[str | None, float]:
+        """`match(label(printed).norm)`, cached by the printed text."""
+        cache = self._printed[fuzzy]
+        hit = cache.get(printed)
+        if hit is None:
+            hit = self.match(label(printed).norm, fuzzy=fuzzy)
+            if len(cache) < 20_000:
+                cache[printed] = hit
         return hit
 
     def _match(self, norm: str, fuzzy: bool) -> tuple[str | None, float]:

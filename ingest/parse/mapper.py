@@ -288,7 +288,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 for j, stack in enumerate(stacks):
                     key = None
                     for text in reversed(stack):
-                        k, s = idx.table3_columns.match(L.label(text).norm, fuzzy=False)
+                        k, s = idx.table3_columns.match_printed(text, fuzzy=False)
                         if k is not None:
                             key = k
                             break
@@ -457,7 +457,7 @@ def _group_of(text: str, idx: L.Indexes) -> str | None:
         return _GROUPS[text]
     except KeyError:
         pass
-    g, gs = idx.table3_groups.match(L.label(text).norm, fuzzy=False)
+    g, gs = idx.table3_groups.match_printed(text, fuzzy=False)
     g = g if gs >= L.EXACT else None
     if len(_GROUPS) < 20_000:
         _GROUPS[text] = g
@@ -493,7 +493,7 @@ def _first_table3_data_row(rows: list[list[Cell]]) -> int | None:
         labs, vals = trailing_values(cells)
         if not vals or not labs:
             continue
-        key, score = idx.table3_rows.match(L.label(labs[-1].text).norm, fuzzy=False)
+        key, score = idx.table3_rows.match_printed(labs[-1].text, fuzzy=False)
         if key is not None and score >= L.CONTAINS:
             return i
     return None
@@ -600,7 +600,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                 hdr = []
                 for c in cells:
                     if c.text and not is_numberlike(c.text):
-                        k, s = col_index.match(L.label(c.text).norm, fuzzy=False)
+                        k, s = col_index.match_printed(c.text, fuzzy=False)
                         if k is not None:
                             hdr.append((c.start, c.end, k))
                 if hdr:
@@ -615,7 +615,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                 continue
             item = aligner.Item()
             if labs:
-                key, score = idx.table2_rows.match(L.label(labs[-1].text).norm)
+                key, score = idx.table2_rows.match_printed(labs[-1].text)
                 if key is not None and key in row_cols:
                     item.candidates[key] = score
                     item.own_score = score
@@ -643,7 +643,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
         if item.own_score >= aligner.STRONG:
             continue
         for text in item.before + after.get(i, []):
-            key, score = idx.table2_rows.match(L.label(text).norm)
+            key, score = idx.table2_rows.match_printed(text)
             if key is not None and key in row_cols:
                 item.candidates[key] = max(item.candidates.get(key, 0.0), 1.5 if score >= L.PREFIX else 0.75)
 
