@@ -185,7 +185,7 @@ if area is not None and not df.empty:
     ax.set_xlabel("applications received")
     ax.set_ylabel("disclosure rate %")
     ax.set_ylim(0, 105)
-    ax.set_xlim(0, max(1.0, float(df.applications_new.max() or 0)) * 1.15)
+    ax.set_xlim(0, max(1.0, float(df.applications_new.astype(float).fillna(0).max())) * 1.15)
     nbs.whole_numbers(ax, "x")
     ax.grid(axis="x", alpha=0.3)
     nbs.finish(fig, f"{area.region_name} {year}: applications and disclosure rate")
