@@ -8,9 +8,11 @@
 with rows_ as (select * from {{ ref('template_table3_rows') }}),
 cols as (select * from {{ ref('template_applicant_types') }}),
 
+-- the cells of table 3 with the attributes of their row and column (referenced twice below:
+-- kept to the columns both need, so that if it is materialised it stays narrow)
 t3 as (
     select
-        c.*,
+        c.report_key, c.row_key, c.column_key, c.value,
         r.section, r.outcome_group, r.is_subtotal, r.is_detail_outcome,
         a.applicant_group, a.is_detail as detail_column,
         (r.is_detail_outcome or r.section in ('intake', 'carry_forward')) as detail_row
@@ -45,12 +47,17 @@ sums as (
 totals as (
     select
         t.*,
+        c.report_id, c.issuer_id, c.region_code, c.year, c.table3_shape, c.raw_text, c.is_blank,
+        c.is_printed,
         -- the span of this printed total, as the grouping set that sums it
         case when t.detail_row then t.row_key end as span_row,
         case when t.is_subtotal then t.outcome_group end as span_group,
         case when t.detail_column then t.column_key end as span_column,
         case when not t.detail_column and t.applicant_group <> 'total' then t.applicant_group end as span_applicant_group
     from t3 as t
+    join {{ ref('int_report_cells') }} as c
+        on c.report_key = t.report_key and c.table_key = 'table3'
+        and c.row_key = t.row_key and c.column_key = t.column_key
     where not (t.detail_column and t.detail_row)
 )
 
