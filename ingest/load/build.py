@@ -145,6 +145,10 @@ def _first_failure(target: Path, log: Path) -> str:
         data = json.loads(results.read_text(encoding="utf-8"))
         if results.stat().st_mtime >= log.stat().st_ctime - 1:
             bad = [r for r in data.get("results", []) if r.get("status") in ("error", "fail")]
+            # With --fail-fast, a node running beside the failing one is interrupted and also
+            # reports an error: name the real cause first.
+            bad.sort(key=lambda r: any(w in str(r.get("message") or "").lower()
+                                       for w in ("interrupt", "cancel", "fail_fast", "fail fast")))
             if bad:
                 r = bad[0]
                 name = r.get("unique_id", "?").split(".", 2)[-1]
