@@ -158,12 +158,25 @@ class _Handler(BaseHTTPRequestHandler):
         hit = Hit(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body, at=time.monotonic())
         self.portal.hits.append(hit)
         shared = self.portal.shared or Gauge()
-        with self.portal.gauge, shared:
-            try:
-                _dynamic(self, hit) or self._static(hit)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            hit.done = time.monotonic()
+        # A request counts as in flight from its arrival until its answer starts: once the
+        # client has the answer it may send the next request before this thread unwinds, and
+        # counting the unwinding would see overlap the client never caused.
+        gauges = [self.portal.gauge, shared]
+        for g in gauges:
+            g.__enter__()
+        self._release = lambda: [g.__exit__(None, None, None) for g in gauges] and None
+        try:
+            _dynamic(self, hit) or self._static(hit)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            self.release_gauges()
+        hit.done = time.monotonic()
+
+    def release_gauges(self) -> None:
+        release, self._release = getattr(self, "_release", None), None
+        if release:
+            release()
 
     def _static(self, hit: Hit) -> None:
         path = urlsplit(hit.path).path
@@ -181,6 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
     def reply(self, hit: Hit, status: int, data: bytes, ctype: str | None, headers: dict | None = None,
               length: int | None = None) -> None:
         hit.status = status
+        self.release_gauges()
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
