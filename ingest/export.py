@@ -43,7 +43,15 @@ LABELS_FILE = Path(__file__).with_name("export_labels.yaml")
 def glossary() -> dict[str, tuple[str, str]]:
     """column name → (zh, en) for the warehouse's own columns (ingest/export_labels.yaml)."""
     data = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")) or {}
-    return {k: (v[0], v[1]) for k, v in (data.get("columns") or {}).items()}
+    out = {}
+    for k, v in (data.get("columns") or {}).items():
+        # An unquoted "A: b" inside [..] is a YAML mapping, not a label: refuse it here rather
+        # than print {'A': 'b'} into columns.csv.
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)):
+            raise ValueError(f"{LABELS_FILE.name}: {k} must be [中文, English] (two strings; "
+                             f"quote a label that contains ': '), got {v!r}")
+        out[k] = (v[0], v[1])
+    return out
 
 
 @dataclass

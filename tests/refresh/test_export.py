@@ -98,3 +98,15 @@ def test_a_failed_export_leaves_the_previous_files_alone(warehouse, tmp_path):
     with pytest.raises(Exception):
         export_marts(warehouse, out, only=["no_such_mart"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_every_glossary_label_is_a_pair_of_strings():
+    """An unquoted `A: b` inside a YAML list is a mapping: columns.csv once showed
+    {'New applications': 'change on last year'} as an English label."""
+    from ingest.export import glossary
+
+    labels = glossary()
+    assert labels["applications_new_yoy_change"] == ("新收申请数同比增减",
+                                                      "New applications: change on last year")
+    for column, pair in labels.items():
+        assert all(isinstance(x, str) and x and "{" not in x for x in pair), (column, pair)
