@@ -35,13 +35,25 @@ def warehouse_path(param: str | os.PathLike | None = None) -> Path:
     return (data_dir / "warehouse.duckdb").expanduser().resolve()
 
 
+# The same sandbox as `python -m ingest sql` (ingest/sql.py SANDBOX_CONFIG; repeated here so a
+# notebook opened from this folder needs no installed package): read-only, and no SQL can write
+# or read another file (COPY TO, EXPORT DATABASE, ATTACH, INSTALL/LOAD), nor SET it back on.
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
 def connect(param=None) -> duckdb.DuckDBPyConnection:
     """Read-only: a notebook never blocks or changes a build, and may run while one publishes."""
     path = warehouse_path(param)
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}: run `make refresh` first, "
                                 "or set WAREHOUSE / $WAREHOUSE_DB")
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(str(path), read_only=True, config=dict(SANDBOX_CONFIG))
 
 
 def has_table(con, name: str) -> bool:

@@ -41,9 +41,29 @@ def test_notebooks_are_jupytext_percent_files_without_outputs():
         assert "nbs.connect(WAREHOUSE)" in text, f"{path.name} must open the warehouse via the read-only helper"
 
 
-def test_support_module_connects_read_only():
-    src = (nb.NOTEBOOKS_DIR / "notebook_support.py").read_text(encoding="utf-8")
-    assert "duckdb.connect(str(path), read_only=True)" in src
+def test_support_module_connects_read_only_and_sandboxed(tmp_path, monkeypatch):
+    """The notebooks' connection can neither change the warehouse nor write any other file."""
+    import duckdb
+
+    db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create table t as select 1 as a")
+    before = db.read_bytes()
+    monkeypatch.syspath_prepend(str(nb.NOTEBOOKS_DIR))
+    import notebook_support as nbs
+
+    con = nbs.connect(str(db))
+    try:
+        assert con.execute("select a from t").fetchall() == [(1,)]
+        for sql in ("create table u (a int)", f"copy t to '{tmp_path / 'out.csv'}'",
+                    f"copy (select 1) to '{db}'", f"attach '{tmp_path / 'new.duckdb'}'",
+                    "set enable_external_access = true"):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql)
+    finally:
+        con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]
+    assert db.read_bytes() == before
 
 
 def test_parameters_go_in_a_cell_after_the_tagged_one():
