@@ -15,3 +15,9 @@ class PipelineError(Exception):
     """Our own pipeline broke an invariant (exit 1): a bug or a corrupted state, not bad input."""
 
     exit_code = 1
+
+
+class NeedsTool(UserError):
+    """The document is fine but reading it needs a program that is not installed here
+    (LibreOffice for .doc/.wps, the OCR engine for scans). The loader records it apart from
+    broken reports and tries again on a later run."""
