@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("ingest.export", "write every mart as Parquet and Excel-friendly CSV"),
     "notebooks": ("ingest.refresh.notebooks", "execute the analysis notebooks and render them to HTML"),
     "sql": ("ingest.sql", "query the published warehouse read-only and print the result"),
+    "status": ("ingest.status", "what the warehouse holds: reports, coverage, last refresh, findings"),
+    "compare": ("ingest.compare", "counties side by side: headline measures with ranks \"k of N\""),
 }
 
 
@@ -69,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback, unless asked for
         if os.environ.get("INGEST_DEBUG"):
             raise
+        from ingest.safeio import storage_problem
+
+        problem = storage_problem(exc)  # a full or read-only disk: the path, not an "internal error"
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
         print(f"internal error: {type(exc).__name__}: {exc} (set INGEST_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 1
