@@ -20,7 +20,7 @@
     "table4_detail_results": ["upheld", "corrected", "other", "pending"],
     "row_keys": ["regulations", "normative_documents", "permits", "other_services", "penalties", "coercive_measures", "fees", "procurement", "new", "carried_over", "granted", "partial", "deny_subtotal", "deny_state_secret", "deny_law_forbidden", "deny_security_stability", "deny_third_party", "deny_internal_affairs", "deny_process_info", "deny_enforcement_file", "deny_query_matter", "unable_subtotal", "unable_not_held", "unable_needs_creation", "unable_unclear", "reject_subtotal", "reject_petition", "reject_duplicate", "reject_publication", "reject_mass_repeat", "reject_confirmation", "other", "other_subtotal", "other_no_correction", "other_no_fee", "other_other", "total", "carry_forward", "review", "litigation_direct", "litigation_after_review"],
     "column_keys": ["made", "published", "total_published", "items_prev_year", "items_change", "decisions", "projects", "amount", "issued", "repealed", "in_force", "amount_10k_yuan", "natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "legal_person_subtotal", "total", "upheld", "corrected", "other", "pending"],
-    "issuer_levels": ["county_government", "general_office", "department", "township", "other"],
+    "issuer_levels": ["county_government", "general_office", "department", "township", "area_office", "prefecture_body", "province_body", "other"],
     "region_types": ["district", "county", "county_level_city", "autonomous_county", "banner", "autonomous_banner", "forestry_district", "special_district"]
 } -%}
 {{ return(lists[name]) }}

@@ -118,6 +118,21 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     options         VARCHAR,          -- JSON: delay, concurrency, max_pages, registry, …
     PRIMARY KEY (run_id, source_id)
 );
+-- The registry entry each source_id was crawled (or imported) under, as it stood then: the
+-- loader files a report under its entry's county (ingest/load/issuers.py) even when a later
+-- crawl used another registry file or the file is gone.
+CREATE TABLE IF NOT EXISTS registry_sources (
+    source_id       VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,  -- county-level unit as the dataset names it
+    code            VARCHAR NOT NULL,  -- 6-digit division code
+    province        VARCHAR,
+    prefecture      VARCHAR,
+    government      VARCHAR,           -- the county government's own name on its portal
+    base_url        VARCHAR,
+    extra_domains   VARCHAR[],
+    registry        VARCHAR,           -- path of the registry file
+    recorded_at     TIMESTAMP NOT NULL
+);
 """
 
 
@@ -453,6 +468,15 @@ class Archive:
             " WHERE run_id = ? AND source_id = ?",
             [utcnow(), status, requests, pages_fetched, new_documents, unchanged, not_reports,
              failures, json.dumps(failure_reasons or {}, ensure_ascii=False), run_id, source_id])
+
+    def record_sources(self, sources, registry_path) -> None:
+        """Remember the registry entries (ingest.crawl.registry.Source) of a crawl or import."""
+        now = utcnow()
+        rows = [[s.id, s.name, s.code, s.province, s.prefecture, s.government, s.base_url,
+                 list(s.extra_domains), str(registry_path), now] for s in sources]
+        if rows:
+            self.con.executemany("INSERT OR REPLACE INTO registry_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 rows)
 
     def mark_interrupted_runs(self) -> int:
         """Runs left 'running' by a killed process (we hold the write lock, so none is live)."""

@@ -137,6 +137,8 @@ def _add(args) -> int:
         raise UserError(f"--url must be an http(s)://, file:// or import: URL, got {args.url!r}")
     blobs = [(_read(f), f) for f in files]  # read all first: a missing file adds nothing
     with Archive(paths()) as archive:
+        if args.source_id is not None:
+            archive.record_sources([registry.get(args.source_id)], registry.path)
         for data, path in blobs:
             state, doc = add_file(archive, data, path.name, issuer=args.issuer, url=args.url,
                                   source_id=args.source_id, title=args.title, year=args.year,

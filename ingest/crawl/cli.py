@@ -100,6 +100,7 @@ def run(args) -> int:
                "max_pages": args.max_pages, "user_agent": config.user_agent}
     show_bar = not args.quiet and sys.stderr.isatty()
     with Archive(p) as archive:
+        archive.record_sources(sources, registry.path)
         stale = archive.mark_interrupted_runs()
         if stale and not args.json:
             print(f"note: {stale} source run(s) of an earlier crawl were interrupted; resuming", file=sys.stderr)

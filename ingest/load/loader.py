@@ -302,6 +302,72 @@ def refresh_issuer_matches(con) -> int:
     return len(rows)
 
 
+def registry_sources(paths: Paths) -> dict:
+    """source_id → issuers.SourceEntry: the entries recorded in the archive by the crawls and
+    imports that used them, then the shipped registry for ids the archive has no record of
+    (the snapshot's documents)."""
+    from ingest.crawl import registry as reg
+    from ingest.load.issuers import SourceEntry, _hosts
+
+    out: dict = {}
+    try:
+        for s in reg.load().sources:
+            out[s.id] = SourceEntry.from_source(s)
+    except UserError:
+        pass  # an unreadable shipped registry only loses the fallback
+    if paths.archive_db.exists():
+        import duckdb
+
+        con = duckdb.connect(str(paths.archive_db), read_only=True)
+        try:
+            has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'registry_sources'"
+                              ).fetchone()[0]
+            rows = con.execute("SELECT source_id, name, code, province, prefecture, government, base_url, "
+                               "extra_domains FROM registry_sources").fetchall() if has else []
+        finally:
+            con.close()
+        for sid, name, code, prov, pref, gov, base, extra in rows:
+            out[sid] = SourceEntry(sid, name, code, prov, pref, gov, _hosts(base, extra or []))
+    return out
+
+
+def refresh_report_issuers(con, sources: dict) -> int:
+    """Identify every report (issuer type, county-level unit, evidence) that has no identity
+    under the current fingerprint; a changed fingerprint re-identifies all. Returns how many."""
+    from ingest.load.issuers import identify, rules_fingerprint
+
+    fp = rules_fingerprint(sources)
+    todo = con.execute("""
+        SELECT r.report_id, r.parser_version, r.issuer, r.archive_issuer, r.source_id, r.index_no, r.url
+        FROM reports r
+        WHERE NOT EXISTS (SELECT 1 FROM report_issuers i WHERE i.report_id = r.report_id
+                          AND i.parser_version = r.parser_version AND i.fingerprint = ?)""", [fp]).fetchall()
+    if not todo:
+        return 0
+    cache: dict = {}
+    rows = []
+    for report_id, pv, issuer, archive_issuer, source_id, index_no, url in todo:
+        source = sources.get(source_id) if source_id else None
+        host = url.split("/")[2].lower() if url and "://" in url else ""
+        key = (issuer, archive_issuer, source_id, index_no if source is None else None,
+               host if source is None else None)
+        m = cache.get(key)
+        if m is None:
+            m = cache[key] = identify(issuer, archive_issuer, source=source, index_no=index_no, url=url,
+                                      sources=sources)
+        rows.append((report_id, pv, m.issuer, m.issuer_id, m.issuer_level, m.region_code, m.match_method,
+                     m.evidence, source.code if source else None, fp))
+    cols = ("report_id", "parser_version", "issuer", "issuer_id", "issuer_level", "region_code",
+            "match_method", "evidence", "source_code", "fingerprint")
+    table = pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(cols)})
+    con.register("new_identities", table)
+    try:
+        con.execute("INSERT OR REPLACE INTO report_issuers SELECT * FROM new_identities")
+    finally:
+        con.unregister("new_identities")
+    return len(rows)
+
+
 def _chunks(items: list[Job], size: int) -> Iterator[list[Job]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -378,6 +444,7 @@ def load(paths: Paths, *, workers: int | None = None, retry_failures: bool = Fal
                             [_utcnow(), summary.parsed, summary.failed, summary.skipped, summary.cells,
                              status, run_id])
         refresh_issuer_matches(con)
+        refresh_report_issuers(con, registry_sources(paths))
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -75,11 +75,28 @@ CREATE TABLE IF NOT EXISTS issuer_matches (
     issuer         VARCHAR NOT NULL,   -- reports.issuer ('' when none)
     archive_issuer VARCHAR NOT NULL,   -- reports.archive_issuer ('' when none)
     issuer_id      VARCHAR NOT NULL,
-    issuer_level   VARCHAR NOT NULL,   -- county_government | general_office | department | township | other
+    issuer_level   VARCHAR NOT NULL,   -- ingest/load/issuers.py ISSUER_LEVELS
     region_code    VARCHAR,
-    match_method   VARCHAR NOT NULL,   -- name | name+context | hint | ambiguous | unmatched
+    match_method   VARCHAR NOT NULL,   -- name | name+context | alias | hint | ambiguous | … (name evidence only)
     region_dataset VARCHAR NOT NULL,
     PRIMARY KEY (issuer, archive_issuer)
+);
+-- Per report (document × parser version): its issuer type and county-level unit, decided by
+-- ingest/load/issuers.py from every piece of evidence (registry source, name, alias, 索引号,
+-- URL host); re-decided for every report when `fingerprint` (rules, dataset, aliases, registry
+-- entries) changes. region_code NULL = county unknown, `evidence` says why.
+CREATE TABLE IF NOT EXISTS report_issuers (
+    report_id      VARCHAR NOT NULL,
+    parser_version VARCHAR NOT NULL,
+    issuer         VARCHAR NOT NULL,   -- the name the decision read ('' when none)
+    issuer_id      VARCHAR NOT NULL,
+    issuer_level   VARCHAR NOT NULL,   -- ingest/load/issuers.py ISSUER_LEVELS
+    region_code    VARCHAR,
+    match_method   VARCHAR NOT NULL,   -- ingest/load/issuers.py MATCH_METHODS
+    evidence       VARCHAR NOT NULL,
+    source_code    VARCHAR,            -- the registry entry's code, when a source fetched it
+    fingerprint    VARCHAR NOT NULL,
+    PRIMARY KEY (report_id, parser_version)
 );
 CREATE TABLE IF NOT EXISTS load_runs (
     run_id         VARCHAR NOT NULL PRIMARY KEY,

@@ -62,7 +62,7 @@ def test_ambiguous_or_unknown_issuers_are_not_guessed():
     amb = classify_issuer("朝阳区人民政府")  # Beijing or Changchun: say so, do not pick
     assert amb.region_code is None and amb.match_method == "ambiguous" and amb.issuer_level == "other"
     pref = classify_issuer("淮安市人民政府")  # a prefecture government is not a county-level unit
-    assert pref.region_code is None and pref.issuer_level == "other"
+    assert pref.region_code is None and pref.issuer_level == "prefecture_body"
     assert classify_issuer(None).issuer_id == "unmatched:?"
 
 

@@ -4,13 +4,17 @@ select
     -- a compact integer for the heavy joins and aggregations over millions of cells (a
     -- 64-character sha256 makes every hash table ten times larger); stable within one build only
     cast(row_number() over (order by r.report_id) as integer) as report_key,
-    coalesce(m.issuer_id, 'unmatched:' || coalesce(r.issuer, r.archive_issuer, '?')) as issuer_id,
+    -- identity per report (registry source first, then name, alias, 索引号, host); a parsed
+    -- file from before report_issuers existed falls back to the name-only match
+    coalesce(i.issuer_id, m.issuer_id, 'unmatched:' || coalesce(r.issuer, r.archive_issuer, '?')) as issuer_id,
     r.issuer,
     r.issuer_source,
     r.archive_issuer,
-    coalesce(m.issuer_level, 'other') as issuer_level,
-    m.region_code,
-    coalesce(m.match_method, 'unmatched') as region_match_method,
+    coalesce(i.issuer_level, m.issuer_level, 'other') as issuer_level,
+    case when i.report_id is not null then i.region_code else m.region_code end as region_code,
+    coalesce(i.match_method, m.match_method, 'unmatched') as region_match_method,
+    coalesce(i.evidence, 'name-only match (parsed before per-report identity)') as region_evidence,
+    i.source_code,
     r.year,
     r.year_source,
     r.template,
@@ -39,6 +43,8 @@ select
     r.parsed_at,
     r.is_synthetic
 from {{ ref('stg_reports') }} as r
+left join {{ ref('stg_report_issuers') }} as i
+    on i.report_id = r.report_id and i.parser_version = r.parser_version
 left join {{ ref('stg_issuer_matches') }} as m
     on coalesce(r.issuer, '') = m.issuer and coalesce(r.archive_issuer, '') = m.archive_issuer
 left join {{ ref('stg_document_versions') }} as d

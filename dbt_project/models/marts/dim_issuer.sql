@@ -1,5 +1,7 @@
 -- One row per issuing body. The id joins the names a body used over the years
--- (洪泽区人民政府 / 淮安市洪泽区人民政府 are one issuer).
+-- (洪泽区人民政府 / 淮安市洪泽区人民政府 are one issuer; 平潭综合实验区管委会 / 平潭县人民政府 too).
+-- issuer_level is its type: county_government, general_office, department, township,
+-- area_office, prefecture_body, province_body, other (ingest/load/issuers.py).
 with reports as (
     select * from {{ ref('int_reports') }}
 ),
@@ -12,6 +14,8 @@ named as (
         any_value(issuer_level) as issuer_level,
         any_value(region_code) as region_code,
         any_value(region_match_method) as region_match_method,
+        arg_max(region_evidence, coalesce(year, 0)) as region_evidence,
+        list(distinct source_id) filter (where source_id is not null) as source_ids,
         min(year) as first_year,
         max(year) as last_year,
         count(*) as reports,
@@ -30,6 +34,8 @@ select
     g.province_name,
     g.prefecture_name,
     n.region_match_method,
+    n.region_evidence,
+    n.source_ids,
     n.first_year,
     n.last_year,
     n.reports,

@@ -17,6 +17,8 @@ select
     r.issuer_source,
     r.issuer_level,
     r.region_code,
+    r.region_match_method,
+    r.region_evidence,
     r.year,
     r.year_source,
     r.template,
