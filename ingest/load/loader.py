@@ -229,6 +229,11 @@ def _write(con, batch: _Batch, parser_version: str, now: dt.datetime, replace_fa
         "value": pa.array(batch.cells["value"], pa.string()),
         "raw_text": pa.array(batch.cells["raw_text"], pa.string()),
         "is_blank": pa.array(batch.cells["is_blank"], pa.bool_()),
+        "read_method": pa.array(batch.cells["read_method"], pa.string()),
+        "read_confidence": pa.array(batch.cells["read_confidence"], pa.float64()),
+        "page_no": pa.array(batch.cells["page_no"], pa.int32()),
+        "bbox": pa.array(batch.cells["bbox"], pa.list_(pa.float64())),
+        "read_detail": pa.array(batch.cells["read_detail"], pa.string()),
     })
     narrative = pa.table({f: pa.array(v, pa.string()) for f, v in batch.narrative.items()})
     failures = pa.table({
@@ -252,8 +257,11 @@ def _write(con, batch: _Batch, parser_version: str, now: dt.datetime, replace_fa
                 content_type, archive_kind, first_seen, is_synthetic, ? FROM batch_reports""", [now])
         # A report's cells carry the parser version its report row was written under.
         con.execute("""
-            INSERT INTO cells SELECT c.report_id, r.parser_version, c.table_key, c.row_key, c.column_key,
-                TRY_CAST(c.value AS DECIMAL(24,6)), c.raw_text, c.is_blank
+            INSERT INTO cells (report_id, parser_version, table_key, row_key, column_key, value,
+                raw_text, is_blank, read_method, read_confidence, page_no, bbox, read_detail)
+            SELECT c.report_id, r.parser_version, c.table_key, c.row_key, c.column_key,
+                TRY_CAST(c.value AS DECIMAL(24,6)), c.raw_text, c.is_blank, c.read_method,
+                c.read_confidence, c.page_no, c.bbox, CAST(c.read_detail AS JSON)
             FROM batch_cells c JOIN batch_reports r USING (report_id)""")
         con.execute("""
             INSERT INTO narrative_facts SELECT n.report_id, r.parser_version, n.fact_key,

@@ -52,7 +52,12 @@ CREATE TABLE IF NOT EXISTS cells (
     column_key     VARCHAR NOT NULL,
     value          DECIMAL(24,6),      -- NULL = not reported
     raw_text       VARCHAR,            -- as printed; NULL = the layout has no such cell
-    is_blank       BOOLEAN NOT NULL    -- printed blank or a null mark (/, —, 无 …)
+    is_blank       BOOLEAN NOT NULL,   -- printed blank or a null mark (/, —, 无 …)
+    read_method    VARCHAR,            -- printed | recovered | ocr; NULL = no cell in the layout
+    read_confidence DOUBLE,            -- OCR confidence 0..1
+    page_no        INTEGER,            -- 1-based page the cell was read on (PDF, OCR)
+    bbox           DOUBLE[],           -- [x0, top, x1, bottom]: PDF points, or page-image pixels (OCR)
+    read_detail    JSON                -- candidates, rules, note, undecided (recovered cells)
 );
 CREATE TABLE IF NOT EXISTS narrative_facts (
     report_id      VARCHAR NOT NULL,
@@ -113,6 +118,17 @@ CREATE TABLE IF NOT EXISTS load_runs (
 """
 
 
+# Columns added after a file was first written: a parsed.duckdb of an older release gains them
+# (old rows read null: their provenance was not recorded).
+MIGRATIONS = """
+ALTER TABLE cells ADD COLUMN IF NOT EXISTS read_method VARCHAR;
+ALTER TABLE cells ADD COLUMN IF NOT EXISTS read_confidence DOUBLE;
+ALTER TABLE cells ADD COLUMN IF NOT EXISTS page_no INTEGER;
+ALTER TABLE cells ADD COLUMN IF NOT EXISTS bbox DOUBLE[];
+ALTER TABLE cells ADD COLUMN IF NOT EXISTS read_detail JSON;
+"""
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open parsed.duckdb, turning DuckDB's errors into one actionable line."""
     if read_only and not path.exists():
@@ -131,6 +147,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if not read_only:
         try:
             con.execute(SCHEMA)
+            con.execute(MIGRATIONS)
         except duckdb.Error as exc:
             con.close()
             raise UserError(f"{path} does not hold the loader's tables ({str(exc).splitlines()[0]})") from None

@@ -39,6 +39,15 @@ Block — one printed table, or one section's run of rows in flattened text
               A negative id marks a position no printed cell covers (a short row padded to the
               grid's width); its text is "" and the mapper ignores it.
     origin    where the block came from, for warnings ("html table 3", "pdf page 4").
+    meta      optional per-cell provenance, same shape as `rows` (None = every cell printed
+              in a cell of its own). Each entry is None or a dict that may hold:
+              `read` ("printed" | "recovered" | "ocr"), `page` (1-based int), `bbox`
+              ([x0, top, x1, bottom] in PDF points, or pixels of the page image for OCR),
+              `confidence` (0..1, OCR), `candidates` (int, how many readings were possible),
+              `rules` (list of rule ids that decided it), `note` (str), and `undecided`
+              (True: the front end could not tell this cell's digits — its text is the printed
+              run it lies in, its value is null; a warning says why). The mapper carries it
+              into the parser output's `cell_meta` (ingest/parse/provenance.py).
 
 The PDF front end (`ingest/parse/pdf.py`, `extract(data: bytes) -> Document`) may build grids
 from page geometry, or feed its text lines to `ingest.parse.text.rows_from_lines` and emit
@@ -59,6 +68,7 @@ class Block:
     grid: bool = False
     cell_ids: list[list[int]] | None = None
     origin: str = ""
+    meta: list[list[dict | None]] | None = None
 
     def __post_init__(self) -> None:
         if self.section is not None and self.section not in SECTIONS:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ingest import templates
 from ingest.errors import NotAReport
 from ingest.parse import align as aligner
+from ingest.parse import provenance
 from ingest.parse import labels as L
 from ingest.parse.layout import SECTIONS, Block, Document
 from ingest.values import Unreadable, parse_value
@@ -37,13 +38,14 @@ def is_numberlike(text: str) -> bool:
 class Cell:
     """One printed cell of a row (a plain slotted class: hundreds are made per report)."""
 
-    __slots__ = ("text", "start", "end", "vertical_copy")
+    __slots__ = ("text", "start", "end", "vertical_copy", "meta")
 
     def __init__(self, text: str, start: int, end: int, vertical_copy: bool = False):
         self.text = text
         self.start = start  # first grid column it covers (its ordinal in a flattened row)
         self.end = end  # one past the last grid column it covers
         self.vertical_copy = vertical_copy  # a rowspan cell already met in the row above
+        self.meta = None  # the front end's provenance of this cell (layout.Block.meta)
 
     def __repr__(self) -> str:
         return f"Cell({self.text!r}, {self.start}, {self.end})"
@@ -67,6 +69,7 @@ class Mapped:
     raw: dict | None
     warnings: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)  # row → column → the Cell read (provenance)
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
     if not block.grid:
         for row in block.rows:
             out.append([Cell(t, j, j + 1) for j, t in enumerate(row)])
-        return out
+        return provenance.attach(out, block.meta)
     prev_ids: list[int] = []
     for row, ids in zip(block.rows, block.cell_ids or []):
         cells: list[Cell] = []
@@ -133,7 +136,7 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
                 append(Cell(row[j], j, n, j < nprev and prev_ids[j] == cid))
         out.append(cells)
         prev_ids = ids
-    return out
+    return provenance.attach(out, block.meta)
 
 
 def trailing_values(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
@@ -188,6 +191,7 @@ def split_unknown(block: Block) -> list[Block]:
     current: str | None = None
     rows: list[list[str]] = []
     ids: list[list[int]] = []
+    metas: list = []
     for r, row in enumerate(block.rows):
         switch = None
         for text in row:
@@ -203,14 +207,18 @@ def split_unknown(block: Block) -> list[Block]:
                 break
         if switch and switch != current and not (block.grid and current):
             if current and rows:
-                parts.append(Block(rows, current, block.grid, ids if block.grid else None, block.origin))
-            current, rows, ids = switch, [], []
+                parts.append(Block(rows, current, block.grid, ids if block.grid else None, block.origin,
+                                   metas if block.meta else None))
+            current, rows, ids, metas = switch, [], [], []
         if current:
             rows.append(row)
+            if block.meta:
+                metas.append(block.meta[r])
             if block.grid and block.cell_ids:
                 ids.append(block.cell_ids[r])
     if current and rows:
-        parts.append(Block(rows, current, block.grid, ids if block.grid else None, block.origin))
+        parts.append(Block(rows, current, block.grid, ids if block.grid else None, block.origin,
+                           metas if block.meta else None))
     return parts
 
 
@@ -375,6 +383,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
 
     values: dict = {}
     raw: dict = {}
+    read: dict = {}  # row → column → Cell (provenance)
     placed: dict[str, RowView] = {}
     for item, v, key in zip(items, value_views, keys):
         if key is None:
@@ -412,6 +421,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                     continue
                 text = cell.text
                 rr[c] = text
+                read.setdefault(key, {})[c] = cell
                 val = readable.get(text)
                 if val is None:
                     val = _read(text, kind, warnings, "table3", key, c)
@@ -420,7 +430,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 rv[c] = val
         values[key] = rv
         raw[key] = rr
-    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns})
+    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns}, read)
 
 
 def _assign_columns(v: RowView, n: int) -> list[Cell | None]:
@@ -663,6 +673,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
 
     values: dict = {}
     raw: dict = {}
+    read: dict = {}  # row → column → Cell (provenance)
     for r in rows_spec:
         cols = row_cols[r.key]
         rv: dict = {}
@@ -688,6 +699,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
             for c, cell in zip(cols, cells):
                 text = None if cell is None else cell.text
                 rr[c] = text
+                read.setdefault(r.key, {})[c] = cell
                 spec = colspec[c]
                 where = f"table2 {r.key}/{c}"
                 if cell is None:
@@ -697,7 +709,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                     warnings.append(f"{where}: printed {text!r} in 元 in a 万元 column; kept as printed")
         values[r.key] = rv
         raw[r.key] = rr
-    return Mapped(values, raw, warnings)
+    return Mapped(values, raw, warnings, cells=read)
 
 
 def _unit_is_yuan(text: str) -> bool:
@@ -761,10 +773,12 @@ def map_table4(blocks: list[Block]) -> Mapped:
     if not n:
         warnings.append("table4: its heading is printed but no numbers under it; table null")
         return Mapped(None, None, warnings)
+    read: dict = {g: {} for g in groups}  # group → column → Cell (provenance)
     for (g, c), cell in assigned.items():
         raw[g][c] = cell.text
+        read[g][c] = cell
         values[g][c] = _read(cell.text, "count", warnings, "table4", g, c)
-    return Mapped(values, raw, warnings)
+    return Mapped(values, raw, warnings, cells=read)
 
 
 _T4_COLUMNS: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
@@ -818,6 +832,8 @@ def build_report(doc: Document, *, source_name: str = "the input", url: str | No
             warnings.append(f"{sec}: the report prints no such table (section not found); null")
         warnings.extend(m.warnings)
     shape = t3.extra.get("shape")
+    # provenance of every cell; nulls the values of cells a front end marked undecided
+    cell_meta = provenance.cell_meta({"table2": t2, "table3": t3, "table4": t4})
     if t2.values is None:
         template = None  # names the format of table 2: nothing to name
     return {
@@ -837,6 +853,7 @@ def build_report(doc: Document, *, source_name: str = "the input", url: str | No
         "info_processing_fee_yuan": meta.fee,
         "narrative": meta.narrative,
         "raw": {"table2": t2.raw, "table3": t3.raw, "table4": t4.raw},
+        "cell_meta": cell_meta,
         "source": {"kind": doc.kind, "encoding": doc.encoding, "encoding_source": doc.encoding_source,
                    "url": url},
         "parser_version": PARSER_VERSION,

@@ -142,6 +142,24 @@ def test_every_fact_row_leads_back_to_report_url_and_raw_text(real_con):
         assert real_con.execute(f"SELECT count(*) FROM {fact} WHERE is_printed").fetchall()[0][0] > 0
 
 
+def test_every_fact_row_says_how_its_value_was_read(real_con):
+    # The seed and the Hongze PDFs print every cell in a cell of its own: read_method 'printed'
+    # wherever the report has the cell, null where its layout lacks it.
+    for fact in ("fct_applications", "fct_application_intake", "fct_application_totals",
+                 "fct_permits", "fct_penalties", "fct_regulations", "fct_fees",
+                 "fct_reviews_litigation", "fct_reviews_litigation_totals"):
+        rows = dict(real_con.execute(f"""
+            SELECT coalesce(read_method, 'null') || '/' || is_printed::varchar, count(*)
+            FROM {fact} WHERE raw_text IS NOT NULL OR NOT is_printed GROUP BY ALL""").fetchall())
+        assert set(rows) <= {"printed/true", "null/false"}, (fact, rows)
+        assert rows.get("printed/true", 0) > 0, fact
+        cols = {r[0]: r[1] for r in real_con.execute(
+            f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{fact}'"
+        ).fetchall()}
+        assert cols["read_method"] == "VARCHAR" and cols["read_confidence"] == "DOUBLE", fact
+        assert cols["page_no"] == "INTEGER" and cols["bbox"] == "DOUBLE[]", fact
+
+
 def test_county_year_mart(real_con, real_warehouse):
     rows = {(r[0], r[1]): r[2:] for r in real_con.execute("""
         SELECT region_code, year, applications_new, carried_over, handled, disclosure_rate,

@@ -24,6 +24,10 @@ actual as (
         c.value,
         c.raw_text,
         c.is_blank,
+        c.read_method,
+        c.read_confidence,
+        c.page_no,
+        c.bbox,
         c.raw_text is not null as is_printed,
         e.row_key is not null as is_expected
     from {{ ref('stg_cells') }} as c
@@ -75,7 +79,9 @@ cells as (
     select * from actual
     union all
     select report_id, table_key, row_key, column_key,
-           cast(null as decimal(24, 6)), cast(null as varchar), false, false, true
+           cast(null as decimal(24, 6)), cast(null as varchar), false,
+           cast(null as varchar), cast(null as double), cast(null as integer), cast(null as double[]),
+           false, true
     from missing
 )
 
@@ -95,6 +101,10 @@ select
     c.raw_text,
     c.is_blank,
     c.is_printed,
-    c.is_expected
+    c.is_expected,
+    c.read_method,
+    c.read_confidence,
+    c.page_no,
+    c.bbox
 from cells as c
 join reports as r on r.report_id = c.report_id

@@ -48,7 +48,7 @@ totals as (
     select
         t.*,
         c.report_id, c.issuer_id, c.region_code, c.year, c.table3_shape, c.raw_text, c.is_blank,
-        c.is_printed,
+        c.is_printed, c.read_method, c.read_confidence, c.page_no, c.bbox,
         -- the span of this printed total, as the grouping set that sums it
         case when t.detail_row then t.row_key end as span_row,
         case when t.is_subtotal then t.outcome_group end as span_group,
@@ -82,6 +82,10 @@ select
     t.raw_text,
     t.is_blank,
     t.is_printed,
+    t.read_method,
+    t.read_confidence,
+    t.page_no,
+    t.bbox,
     rep.source_url
 from totals as t
 join {{ ref('int_reports') }} as rep on rep.report_key = t.report_key

@@ -16,7 +16,8 @@ with table2 as (
         c.value as printed_value,
         m.unit as printed_unit,
         c.column_key,
-        c.raw_text, c.is_blank, c.is_printed, rep.source_url
+        c.raw_text, c.is_blank, c.is_printed, c.read_method, c.read_confidence, c.page_no, c.bbox,
+        rep.source_url
     from {{ ref('int_report_cells') }} as c
     join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
     join {{ ref('template_table2_measures') }} as m
@@ -38,6 +39,8 @@ section6 as (
         n.raw_text,
         false as is_blank,
         r.info_processing_fee_yuan is not null as is_printed,
+        -- stated in the running text of section 六 (no cell, no page geometry)
+        case when n.raw_text is not null then 'printed' end as read_method,
         r.source_url
     from {{ ref('int_reports') }} as r
     left join {{ ref('int_narrative_facts') }} as n

@@ -10,9 +10,16 @@ select
     c.column_key as result,
     t.result_zh,
     cast(c.value as bigint) as cases,
+    c.parsed_value,
+    c.is_corrected,
+    c.correction_id,
     c.raw_text,
     c.is_blank,
     c.is_printed,
+    c.read_method,
+    c.read_confidence,
+    c.page_no,
+    c.bbox,
     rep.source_url
 from {{ ref('int_report_cells') }} as c
 join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key

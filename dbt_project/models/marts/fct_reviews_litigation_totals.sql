@@ -15,9 +15,16 @@ select
     cast(d.computed_from_detail as bigint) as computed_from_detail,
     d.detail_cells_with_value,
     cast(c.value - d.computed_from_detail as bigint) as difference,
+    c.parsed_value,
+    c.is_corrected,
+    c.correction_id,
     c.raw_text,
     c.is_blank,
     c.is_printed,
+    c.read_method,
+    c.read_confidence,
+    c.page_no,
+    c.bbox,
     rep.source_url
 from {{ ref('int_report_cells') }} as c
 join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
