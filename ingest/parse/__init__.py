@@ -5,8 +5,10 @@
 
 Front ends (html.py, text.py, pdf.py) turn bytes into the intermediate form of layout.py; one
 mapper (mapper.py) turns that into table2/table3/table4, and metadata.py reads the title, dates,
-fee and narrative figures. The input kind is sniffed from the bytes (%PDF, <html/<table, else
-text), never taken from the file name alone.
+fee and narrative figures. The input kind is sniffed from the bytes (%PDF, ZIP members such as
+word/document.xml or OFD.xml, OLE stream names such as WordDocument, <html/<table, else text),
+never taken from the file name alone. Word (docx.py, office.py via LibreOffice) and OFD (ofd.py)
+documents enter through their own front ends.
 """
 
 from __future__ import annotations
@@ -22,26 +24,87 @@ PARSER_VERSION = "1.3.0"
 __all__ = ["PARSER_VERSION", "NotAReport", "parse_bytes", "parse_path", "sniff_kind"]
 
 _HTML_MARK = re.compile(rb"<\s*(?:html|table|body|head|meta|div|p|!doctype)\b", re.IGNORECASE)
+
+# What the bytes start with → the kind of document, or a function of the bytes (and name,
+# content type) deciding it. Add a format by adding a row here and a front end in _FRONT_ENDS.
+_MAGIC: list[tuple[bytes, object]] = []  # filled below, after the deciders are defined
 # Formats we recognise only to say clearly that we do not read them.
 _OTHER_FORMATS = {
-    b"PK\x03\x04": "a ZIP container (DOCX/XLSX/WPS?)",
-    b"\xd0\xcf\x11\xe0": "an OLE document (DOC/XLS/WPS)",
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
     b"GIF8": "a GIF image",
     b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"\x1f\x8b": "a gzip archive",
 }
+_READS = "HTML, text, PDF, Word (.docx/.doc/.wps) or OFD"
+
+
+def _zip_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
+    """A ZIP container by its members: a Word package, an OFD, or something we say we skip."""
+    from ingest.parse.containers import zip_names
+
+    names = zip_names(data)
+    if names is None:
+        raise UserError(f"{_name(filename)} is a damaged ZIP container and cannot be read")
+    lower = {n.lstrip("/").lower() for n in names}
+    if "word/document.xml" in lower:
+        return "docx"
+    if "ofd.xml" in lower:
+        return "ofd"
+    if any(n.startswith("xl/") for n in lower):
+        what = "an Excel workbook (.xlsx)"
+    elif any(n.startswith("ppt/") for n in lower):
+        what = "a PowerPoint presentation (.pptx)"
+    elif "content.xml" in lower and "mimetype" in lower:
+        what = "an OpenDocument file"
+    else:
+        what = f"a ZIP archive of {len(names)} file(s)"
+    raise NotAReport(f"{_name(filename)} is {what}, not a report this parser reads ({_READS})")
+
+
+def _ole_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
+    """An OLE compound file by its directory: Word's WordDocument stream (.doc, and Kingsoft
+    .wps, which stores the same stream) vs Excel's Workbook, PowerPoint, or other."""
+    from ingest.parse.containers import ole_streams
+
+    names = ole_streams(data)
+    if names is None:
+        raise UserError(f"{_name(filename)} is a damaged OLE document (DOC/XLS/WPS?) and cannot be read")
+    if "worddocument" in names:
+        # .doc and .wps hold the same Word stream and convert alike; only the name or the
+        # served type tells which one the publisher made (for the crawler's format counts).
+        name, ct = (filename or "").lower(), (content_type or "").lower()
+        return "wps" if name.endswith(".wps") or "wps" in ct else "doc"
+    if {"workbook", "book"} & names:
+        what = "an Excel workbook (.xls/.et)"
+    elif "powerpoint document" in names:
+        what = "a PowerPoint presentation (.ppt)"
+    else:
+        what = "an OLE document that holds no Word text"
+    raise NotAReport(f"{_name(filename)} is {what}, not a report this parser reads ({_READS})")
+
+
+_MAGIC += [
+    (b"PK\x03\x04", _zip_kind),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _ole_kind),
+    (b"{\\rtf", "rtf"),  # Word's RTF, often served as .doc: converted like a .doc
+]
 
 
 def sniff_kind(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
-    """'pdf' | 'html' | 'text' from the bytes; name and content type only break ties."""
+    """'pdf' | 'html' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' from the bytes (magic numbers,
+    ZIP members, OLE streams); name and content type only break ties. Raises NotAReport (one
+    line) for a format this parser does not read."""
     head = data[:2048].lstrip()
     if head.startswith(b"%PDF") or data[:1024].find(b"%PDF-") >= 0:
         return "pdf"
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind(data, filename, content_type) if callable(kind) else kind
     for magic, what in _OTHER_FORMATS.items():
         if head.startswith(magic):
-            raise NotAReport(f"{_name(filename)} is {what}, not a report this parser reads "
-                             "(HTML, text or PDF)")
+            raise NotAReport(f"{_name(filename)} is {what}, not a report this parser reads ({_READS})")
     if _HTML_MARK.search(data[:8192]):
         return "html"
     ct = (content_type or "").lower()
@@ -50,31 +113,70 @@ def sniff_kind(data: bytes, filename: str | None = None, content_type: str | Non
     return "text"
 
 
+def _pdf(data: bytes, filename: str | None, content_type: str | None):
+    try:
+        from ingest.parse import pdf
+    except ImportError as exc:
+        if getattr(exc, "name", None) not in ("ingest.parse.pdf", None):
+            raise
+        raise UserError(f"{_name(filename)} is a PDF and the PDF reader is not available in "
+                        "this build") from None
+    return pdf.extract(data)
+
+
+def _html(data: bytes, filename: str | None, content_type: str | None):
+    from ingest.parse import html
+
+    return html.extract(data, content_type=content_type)
+
+
+def _text(data: bytes, filename: str | None, content_type: str | None):
+    from ingest.parse import text
+
+    return text.extract(data, content_type=content_type)
+
+
+def _docx(data: bytes, filename: str | None, content_type: str | None):
+    from ingest.parse import docx
+
+    return docx.extract(data)
+
+
+def _office(data: bytes, filename: str | None, content_type: str | None, kind: str = "doc"):
+    from ingest.parse import office
+
+    return office.extract(data, kind=kind)
+
+
+def _ofd(data: bytes, filename: str | None, content_type: str | None):
+    from ingest.parse import ofd
+
+    return ofd.extract(data)
+
+
+# kind (sniff_kind) → front end: bytes → layout.Document
+_FRONT_ENDS = {
+    "pdf": _pdf,
+    "html": _html,
+    "text": _text,
+    "docx": _docx,
+    "doc": _office,
+    "wps": lambda d, f, c: _office(d, f, c, kind="wps"),
+    "rtf": lambda d, f, c: _office(d, f, c, kind="rtf"),
+    "ofd": _ofd,
+}
+
+
 def parse_bytes(data: bytes, *, filename: str | None = None, content_type: str | None = None,
                 url: str | None = None) -> dict:
-    """Parse one report. Raises NotAReport (a UserError) for input that is not a report."""
-    from ingest.parse import mapper, metadata
+    """Parse one report. Raises NotAReport (a UserError) for input that is not a report, and
+    NeedsTool (a UserError) when its format needs a program that is not installed."""
+    from ingest.parse import mapper
 
     if not data or (not data[:4096].strip() and not data.strip()):  # strip() copies: look first
         raise NotAReport(f"{_name(filename)} is empty: no report to parse")
     kind = sniff_kind(data, filename, content_type)
-    if kind == "pdf":
-        try:
-            from ingest.parse import pdf
-        except ImportError as exc:
-            if getattr(exc, "name", None) not in ("ingest.parse.pdf", None):
-                raise
-            raise UserError(f"{_name(filename)} is a PDF and the PDF reader is not available in "
-                            "this build") from None
-        doc = pdf.extract(data)
-    elif kind == "html":
-        from ingest.parse import html
-
-        doc = html.extract(data, content_type=content_type)
-    else:
-        from ingest.parse import text
-
-        doc = text.extract(data, content_type=content_type)
+    doc = _FRONT_ENDS[kind](data, filename, content_type)
     return mapper.build_report(doc, source_name=_name(filename), url=url)
 
 

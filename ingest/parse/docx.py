@@ -1,0 +1,343 @@
+"""Word .docx front end: python-docx opens the package, the body is walked in document order.
+
+Output is the same intermediate form the HTML front end makes from the same report:
+- paragraphs are running text, one line per paragraph (a line break inside one starts a new
+  line), placed in reading order with the tables;
+- each table is a grid with its merged cells expanded the way html.expand expands
+  rowspan/colspan: a cell spanning grid columns (`w:gridSpan`) or continued downwards
+  (`w:vMerge`) is repeated in every position it covers and carries one cell id; positions no
+  cell covers (`w:gridBefore`/`w:gridAfter`, short rows) get negative ids;
+- a cell's text is its paragraphs joined without separators, whitespace collapsed, exactly as
+  the HTML front end joins a Word-pasted cell's <p>s;
+- a table holding tables is a layout table: its cells' content is read as body content (the
+  inner tables become the report's tables, as the HTML front end reads innermost tables);
+- a table cut in two at a page break (two w:tbl with only empty paragraphs between them and the
+  same number of grid columns) is joined again, header rows repeated on the second part dropped,
+  and a merged label cell continued across the cut (a vMerge "continue" with no start above it
+  in its own table) joined to its first half — as the PDF front end joins tables across pages;
+- tables are placed under the section heading (二/三/四) before them, else by their labels,
+  with the HTML front end's own rules.
+
+The package is checked by ingest/parse/containers.py (member count, inflated sizes, ratios,
+no DTD in any XML part) before python-docx reads a byte of it.
+"""
+
+from __future__ import annotations
+
+import io
+
+from ingest import templates
+from ingest.errors import NotAReport, UserError
+from ingest.parse import html as H
+from ingest.parse.containers import SafeZip, refuse_doctype
+from ingest.parse.layout import SECTIONS, Block, Document
+from ingest.parse.text import heading_key
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_P, _TBL, _TR, _TC, _SDT, _SDTC = (f"{{{W}}}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent"))
+_T, _TAB, _BR, _CR, _NBH = (f"{{{W}}}{t}" for t in ("t", "tab", "br", "cr", "noBreakHyphen"))
+_CUSTOM, _SMART, _HYPER, _FLD, _INS, _RUN = (
+    f"{{{W}}}{t}" for t in ("customXml", "smartTag", "hyperlink", "fldSimple", "ins", "r"))
+_SKIP = {f"{{{W}}}{t}" for t in ("del", "delText", "instrText", "moveFrom", "rPr", "pPr", "tcPr",
+                                  "trPr", "tblPr", "footnoteReference", "commentReference")}
+_SKIP.add(f"{{{MC}}}Fallback")  # text boxes are stored twice: read the mc:Choice copy only
+_MAX_SPAN = 100  # as html._MAX_SPAN: a gridSpan beyond this is damage, not layout
+_LINE = "\n"
+
+
+class _Table:
+    __slots__ = ("rows", "ids", "orphans", "width", "columns")
+
+    def __init__(self, rows: list[list[str]], ids: list[list[int]], orphans: set[int],
+                 columns: list[int] | None = None):
+        self.rows = rows
+        self.ids = ids
+        self.orphans = orphans  # grid columns of row 0 continuing a merge from above the table
+        self.width = len(rows[0]) if rows else 0
+        self.columns = columns or []  # w:tblGrid column widths (twentieths of a point)
+
+
+def extract(data: bytes) -> Document:
+    body, title = _open(data)
+    items: list[object] = []  # str (a paragraph line) | _Table | None (a page break)
+    _walk(body, items)
+    items = _join_split_tables(items)
+    return _assemble(items, title)
+
+
+def _open(data: bytes):
+    z = SafeZip(data, "the .docx file")
+    if z.find("word/document.xml") is None and z.find("[Content_Types].xml") is None:
+        raise NotAReport("the ZIP container holds no Word document (no word/document.xml)")
+    for name in z.names():
+        if name.lower().endswith((".xml", ".rels")):
+            refuse_doctype(z.read(name), f"the .docx part {name!r}")
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError, PackageNotFoundError …
+        detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"the .docx file is damaged or not a Word document ({detail})") from None
+    title = None
+    try:
+        title = (document.core_properties.title or "").strip() or None
+    except Exception:  # a damaged docProps/core.xml is no reason to lose the report
+        title = None
+    return document.element.body, title
+
+
+# ---- walking the body ----------------------------------------------------------------------
+
+def _walk(parent, items: list[object]) -> None:
+    """Paragraphs and tables of a body (or of a layout table's cell), in document order."""
+    for el in parent:
+        tag = el.tag
+        if tag == _P:
+            lines, page_break = _paragraph_lines(el)
+            if page_break:
+                items.append(None)
+            items.extend(lines)
+        elif tag == _TBL:
+            if _has_nested_table(el):
+                for cell in _table_cells(el):
+                    _walk(cell, items)
+            else:
+                table = _expand(el)
+                if table.rows:
+                    items.append(table)
+        elif tag in (_SDT, _SDTC, _CUSTOM):
+            _walk(el, items)
+
+
+def _paragraph_lines(p) -> tuple[list[str], bool]:
+    parts: list[str] = []
+    page_break = [False]
+    _run_text(p, parts, page_break)
+    lines = [" ".join(line.split()) for line in "".join(parts).split(_LINE)]
+    return [ln for ln in lines if ln], page_break[0]
+
+
+def _run_text(el, out: list[str], page_break: list[bool]) -> None:
+    for child in el:
+        tag = child.tag
+        if tag in _SKIP or not isinstance(tag, str):
+            continue
+        if tag == _T:
+            out.append(child.text or "")
+        elif tag == _TAB:
+            out.append(" ")
+        elif tag == _BR:
+            if child.get(f"{{{W}}}type") == "page":
+                page_break[0] = True
+            else:
+                out.append(_LINE)
+        elif tag == _CR:
+            out.append(_LINE)
+        elif tag == _NBH:
+            out.append("-")
+        elif tag == f"{{{W}}}lastRenderedPageBreak":
+            page_break[0] = True
+        else:
+            _run_text(child, out, page_break)
+
+
+def _cell_text(tc) -> str:
+    """A cell's paragraphs joined without separators (as html.expand reads <td><p>…</p></td>)."""
+    parts: list[str] = []
+    flag = [False]
+    for el in _cell_content(tc):
+        if el.tag == _P:
+            _run_text(el, parts, flag)
+    # a line break inside a cell is layout, as <br> in an HTML cell: nothing in the text
+    text = "".join(parts).replace(_LINE, "").replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+def _cell_content(tc):
+    for el in tc:
+        if el.tag in (_SDT, _SDTC, _CUSTOM):
+            yield from _cell_content(el)
+        else:
+            yield el
+
+
+def _children(el, tag: str):
+    """Children with `tag`, looking through content controls and custom XML wrappers."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (_SDT, _SDTC, _CUSTOM):
+            yield from _children(child, tag)
+
+
+def _has_nested_table(tbl) -> bool:
+    return any(True for tr in _children(tbl, _TR) for tc in _children(tr, _TC)
+               for el in _cell_content(tc) if el.tag == _TBL)
+
+
+def _table_cells(tbl):
+    for tr in _children(tbl, _TR):
+        yield from _children(tr, _TC)
+
+
+def _int_val(el, path: str, default: int) -> int:
+    found = el.find(path, {"w": W})
+    if found is None:
+        return default
+    v = (found.get(f"{{{W}}}val") or "").strip()
+    return int(v) if v.isdigit() else default
+
+
+def _expand(tbl) -> _Table:
+    """A w:tbl → grid of cell texts and ids, merged cells repeated (html.expand's contract)."""
+    grid: list[list[str]] = []
+    ids: list[list[int]] = []
+    next_id = 0
+    orphans: set[int] = set()
+    for r, tr in enumerate(_children(tbl, _TR)):
+        row: list[str] = []
+        rid: list[int] = []
+        for _ in range(min(_int_val(tr, "w:trPr/w:gridBefore", 0), _MAX_SPAN)):
+            row.append("")
+            rid.append(-1)
+        for tc in _children(tr, _TC):
+            span = max(1, min(_int_val(tc, "w:tcPr/w:gridSpan", 1), _MAX_SPAN))
+            col = len(row)
+            vmerge = tc.find("w:tcPr/w:vMerge", {"w": W})
+            hmerge = tc.find("w:tcPr/w:hMerge", {"w": W})
+            cont = vmerge is not None and (vmerge.get(f"{{{W}}}val") or "continue") == "continue"
+            if hmerge is not None and (hmerge.get(f"{{{W}}}val") or "continue") == "continue" and rid:
+                # legacy horizontal merge: this cell is more of the one on its left
+                row.extend([row[-1]] * span)
+                rid.extend([rid[-1]] * span)
+                continue
+            if cont and r > 0 and col < len(grid[-1]) and ids[-1][col] >= 0:
+                above_text, above_id = grid[-1][col], ids[-1][col]
+                for j in range(span):
+                    above = col + j < len(grid[-1]) and ids[-1][col + j] == above_id
+                    row.append(above_text if above else "")
+                    rid.append(above_id if above else -1)
+                continue
+            if cont and r == 0:
+                orphans.update(range(col, col + span))
+            text = _cell_text(tc)
+            row.extend([text] * span)
+            rid.extend([next_id] * span)
+            next_id += 1
+        grid.append(row)
+        ids.append(rid)
+    width = max((len(r) for r in grid), default=0)
+    for row, rid in zip(grid, ids):
+        if len(row) < width:
+            pad = width - len(row)
+            row.extend([""] * pad)
+            rid.extend([-1] * pad)
+    if not any(c for row in grid for c in row):
+        return _Table([], [], set())
+    columns = [int(w) if (w := (g.get(f"{{{W}}}w") or "").strip()).isdigit() else 0
+               for g in tbl.findall("w:tblGrid/w:gridCol", {"w": W})]
+    return _Table(grid, ids, orphans, columns)
+
+
+# ---- tables cut by a page break --------------------------------------------------------------
+
+def _join_split_tables(items: list[object]) -> list[object]:
+    out: list[object] = []
+    last_table: int | None = None  # index in `out` of a table followed only by page breaks
+    for item in items:
+        if isinstance(item, _Table):
+            if last_table is not None and _same_columns(out[last_table], item):
+                out[last_table] = _join(out[last_table], item)
+                del out[last_table + 1:]  # the page breaks between the halves
+                continue
+            out.append(item)
+            last_table = len(out) - 1
+        elif item is None:
+            out.append(item)
+        else:
+            out.append(item)
+            last_table = None
+    return [x for x in out if x is not None]
+
+
+def _same_columns(upper: _Table, lower: _Table) -> bool:
+    """The second table carries on the first: the same grid columns at the same widths (as the
+    PDF front end asks for the same outer edges). Two tables that merely have as many columns —
+    table 3 printed as two differently built tables — stay two blocks for the mapper."""
+    if upper.width != lower.width or len(upper.columns) != len(lower.columns) or not upper.columns:
+        return False
+    return all(abs(a - b) <= max(20, 0.02 * max(a, b)) for a, b in zip(upper.columns, lower.columns))
+
+
+def _join(upper: _Table, lower: _Table) -> _Table:
+    rows, ids = [list(r) for r in lower.rows], [list(r) for r in lower.ids]
+    orphans = set(lower.orphans)
+    # header rows repeated at the top of the second part (word for word) are dropped
+    k = 0
+    while (k < min(len(upper.rows), len(rows)) - 1 and any(upper.rows[k])
+           and _distinct(upper.rows[k], upper.ids[k]) == _distinct(rows[k], ids[k])):
+        k += 1
+    if k:
+        rows, ids, orphans = rows[k:], ids[k:], set()
+    offset = 1 + max((i for r in upper.ids for i in r), default=-1)
+    new_ids = [[i + offset if i >= 0 else i for i in r] for r in ids]
+    last_text, last_ids = upper.rows[-1], upper.ids[-1]
+    if orphans and rows:
+        # a merged cell running over the cut: its continuation joins the half above
+        first_ids = list(new_ids[0])
+        for col in orphans:
+            old = first_ids[col]
+            for r, rid in enumerate(new_ids):
+                for c, cid in enumerate(rid):
+                    if cid == old and old >= 0:
+                        rid[c] = last_ids[col]
+                        rows[r][c] = last_text[col]
+    return _Table([list(r) for r in upper.rows] + rows, [list(r) for r in upper.ids] + new_ids,
+                  upper.orphans, upper.columns)
+
+
+def _distinct(row: list[str], rid: list[int]) -> list[str]:
+    out, last = [], None
+    for text, cid in zip(row, rid):
+        if cid != last and text:
+            out.append(text)
+        last = cid
+    return out
+
+
+# ---- the document ------------------------------------------------------------------------------
+
+def _assemble(items: list[object], title: str | None) -> Document:
+    blocks: list[Block] = []
+    text: list[str] = []
+    narrative: list[str] = []
+    section: str | None = None  # the last heading seen (any section key)
+    n_table = 0
+    for item in items:
+        if isinstance(item, str):
+            text.append(item)
+            narrative.append(item)
+            key = heading_key(item)
+            if key is not None:
+                section = key
+            continue
+        n_table += 1
+        table: _Table = item
+        text.extend(line for line in (H._row_line(r, i) for r, i in zip(table.rows, table.ids)) if line)
+        flat = "".join("".join(_distinct(r, i)) for r, i in zip(table.rows, table.ids))
+        inner = H._heading_positions(flat[:80], run_on=True)
+        where = inner[0][1] if inner else section
+        if where not in SECTIONS:
+            by_labels = H.classify_text(templates.normalise(flat))
+            if by_labels is None:
+                continue  # a layout or header table (索引号 …): nothing the templates name
+            where = None if by_labels == "mixed" else by_labels
+        blocks.append(Block(rows=table.rows, section=where, grid=True, cell_ids=table.ids,
+                            origin=f"docx table {n_table}"))
+    if not text:
+        raise NotAReport("the Word document has no text")
+    return Document(kind="docx", text="\n".join(text), narrative="\n".join(narrative), blocks=blocks,
+                    title=title, encoding=None, encoding_source=None)
+
