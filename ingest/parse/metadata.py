@@ -23,6 +23,7 @@ _WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _TITLE_WORDS = re.compile(r"(?:政府信息公开|政务公开|信息公开)")
 _TITLE_KIND = re.compile(r"(?:年度报告|年报|工作报告)")
 _NOT_TITLE = re.compile(r"(?:一图读懂|图解|解读|上一篇|下一篇|相关文件|附件[:：]|内容概述|摘要)")
+_BREADCRUMB = re.compile(r"[>＞»›]")  # "示范县人民政府>政府信息公开>政府信息公开年报": a site's path
 _LABEL_PREFIX = re.compile(r"^(?:标题|题名|名称|文章标题)[:：]")
 _YEAR = re.compile(r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年")
 _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|--|—|-\s).*$")
@@ -102,12 +103,8 @@ def find_title(doc: Document, lines: list[str]) -> str | None:
             candidates.append(doc.meta[key])
     for i, line in enumerate(lines[:80]):
         s = _LABEL_PREFIX.sub("", squash(line))
-        if _title_like(s):
-            # A title broken over two lines: issuer on the first, year and words on the second.
-            if i > 0 and _YEAR.match(s):
-                prev = squash(lines[i - 1])
-                if 2 <= len(prev) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", prev):
-                    s = prev + s
+        if _title_like(s) and not _BREADCRUMB.search(s):
+            s = _title_over_lines(s, lines, i)
             candidates.append(s)
             break
     if doc.title:
@@ -122,6 +119,29 @@ def find_title(doc: Document, lines: list[str]) -> str | None:
                 continue
         return s
     return None
+
+
+def _title_over_lines(s: str, lines: list[str], i: int) -> str:
+    """A title printed over two or three lines, its words on the last (title-like) one:
+    "示范县人民政府" / "2023年" / "政府信息公开工作年度报告", or issuer / "2023年…年度报告".
+    A line before is joined only while the title still lacks its year (and then only a line
+    that holds one) or starts with the year (and then only an issuer-like line of CJK)."""
+    for j in (i - 1, i - 2):
+        if j < 0:
+            break
+        prev = squash(lines[j])
+        if not (1 <= len(prev) <= 30) or _title_like(prev):
+            break
+        if year_from_title(s) is None:
+            if not (_YEAR.search(prev) and re.fullmatch(r"[\u4e00-\u9fff（）()0-9〇○零一二三四五六七八九]+", prev)):
+                break
+        elif _YEAR.match(s):
+            if not (len(prev) >= 2 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", prev)):
+                break
+        else:
+            break
+        s = prev + s
+    return s
 
 
 def _cn_year(text: str) -> int | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import statistics
 import warnings
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ingest.errors import NotAReport, UserError
 from ingest.parse.layout import Block, Document
 from ingest.parse.pdf_grid import Grid, build_grid, contains, continues, join, rules, table_regions
 from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, is_page_number, orientation,
-                                   paragraph_text, paragraphs)
+                                   paragraph_text, paragraphs, unradical)
 from ingest.parse.text import heading_key, rows_from_lines
 
 
@@ -44,24 +45,32 @@ def extract(data: bytes) -> Document:
     """Read one PDF report into the intermediate form. Raises UserError / NotAReport."""
     _check_complete(data)
     pages = _read_pages(data)
-    n_text = sum(1 for p in pages if p.n_chars)
     if not pages:
         raise NotAReport("the PDF has no pages")
+    # Pages that are only images (scans) are read by OCR (ingest/parse/ocr.py) into the same
+    # page form; their cells carry read "ocr" and a confidence (Block.meta via cell_meta).
+    scanned = [p.number for p in pages if not p.n_chars and p.n_images]
+    cell_meta = None
+    if scanned:
+        from ingest.parse import ocr
+
+        read, cell_meta, _ = ocr.scanned_pages(data, scanned)
+        pages = [read.get(p.number, p) for p in pages]
+    n_text = sum(1 for p in pages if p.n_chars)
     if n_text == 0:
-        what = "scanned page images" if any(p.n_images for p in pages) else "no text"
+        what = "scanned page images in which OCR found no text" if scanned else "no text"
         count = f"{len(pages)} page" + ("s" if len(pages) > 1 else "")
-        raise NotAReport(f"the PDF has no text layer ({count} of {what}); OCR is not "
-                         "supported, so the report cannot be read")
+        raise NotAReport(f"the PDF has no text layer ({count} of {what}), so the report cannot "
+                         "be read")
     doc_warnings = [
-        f"pdf page {p.number} has no text layer (an image only); its content was not read"
-        for p in pages if not p.n_chars and p.n_images
+        f"pdf page {n} has no text layer (an image only): read by OCR" for n in scanned
     ]
     doc_warnings += [
         f"pdf page {p.number}: {p.n_rotated} rotated characters outside the tables were left "
         "out of the text (a watermark or seal?)"
         for p in pages if p.n_rotated
     ]
-    return _assemble(pages, doc_warnings)
+    return _assemble(pages, doc_warnings, cell_meta=cell_meta)
 
 
 # ---- reading pages -------------------------------------------------------------------------
@@ -110,7 +119,32 @@ def _read_pages(data: bytes) -> list[_Page]:
             for i, page in enumerate(page_list):
                 out.append(_read_page(page, i + 1))
                 page.close()  # drop its parsed objects: a long report stays flat in memory
+            _drop_furniture(out)
             return out
+
+
+_DIGITS = re.compile(r"\d+")
+FURNITURE = 0.06  # share of the page height at top and bottom where running heads sit
+
+
+def _drop_furniture(pages: list[_Page]) -> None:
+    """Drop running heads and feet: a line in the top or bottom margin that every page prints
+    alike but for its numbers (a browser's "11/29/26, 10:04 PM <page title>" and
+    "file:///… 1/4", an office suite's header). They are not report text, and left in they
+    would stand between the halves of a table cut by a page break."""
+    if len(pages) < 2:
+        return
+    def margin_keys(page: _Page) -> set[str]:
+        return {_DIGITS.sub("#", ln.text) for ln in page.lines
+                if ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height}
+    with_text = [p for p in pages if p.n_chars]
+    common = set.intersection(*(margin_keys(p) for p in with_text)) if len(with_text) > 1 else set()
+    if not common:
+        return
+    for page in with_text:
+        page.lines = [ln for ln in page.lines
+                      if not ((ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height)
+                              and _DIGITS.sub("#", ln.text) in common)]
 
 
 def _open_error(exc: BaseException, page: int | None = None) -> UserError:
@@ -134,6 +168,9 @@ def _read_page(page, number: int) -> _Page:
     try:
         page = page.dedupe_chars()
         chars = [c for c in page.chars if c.get("text")]
+        for c in chars:
+            if "\u2e80" <= c["text"][0] <= "\u2fdf":
+                c["text"] = unradical(c["text"])  # Chromium's Type-3 fonts (pdf_text._RADICALS)
         n_images = len(page.images)
         for objects in (page.lines, page.rects, page.curves):  # parsed now, cached for rules()
             len(objects)
@@ -182,7 +219,9 @@ class _Segment:
     flow: list[object] = field(default_factory=list)  # Line | Grid, in reading order
 
 
-def _assemble(pages: list[_Page], doc_warnings: list[str]) -> Document:
+def _assemble(pages: list[_Page], doc_warnings: list[str], cell_meta=None) -> Document:
+    """cell_meta: grid → Block.meta (or None), for grids whose cells are not simply printed
+    (OCR'd pages, ingest/parse/ocr.py)."""
     left, right = _margins([ln for p in pages for ln in p.lines])
     segments = _segments(pages)
 
@@ -226,7 +265,8 @@ def _assemble(pages: list[_Page], doc_warnings: list[str]) -> Document:
                 rows, ids = x.expand()
                 section = _heading_in_grid(rows) or (seg.key if seg.key in _TABLE_SECTIONS else None)
                 blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
-                                    origin=f"pdf {_pages_txt(x.page, x.last_page)}"))
+                                    origin=f"pdf {_pages_txt(x.page, x.last_page)}",
+                                    meta=cell_meta(x) if cell_meta else None))
                 text.extend(x.row_texts())
     return Document(kind="pdf", text="\n".join(text), blocks=blocks, narrative="\n".join(narrative),
                     title=title, warnings=doc_warnings)

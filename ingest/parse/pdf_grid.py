@@ -6,8 +6,9 @@ one character per line interleaves with every row it spans), but the rules a rea
 not: a cell is a region bounded by visible rules, and its text is the characters inside it.
 
 Only what is visible counts as a rule: stroked lines, thin filled rectangles (Word draws
-borders that way) and stroked rectangle edges, in any colour but white. Filled rectangles are
-backgrounds (WPS puts a white one behind every text line), never borders.
+borders that way), thin filled polygons (Chromium's borders) and stroked rectangle edges, in
+any colour but white. Filled rectangles are backgrounds (WPS puts a white one behind every text
+line), never borders.
 """
 
 from __future__ import annotations
@@ -145,6 +146,12 @@ def rules(page) -> list[Seg]:
             add(r["x0"], r["top"], r["x0"], r["bottom"])
             add(r["x1"], r["top"], r["x1"], r["bottom"])
     for cv in page.curves:
+        if (cv.get("fill") and not _is_white(cv.get("non_stroking_color"))
+                and min(cv["x1"] - cv["x0"], cv["bottom"] - cv["top"]) <= THIN):
+            # A thin filled polygon is a drawn rule: Chromium (Skia) paints every table border
+            # as a filled quadrilateral, bevelled where two borders meet.
+            add(cv["x0"], cv["top"], cv["x1"], cv["bottom"])
+            continue
         if not cv.get("stroke") or _is_white(cv.get("stroking_color")):
             continue
         pts = cv.get("pts") or []  # (x, top) pairs: a polyline's straight pieces are rules

@@ -13,6 +13,27 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+# CJK radicals → the ideograph they look like. Chromium's Type-3 fonts map a glyph shared by a
+# radical and an ideograph to whichever code point the font's cmap lists first, so 示 人民 come
+# out as ⽰ ⼈⺠. Kangxi radicals (U+2F00–2FDF) have NFKC forms; the Radicals Supplement
+# (U+2E80–2EFF) has none, so its equivalents are listed here (from the Noto CJK cmaps: the
+# ideograph drawn by the same glyph).
+_RADICALS_SUPPLEMENT = ("⺂乛⺃乚⺅亻⺉刂⺋㔾⺎兀⺏尣⺐尢⺒巳⺓幺⺔彑⺖忄⺘扌⺙攵⺛旡⺞歺⺟母⺠民⺡氵⺣灬⺤爫⺦丬"
+                        "⺨犭⺫罒⺭礻⺯糹⺰纟⺱罓⺲罒⺳㓁⺹耂⺺肀⺾艹⻂衤⻃覀⻄西⻅见⻈讠⻉贝⻋车⻍辶⻐钅⻑長"
+                        "⻒镸⻓长⻖阝⻘青⻙韦⻚页⻛风⻜飞⻟飠⻠饣⻢马⻥鱼⻦鸟⻧卤⻨麦⻩黄⻪黾⻫斉⻬齐⻭歯⻮齿⻯竜⻰龙"
+                        "⻲亀⻳龟")
+_RADICALS = {ord(a): b for a, b in zip(_RADICALS_SUPPLEMENT[::2], _RADICALS_SUPPLEMENT[1::2])}
+_RADICALS.update({cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)})
+
+
+def unradical(text: str) -> str:
+    """`text` with CJK radical code points replaced by their ideographs (see _RADICALS)."""
+    for ch in text:
+        if "\u2e80" <= ch <= "\u2fdf":
+            return text.translate(_RADICALS)
+    return text
+
+
 # Punctuation that is East-Asian-width "ambiguous" but sits in CJK running text.
 _WIDE_EXTRA = set("“”‘’…—–·•●○■□△▲◆※")
 
