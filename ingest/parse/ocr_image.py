@@ -1,0 +1,198 @@
+"""One page image → OCR'd words and ruling lines, in pixels (the work of one OCR worker).
+
+Runs in a worker process of ingest/parse/ocr.py (or in-process for a single page): it knows
+nothing of PDFs, grids or reports. Three steps:
+- straighten: a scan is rarely level; the median angle of its long near-horizontal strokes
+  (a table's rules) turns it back, so rules stay one row of pixels and cells stay boxes;
+- read: RapidOCR (PP-OCR detection + recognition, ONNX models shipped inside the rapidocr
+  wheel, run by onnxruntime on one thread) gives text lines with a box per CJK character and
+  per run of Latin letters/digits, each with a recognition score;
+- rules: OpenCV opening with long thin kernels keeps only strokes much longer than they are
+  thick; strokes lying inside a recognised character's box are that character's, not a rule.
+
+Nothing is ever downloaded: the engine is built from the model files inside the installed
+wheel (explicit paths), and a missing engine or model is NeedsTool, retried on a later run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+from ingest.errors import NeedsTool
+
+_ENGINE = None
+_INSTALL = ("pip install 'rapidocr>=3,<4' 'onnxruntime>=1.17'")
+
+
+def model_paths() -> dict[str, str]:
+    """The det/rec/cls model files inside the installed rapidocr wheel; NeedsTool without them."""
+    try:
+        import onnxruntime  # noqa: F401  (rapidocr imports it lazily; fail here, clearly)
+        import rapidocr
+        from rapidocr import RapidOCR
+    except ImportError as exc:
+        raise NeedsTool(f"reading scanned pages needs the OCR engine, which is not installed "
+                        f"({exc.name or exc}): {_INSTALL}; the document is read on a later run") from None
+    models = Path(rapidocr.__file__).parent / "models"
+    found = {}
+    for task in ("det", "rec", "cls"):
+        hits = sorted(models.glob(f"*{task}*.onnx"))
+        if not hits:
+            raise NeedsTool(f"the OCR engine has no {task} model in {models} (nothing is downloaded "
+                            f"at run time): reinstall it with {_INSTALL}")
+        found[task] = str(hits[-1])
+    return found
+
+
+def engine():
+    """The process's RapidOCR engine, built once from the wheel's own model files."""
+    global _ENGINE
+    if _ENGINE is not None:
+        return _ENGINE
+    found = model_paths()
+    from rapidocr import RapidOCR
+    import logging
+
+    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    params = {
+        # Explicit model files: with a model_path rapidocr never looks for (or fetches) one.
+        "Det.model_path": found["det"], "Rec.model_path": found["rec"], "Cls.model_path": found["cls"],
+        "Global.use_cls": False,  # pages are upright; the 180° classifier only costs time
+        "Global.text_score": 0.0,  # keep every reading: a dropped low-score "0" would look blank
+        "Global.max_side_len": 12000,  # never shrink a page before detection (the pixel cap bounds it)
+        "Global.log_level": "error",
+        # One thread per process: pages run in parallel processes, not threads.
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    _ENGINE = RapidOCR(params=params)
+    return _ENGINE
+
+
+def read_page(number: int, gray, px_per_char: float | None = None) -> dict:
+    """OCR one grayscale page image (numpy uint8 H×W). Returns plain data (picklable):
+    {number, width, height, angle, words: [{text, conf, x0, top, x1, bottom}], rules:
+    [(horizontal, pos, a, b)], cpu} — pixels of the straightened image."""
+    import numpy as np
+
+    t0 = time.process_time()
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    angle = skew_angle(gray)
+    if angle:
+        gray = rotate(gray, angle)
+    words = _words(gray)
+    cjk = sorted(w["bottom"] - w["top"] for w in words if len(w["text"]) == 1 and ord(w["text"]) > 0x2E80)
+    char_h = cjk[len(cjk) // 2] if cjk else (px_per_char or 30.0)
+    segs = find_rules(gray, words, char_h)
+    return {"number": number, "width": int(gray.shape[1]), "height": int(gray.shape[0]),
+            "angle": angle, "char_h": float(char_h), "words": words, "rules": segs,
+            "cpu": time.process_time() - t0, "pid": os.getpid()}
+
+
+def _words(gray) -> list[dict]:
+    import cv2
+
+    res = engine()(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), return_word_box=True)
+    out: list[dict] = []
+    if res.boxes is None:
+        return out
+    word_results = res.word_results or [()] * len(res.txts)
+    for box, txt, score, words in zip(res.boxes, res.txts, res.scores, word_results):
+        pieces = [(w[0], w[1], w[2]) for w in words if w and w[0]] if words else []
+        if not pieces or "".join(p[0] for p in pieces).replace(" ", "") != txt.replace(" ", ""):
+            pieces = [(txt, score, box)]  # no usable word boxes: the line as one piece
+        for text, conf, pts in pieces:
+            text = text.strip()
+            if not text:
+                continue
+            xs = [float(p[0]) for p in pts]
+            ys = [float(p[1]) for p in pts]
+            out.append({"text": text, "conf": round(float(conf), 4), "x0": min(xs), "top": min(ys),
+                        "x1": max(xs), "bottom": max(ys)})
+    return out
+
+
+# ---- straightening -------------------------------------------------------------------------
+
+MAX_SKEW = 5.0  # degrees; a page turned further is not a slightly skewed scan
+
+
+def _binary(gray):
+    import cv2
+
+    # Ink is dark: invert, then a local threshold copes with uneven scan lighting and blur.
+    return cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -2)
+
+
+def skew_angle(gray) -> float:
+    """Degrees to turn the image by (counter-clockwise positive) so that long rules are level;
+    0.0 when it is level already or has no long strokes to tell by."""
+    import cv2
+    import numpy as np
+
+    bw = _binary(gray)
+    w = gray.shape[1]
+    lines = cv2.HoughLinesP(bw, 1, math.pi / 1800, threshold=max(100, w // 6),
+                            minLineLength=w // 4, maxLineGap=8)
+    if lines is None:
+        return 0.0
+    angles, weights = [], []
+    for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        if x1 == x0:
+            continue
+        a = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        if abs(a) <= MAX_SKEW:
+            angles.append(a)
+            weights.append(math.hypot(x1 - x0, y1 - y0))
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cum = np.cumsum(np.asarray(weights)[order])
+    median = float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
+    return median if abs(median) >= 0.05 else 0.0
+
+
+def rotate(gray, angle: float):
+    import cv2
+
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+# ---- ruling lines ---------------------------------------------------------------------------
+
+def find_rules(gray, words: list[dict], char_h: float) -> list[tuple[bool, float, float, float]]:
+    """Table rules as (horizontal, pos, a, b) in pixels.
+
+    A rule is a stroke far longer than it is thick. The kernels are as long as a character
+    box is tall: a horizontal rule spans at least a cell, a vertical one at least a row, and a
+    row is taller than its characters. A character's own long strokes (一, 丨, the bar of 十)
+    can still pass, so strokes lying inside a recognised character's box are dropped.
+    """
+    import cv2
+
+    bw = _binary(gray)
+    thick = max(4.0, 0.22 * char_h)  # a rule is a few pixels thick, even blurred
+    boxes = [(w["x0"] - 3, w["top"] - 3, w["x1"] + 3, w["bottom"] + 3) for w in words]
+    out: list[tuple[bool, float, float, float]] = []
+    for horizontal in (True, False):
+        length = max(12, int(round(char_h * (1.0 if horizontal else 0.85))))
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+        opened = cv2.morphologyEx(bw, cv2.MORPH_OPEN, kernel)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        for i in range(1, n):
+            x, y, w, h = (int(v) for v in stats[i, :4])
+            long_, across = (w, h) if horizontal else (h, w)
+            if long_ < length or across > thick:
+                continue
+            if any(bx0 <= x and by0 <= y and x + w <= bx1 and y + h <= by1 for bx0, by0, bx1, by1 in boxes):
+                continue
+            if horizontal:
+                out.append((True, y + h / 2, float(x), float(x + w)))
+            else:
+                out.append((False, x + w / 2, float(y), float(y + h)))
+    return out
