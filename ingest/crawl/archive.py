@@ -29,6 +29,11 @@ renamed; its table row is committed only after the rename, in one transaction wi
 attempt that produced it. A kill at any point leaves either nothing or a complete blob whose
 row the next run writes again (same sha256, so the same name). Temporary files of dead
 writers are removed when the next writer opens the archive.
+
+The index can always be rebuilt: every row written to fetch_attempts, document_versions and
+crawl_runs is first appended to archive/journal.jsonl and fsync'd (see journal.py), so
+`python -m ingest archive reindex` recreates archive.duckdb from the journal, and
+`archive verify` checks blobs and index against it.
 """
 
 from __future__ import annotations
@@ -51,7 +56,9 @@ import duckdb
 import pyarrow as pa  # imported up front: the first import takes a second, mid-crawl it stalls the writer
 
 from ingest.config import Paths, paths as default_paths
+from ingest.crawl import journal as jr
 from ingest.errors import PipelineError, UserError
+from ingest.safeio import fault_point
 
 SCHEMA_VERSION = 1
 
@@ -247,6 +254,7 @@ class Archive:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._known: set[tuple[str, str]] | None = None
         self._types: dict[str, dict[str, str]] = {}
+        self._journal: jr.Journal | None = None
         db = self.paths.archive_db
         if read_only:
             if db.exists():
@@ -257,6 +265,7 @@ class Archive:
             self._con.execute(_SCHEMA)
             self._check_schema_version()
             _remove_stale_temp_files(self.blobs_dir)
+            self._open_journal()
 
     # ---- lifecycle ---------------------------------------------------------------------
     def __enter__(self) -> Archive:
@@ -269,6 +278,26 @@ class Archive:
         if self._con is not None:
             self._con.close()
             self._con = None
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    @property
+    def journal_path(self) -> Path:
+        return self.paths.archive_dir / jr.JOURNAL_NAME
+
+    def _open_journal(self) -> None:
+        """Open the journal for appending; an archive older than the journal gets one written
+        from its index first (once), so reindex can always rebuild what is there now."""
+        existed = self.journal_path.exists()
+        self._journal = jr.Journal(self.journal_path)
+        if not existed:
+            self._journal.append(jr.backfill_records(self.con))
+
+    def _journal_append(self, records: list[dict]) -> None:
+        if self._journal is None:
+            raise PipelineError("the archive was opened read-only")
+        self._journal.append(records)
 
     def _check_schema_version(self) -> None:
         row = self._con.execute("SELECT value FROM archive_meta WHERE key='schema_version'").fetchone()
@@ -313,8 +342,8 @@ class Archive:
             raise PipelineError("the archive was opened read-only")
         sha = sha256_hex(data)
         path = self.blob_path(sha)
-        if path.is_file() and path.stat().st_size == len(data):
-            return sha
+        if path.is_file() and path.stat().st_size == len(data) and _file_sha256(path) == sha:
+            return sha  # a damaged blob (see `archive verify`) is written again from good bytes
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f".{sha}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
@@ -379,18 +408,29 @@ class Archive:
             results.append(result)
         con = self.con
         now = utcnow()
+        # Journal first (fsync'd), index second: a kill in between leaves the journal ahead,
+        # never behind, so a reindex loses nothing the archive was told.
+        ids = [r[0] for r in con.execute("SELECT nextval('fetch_attempt_ids') FROM range(?)",
+                                         [len(attempts)]).fetchall()] if attempts else []
+        attempt_rows = [[aid] + [getattr(a, c) for c in _ATTEMPT_COLUMNS] for aid, a in zip(ids, attempts)]
+        doc_rows = []
+        for doc, rid in new_docs:
+            row = {**{f: getattr(doc, f) for f in _NEW_DOC_FIELDS}, "first_seen": now, "last_seen": now,
+                   "first_run_id": rid, "last_run_id": rid}
+            doc_rows.append([row[c] for c in _DOC_COLUMNS])
+        txn = jr.new_txn()
+        self._journal_append(
+            [{"rec": "attempt", "txn": txn, **dict(zip(["attempt_id", *_ATTEMPT_COLUMNS], r))} for r in attempt_rows]
+            + [{"rec": "version", "txn": txn, **dict(zip(_DOC_COLUMNS, r))} for r in doc_rows]
+            + [{"rec": "seen", "txn": txn, "url": k[0], "sha256": k[1], "last_seen": now, "last_run_id": rid}
+               for k, rid in seen_docs.items()])
+        fault_point("archive-write")  # tests/faults: killed between journal and index
         con.execute("BEGIN TRANSACTION")
         try:
-            if attempts:
-                self._insert("fetch_attempts", _ATTEMPT_COLUMNS,
-                             [[getattr(a, c) for c in _ATTEMPT_COLUMNS] for a in attempts])
-            if new_docs:
-                values = []
-                for doc, rid in new_docs:
-                    row = {**{f: getattr(doc, f) for f in _NEW_DOC_FIELDS}, "first_seen": now, "last_seen": now,
-                           "first_run_id": rid, "last_run_id": rid}
-                    values.append([row[c] for c in _DOC_COLUMNS])
-                self._insert("document_versions", _DOC_COLUMNS, values)
+            if attempt_rows:
+                self._insert("fetch_attempts", ["attempt_id", *_ATTEMPT_COLUMNS], attempt_rows)
+            if doc_rows:
+                self._insert("document_versions", _DOC_COLUMNS, doc_rows)
             if seen_docs:
                 batch = _arrow({"url": [k[0] for k in seen_docs], "sha256": [k[1] for k in seen_docs],
                                 "last_run_id": list(seen_docs.values())},
@@ -404,6 +444,7 @@ class Archive:
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
+            self._journal_append([{"rec": "rollback", "txn": txn}])
             raise
         known |= pending
         return results
@@ -448,26 +489,32 @@ class Archive:
         """One crawl_runs row per source, all in one transaction."""
         now = utcnow()
         ids = list(options_by_source)
+        rows = [[run_id, sid, now, status, json.dumps(options_by_source[sid], ensure_ascii=False)] for sid in ids]
+        cols = ["run_id", "source_id", "started_at", "status", "options"]
+        txn = jr.new_txn()
+        self._journal_append([{"rec": "run_start", "txn": txn, **dict(zip(cols, r))} for r in rows])
         self.con.execute("BEGIN TRANSACTION")
         try:
-            self._insert("crawl_runs", ["run_id", "source_id", "started_at", "status", "options"],
-                         [[run_id, sid, now, status, json.dumps(options_by_source[sid], ensure_ascii=False)]
-                          for sid in ids])
+            self._insert("crawl_runs", cols, rows)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
+            self._journal_append([{"rec": "rollback", "txn": txn}])
             raise
 
     def finish_run(self, run_id: str, source_id: str, *, status: str, requests: int = 0,
                    pages_fetched: int = 0, new_documents: int = 0, unchanged: int = 0,
                    not_reports: int = 0, failures: int = 0,
                    failure_reasons: dict[str, int] | None = None) -> None:
+        values = {"finished_at": utcnow(), "status": status, "requests": requests,
+                  "pages_fetched": pages_fetched, "new_documents": new_documents, "unchanged": unchanged,
+                  "not_reports": not_reports, "failures": failures,
+                  "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False)}
+        self._journal_append([{"rec": "run_finish", "run_id": run_id, "source_id": source_id, **values}])
         self.con.execute(
             "UPDATE crawl_runs SET finished_at = ?, status = ?, requests = ?, pages_fetched = ?,"
             " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?"
-            " WHERE run_id = ? AND source_id = ?",
-            [utcnow(), status, requests, pages_fetched, new_documents, unchanged, not_reports,
-             failures, json.dumps(failure_reasons or {}, ensure_ascii=False), run_id, source_id])
+            " WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
 
     def record_sources(self, sources, registry_path) -> None:
         """Remember the registry entries (ingest.crawl.registry.Source) of a crawl or import."""
@@ -475,6 +522,10 @@ class Archive:
         rows = [[s.id, s.name, s.code, s.province, s.prefecture, s.government, s.base_url,
                  list(s.extra_domains), str(registry_path), now] for s in sources]
         if rows:
+            cols = ["source_id", "name", "code", "province", "prefecture", "government", "base_url",
+                    "extra_domains", "registry", "recorded_at"]
+            self._journal_append([{"rec": "upsert", "table": "registry_sources", "row": dict(zip(cols, r))}
+                                  for r in rows])  # so `archive reindex` rebuilds this table too
             self.con.executemany("INSERT OR REPLACE INTO registry_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  rows)
 
@@ -482,6 +533,7 @@ class Archive:
         """Runs left 'running' by a killed process (we hold the write lock, so none is live)."""
         n = self.con.execute("SELECT count(*) FROM crawl_runs WHERE status = 'running'").fetchone()[0]
         if n:
+            self._journal_append([{"rec": "runs_interrupted", "at": utcnow()}])
             self.con.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
         return int(n)
 
@@ -685,6 +737,13 @@ def _connect(db: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise UserError(f"the archive {db} is in use by another process{who}; "
                             "wait for it to finish and retry") from None
         raise UserError(f"cannot open the archive {db}: {msg.splitlines()[0]}") from None
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return sha256_hex(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _fsync_dir(path: Path) -> None:

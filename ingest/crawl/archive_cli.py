@@ -6,6 +6,8 @@
     python -m ingest archive list --source hanyin --year 2023
     python -m ingest archive export ./out --latest       # files with readable names + manifest.csv
     python -m ingest archive cat <sha256> > file
+    python -m ingest archive verify                      # blobs and index against the journal; changes nothing
+    python -m ingest archive reindex                     # rebuild archive.duckdb from the journal
 
 Imports are document versions of kind `import`: adding the same bytes under the same URL again
 only moves `last_seen`; nothing stored is ever replaced. Without --url a file is filed under
@@ -73,6 +75,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c = sub.add_parser("cat", help="write one blob's bytes to stdout")
     c.add_argument("sha256")
 
+    sub.add_parser("verify", help="check every blob's sha256 and the index against the journal (changes nothing)")
+    sub.add_parser("reindex", help="rebuild archive.duckdb from the journal (the old index is kept aside)")
+    sub.add_parser("backfill-journal", help="write the journal of an archive made before it, from the index")
+
 
 def run(args) -> int:
     command = getattr(args, "archive_command", None)
@@ -86,7 +92,19 @@ def run(args) -> int:
         return _export(args)
     if command == "cat":
         return _cat(args)
-    raise UserError("choose a subcommand: add, import-snapshot, list, export, cat")
+    if command in ("verify", "reindex", "backfill-journal"):
+        from ingest.crawl import archive_repair
+
+        if command == "verify":
+            return 1 if archive_repair.verify(paths()) else 0
+        if command == "reindex":
+            print(archive_repair.reindex(paths()))
+            return 0
+        with Archive(paths()) as archive:  # a writable open writes the journal once from the index
+            print(f"journal: {archive.journal_path}")
+        return 0
+    raise UserError("choose a subcommand: add, import-snapshot, list, export, cat, verify, reindex, "
+                    "backfill-journal")
 
 
 # ---- add ------------------------------------------------------------------------------------

@@ -28,8 +28,10 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.children import child_kwargs
 from ingest.config import REPO_ROOT, Paths, paths as default_paths
 from ingest.errors import PipelineError, UserError
+from ingest.safeio import fault_point
 from ingest.load.loader import load
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -94,6 +96,7 @@ def publish(paths: Paths, built: Path | None = None) -> Path:
     if wal.exists():
         raise PipelineError(f"{built} still has a write-ahead log: a writer is still open on it")
     paths.warehouse_db.parent.mkdir(parents=True, exist_ok=True)
+    fault_point("publish")  # tests/faults: a SIGKILL here must leave the old warehouse published
     os.replace(built, paths.warehouse_db)
     _fsync_dir(paths.warehouse_db.parent)
     return paths.warehouse_db
@@ -133,7 +136,9 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
     if "--target-path" not in command:
         args += ["--target-path", str(target)]
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR)
+        # dies with this process (a SIGKILL of the refresh must not leave dbt finishing a build)
+        proc = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
+                              **child_kwargs(own_group=False))
     if proc.returncode != 0:
         raise PipelineError(f"{label} failed: {_first_failure(target, log)} (full log: {log})")
     return log

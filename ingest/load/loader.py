@@ -27,6 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest.config import Paths
+from ingest.safeio import fault_point
 from ingest.errors import NotAReport, PipelineError, UserError
 from ingest.load import flatten, store
 from ingest.load.issuers import classify_issuer
@@ -462,6 +463,7 @@ def load(paths: Paths, *, workers: int | None = None, retry_failures: bool = Fal
 
 def _flush(con, batch: _Batch, parser_version: str, retry_failures: bool, summary: LoadSummary) -> None:
     _write(con, batch, parser_version, _utcnow(), retry_failures)
+    fault_point("load-batch")  # tests/faults: killed after a committed batch
     summary.parsed += len(batch.reports)
     summary.cells += batch.n_cells
     summary.failed += len(batch.failures)

@@ -44,6 +44,7 @@ class RefreshLock:
         self.path = path
         self._info = {"pid": os.getpid(), "started_at": started_at, "log": str(log)}
         self._fd: int | None = None
+        self.previous: Holder | None = None  # a dead run's details found in the file
 
     def __enter__(self) -> "RefreshLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +56,9 @@ class RefreshLock:
         except BlockingIOError:
             os.close(fd)
             raise AlreadyRunning(read_holder(self.path)) from None
+        # A clean exit empties the file, so details still there name a run that died holding
+        # the lock (SIGKILL, power loss): the new run reports it and cleans what it left.
+        self.previous = _parse_holder(os.pread(fd, 4096, 0))
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(self._info) + "\n").encode(), 0)
         os.fsync(fd)
@@ -86,3 +90,14 @@ def read_holder(path: Path, *, wait_s: float = 1.0) -> Holder:
     pid = data.get("pid")
     return Holder(pid if isinstance(pid, int) else None, data.get("started_at"), data.get("log"))
 
+
+
+def _parse_holder(raw: bytes) -> Holder | None:
+    try:
+        data = json.loads(raw.decode("utf-8", "replace") or "null")
+    except ValueError:
+        return Holder(None, None, None) if raw.strip() else None
+    if not isinstance(data, dict):
+        return None
+    pid = data.get("pid")
+    return Holder(pid if isinstance(pid, int) else None, data.get("started_at"), data.get("log"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ingest.children import child_kwargs
 from ingest.config import REPO_ROOT, Paths
 
 KEEP_LOGS = 200  # refresh logs kept per data directory; older ones are removed
@@ -42,16 +43,26 @@ class RunLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = path.open("a", encoding="utf-8", buffering=1)
         self._lock = threading.Lock()
+        self.error: OSError | None = None  # set when the log could not be written (disk full)
 
     def write(self, line: str, *, stage: str = "refresh") -> None:
         stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
         with self._lock:
-            self._fh.write(f"{stamp} [{stage}] {line}\n")
+            if self.error is None:
+                try:
+                    self._fh.write(f"{stamp} [{stage}] {line}\n")
+                except OSError as exc:
+                    # A full disk must not end the run (it still stops the stage, cleans up and
+                    # says so); the log just stops here, and the summary names the reason.
+                    self.error = exc
             if self.echo:
                 print(f"  [{stage}] {line}", flush=True)
 
     def close(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError as exc:
+            self.error = self.error or exc
 
     def run_stage(self, name: str, args: list[str], paths: Paths, *, env: dict | None = None,
                   timeout_s: float | None = None) -> StageResult:
@@ -66,8 +77,9 @@ class RunLog:
                 argv, cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
                 errors="replace", bufsize=1,
-                # its own process group, so stopping a stage stops what it started (dbt, kernels)
-                start_new_session=True,
+                # its own process group, so stopping a stage stops what it started (dbt, kernels),
+                # and a parent-death signal, so a SIGKILL of the refresh takes the stage with it
+                **child_kwargs(),
             )
         except OSError as exc:
             self.write(f"could not start: {exc}", stage=name)

@@ -23,10 +23,12 @@ from pathlib import Path
 from ingest.config import Paths
 from ingest.errors import UserError
 from ingest.refresh import docs as docs_mod
+from ingest.refresh import recover
 from ingest.refresh import state as state_mod
 from ingest.refresh import summary as summary_mod
 from ingest.refresh.lock import AlreadyRunning, RefreshLock
 from ingest.refresh.runlog import RunLog, StageResult, prune_logs
+from ingest.safeio import StorageError, atomic_write_text, fault_point, require_space, storage_problem
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -60,17 +62,27 @@ def refresh(paths: Paths, options) -> int:
         print(f"  log: {log_path}", flush=True)
         log = RunLog(log_path, echo=options.verbose)
         try:
-            job = RefreshJob(paths, options, log, run_id, started)
+            job = RefreshJob(paths, options, log, run_id, started, previous=lock.previous)
             summary = job.run()
         finally:
             log.close()
+        if log.error is not None:
+            summary.problems.append(f"the run log is incomplete: {storage_problem(log.error) or log.error}")
+            summary.exit_code, summary.outcome = EXIT_FAILED, "FAILED"
         text = summary.render()
         print(text, flush=True)
-        with log_path.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text + "\n")
-        (paths.logs_dir / f"refresh-{run_id}.summary.json").write_text(summary.to_json() + "\n", encoding="utf-8")
-        _point_latest(paths.logs_dir, log_path)
-        prune_logs(paths.logs_dir, options.keep_logs)
+        # The summary is printed first, so a full disk below costs only the files, not the news.
+        summary_file = paths.logs_dir / f"refresh-{run_id}.summary.json"
+        try:
+            with log_path.open("a", encoding="utf-8") as fh:
+                fh.write("\n" + text + "\n")
+            atomic_write_text(summary_file, summary.to_json() + "\n")
+            _point_latest(paths.logs_dir, log_path)
+            prune_logs(paths.logs_dir, options.keep_logs)
+        except OSError as exc:
+            print(f"error: {storage_problem(exc) or exc} (summary not saved to {summary_file})",
+                  file=sys.stderr, flush=True)
+            return EXIT_FAILED
         return summary.exit_code
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -91,6 +103,20 @@ def _exported_from(out: Path) -> str | None:
         return None
 
 
+def build_space_needed(paths: Paths) -> int:
+    """What a build needs free, estimated from what the last one took: a new warehouse beside
+    the published one (about its size, or twice the parse store's when there is none), plus
+    the parse store's growth and dbt's logs."""
+    def size(p: Path) -> int:
+        try:
+            return p.stat().st_size
+        except OSError:
+            return 0
+
+    warehouse = size(paths.warehouse_db) or 2 * size(paths.parsed_db)
+    return int(warehouse * 1.2) + size(paths.parsed_db) // 5 + 8 * 1024 * 1024
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt
 
@@ -108,10 +134,13 @@ def _point_latest(logs_dir: Path, log_path: Path) -> None:
 
 
 class RefreshJob:
-    def __init__(self, paths: Paths, options, log: RunLog, run_id: str, started: datetime):
+    def __init__(self, paths: Paths, options, log: RunLog, run_id: str, started: datetime,
+                 previous=None):
         self.paths = paths
         self.o = options
         self.log = log
+        self.previous = previous  # lock details of a refresh that died holding the lock
+        self.rebuild_reason: str | None = None  # set when the published warehouse is damaged
         self.t0 = time.monotonic()
         self.s = summary_mod.Summary(
             run_id=run_id, started_at=started.isoformat(timespec="seconds"),
@@ -141,6 +170,9 @@ class RefreshJob:
     # ---- the job -------------------------------------------------------------------------
     def run(self) -> summary_mod.Summary:
         try:
+            if not self.recover():
+                self.finish()
+                return self.s
             before = summary_mod.before(self.paths)
             self.import_snapshot()
             self.crawl()
@@ -153,12 +185,33 @@ class RefreshJob:
         except KeyboardInterrupt:
             self.problem("interrupted (SIGTERM or Ctrl-C); the published warehouse is whatever was last published")
         except Exception as exc:  # the summary and the lock release must still happen
+            problem = storage_problem(exc)
+            if problem:  # a full or read-only disk: one line, no traceback
+                self.problem(problem)
+                self.finish()
+                return self.s
             self.problem(f"refresh itself failed: {type(exc).__name__}: {exc}")
             self.log.write("traceback follows", stage="refresh")
             import traceback
             self.log.write(traceback.format_exc())
         self.finish()
         return self.s
+
+    def recover(self) -> bool:
+        """Clean what a killed run left; notice damaged stores. False: the run cannot go on."""
+        notes = recover.clean_leftovers(self.paths, self.previous)
+        damage = recover.archive_damage(self.paths)
+        if damage is None:
+            derived, self.rebuild_reason = recover.check_derived(self.paths)
+            notes += derived
+        for note in notes:
+            self.s.cleaned.append(note)
+            self.log.write("cleaned: " + note)
+            print(f"  cleaned: {note}", flush=True)
+        if damage:
+            self.problem(damage)
+            return False
+        return True
 
     def import_snapshot(self) -> None:
         if self.o.no_snapshot:
@@ -196,6 +249,8 @@ class RefreshJob:
             reasons = ["no published warehouse"]
         if self.o.force or self.o.docs:
             reasons = ["--force" if self.o.force else "--docs"]
+        if self.rebuild_reason:
+            reasons = [self.rebuild_reason]
         self.s.rebuild_reasons = reasons
         if not reasons:
             self.s.warehouse = f"unchanged (nothing new since run {st.last_build_run}; build, validation and notebooks skipped)"
@@ -207,6 +262,11 @@ class RefreshJob:
         docs = not self.o.no_docs and (
             self.o.docs or st.docs_dbt_project != fp.build.get("dbt_project")
             or not docs_mod.static_page(self.paths).exists())
+        try:
+            require_space(self.paths.data_dir, build_space_needed(self.paths), "the warehouse build")
+        except StorageError as exc:
+            self.problem(exc.strerror)
+            return None
         r = self.stage("build", ["build", "--no-swap"] + (["--docs"] if docs else []))
         self.s.new_reports = summary_mod.new_reports(self.paths, before.reports)
         self.s.parse_failures = summary_mod.parse_failures(self.paths)
@@ -270,6 +330,7 @@ class RefreshJob:
             if r.error:
                 self.problem(f"notebook {r.name} failed: {r.error}")
         if not any(r.error for r in results):
+            fault_point("notebooks-rendered")
             st.notebooks = wanted
             st.write(self.paths)
 

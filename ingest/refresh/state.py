@@ -154,7 +154,7 @@ class State:
         return cls(**known)
 
     def write(self, paths: Paths) -> None:
-        f = paths.data_dir / STATE_FILE
-        tmp = f.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, f)
+        from ingest.safeio import atomic_write_text  # temp name + fsync + rename
+
+        atomic_write_text(paths.data_dir / STATE_FILE,
+                          json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")

@@ -242,6 +242,7 @@ class Summary:
     exports: str | None = None
     stages: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)  # what a killed run left, removed by this one
     log: str = ""
 
     def to_json(self) -> str:
@@ -281,6 +282,8 @@ class Summary:
             lines.append(f"  notebook:  {nb['name']}: {state}" + (f" → {nb['html']}" if nb.get("html") else ""))
         if self.exports:
             lines.append(f"  export:    {self.exports}")
+        for c in self.cleaned:
+            lines.append(f"  cleaned:   {c}")
         for p in self.problems:
             lines.append(f"  PROBLEM:   {p}")
         lines.append(f"  log:       {self.log}")

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from ingest import config
+from ingest.safeio import fault_point
 from ingest.errors import PipelineError, UserError
 
 
@@ -61,6 +62,7 @@ def _validate_and_publish(args, paths: config.Paths, db: Path, copied: bool, pub
     from ingest.validate import runner
 
     published = paths.warehouse_db
+    fault_point("validate")  # tests/faults: a SIGKILL here must leave the old warehouse published
     try:
         outcome = runner.validate_file(db, paths, docs=not args.no_docs)
     except BaseException:

@@ -1,0 +1,235 @@
+"""The archive journal: an append-only record of every archive write, from which the index
+(archive.duckdb) can always be rebuilt.
+
+`DATA_DIR/archive/journal.jsonl` sits beside the blobs. Every change the archive makes to its
+index is first appended here as JSON lines and fsync'd, then committed to DuckDB (the journal
+is written ahead, like a WARC's record headers beside its payloads):
+
+    {"rec": "attempt", "txn": …, "attempt_id": 17, "run_id": …, "url": …, …every fetch_attempts column}
+    {"rec": "version", "txn": …, "sha256": …, "url": …, …every document_versions column}
+    {"rec": "seen", "txn": …, "url": …, "sha256": …, "last_seen": …, "last_run_id": …}
+    {"rec": "run_start", …crawl_runs columns at start} / {"rec": "run_finish", …} /
+    {"rec": "runs_interrupted"}
+    {"rec": "upsert", "table": …, "row": {…}}   any other archive table keyed by its primary
+                                   key (INSERT OR REPLACE), e.g. registry_sources
+    {"rec": "rollback", "txn": …}   the index refused that group: replay skips it
+
+Timestamps are ISO-8601 (UTC, microseconds, as stored). A kill between the journal's fsync and
+the DuckDB commit leaves records the index lacks; they describe a blob that is stored and a
+fetch that happened, so a reindex keeps them (`archive verify` reports "index behind journal").
+A torn last line (a kill mid-append) is cut off when the journal is next opened for writing;
+it was never committed to the index either.
+
+`replay(journal, con)` writes the tables into an empty DuckDB connection: that is
+`python -m ingest archive reindex` (into a new file, swapped in) and the comparison of
+`archive verify` (in memory; it changes nothing). An archive made before the journal existed
+gets one written from its index, once, the first time it is opened for writing (records with
+"backfill": true).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.errors import PipelineError, UserError
+
+JOURNAL_NAME = "journal.jsonl"
+
+# Columns of each table as journalled (the archive's own order); timestamps are converted.
+ATTEMPT_COLUMNS = ["attempt_id", "run_id", "source_id", "url", "final_url", "method", "purpose", "try_no",
+                   "status", "error", "outcome", "bytes", "sha256", "content_type", "started_at",
+                   "elapsed_ms", "etag", "last_modified", "not_modified", "conditional", "tls_verify"]
+VERSION_COLUMNS = ["sha256", "url", "source_id", "issuer", "title", "content_type", "encoding",
+                   "encoding_source", "bytes", "first_seen", "last_seen", "year_hint", "parent_url",
+                   "kind", "first_run_id", "last_run_id"]
+RUN_COLUMNS = ["run_id", "source_id", "started_at", "finished_at", "status", "requests", "pages_fetched",
+               "new_documents", "unchanged", "not_reports", "failures", "failure_reasons", "options"]
+TIMESTAMPS = {"started_at", "first_seen", "last_seen", "finished_at", "at"}
+# The tables the journal rebuilds, in the order `archive verify` compares them.
+TABLES = {"fetch_attempts": "attempt_id", "document_versions": "url, sha256",
+          "crawl_runs": "run_id, source_id"}
+# Tables journalled as whole rows keyed by their primary key ("upsert" records).
+UPSERT_TABLES = {"registry_sources": "source_id"}
+
+
+def new_txn() -> str:
+    return secrets.token_hex(6)
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"cannot journal a {type(value).__name__}")
+
+
+class Journal:
+    """Appends records (one fsync per call). Opened by a writable Archive."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self._cut_torn_tail()
+
+    def _cut_torn_tail(self) -> None:
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            return
+        if os.pread(self._fd, 1, size - 1) == b"\n":
+            return
+        # the last append was cut short by a kill: drop the partial line (never committed)
+        pos = size
+        chunk = 65536
+        while pos > 0:
+            start = max(0, pos - chunk)
+            data = os.pread(self._fd, pos - start, start)
+            i = data.rfind(b"\n")
+            if i >= 0:
+                os.ftruncate(self._fd, start + i + 1)
+                os.fsync(self._fd)
+                return
+            pos = start
+        os.ftruncate(self._fd, 0)
+        os.fsync(self._fd)
+
+    def append(self, records: list[dict]) -> None:
+        if not records:
+            return
+        data = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=_jsonable) + "\n"
+                       for r in records).encode("utf-8")
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def read(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, record) of every complete line; a torn last line is skipped."""
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise UserError(f"no archive journal at {path}: this archive predates the journal. Open it for "
+                        "writing once (`python -m ingest archive backfill-journal`) to write the journal "
+                        "from the current index, then reindex works") from None
+    with fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.endswith(b"\n"):
+                return  # torn tail: never committed
+            try:
+                rec = json.loads(raw)
+            except ValueError:
+                raise PipelineError(f"{path} line {n} is not a JSON record: the journal is damaged") from None
+            if not isinstance(rec, dict) or "rec" not in rec:
+                raise PipelineError(f"{path} line {n} is not a journal record")
+            yield n, rec
+
+
+def _ts(value):
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def replay(path: Path, con, schema_sql: str) -> dict[str, int]:
+    """Rebuild the index tables into an empty connection from the journal. Returns row counts."""
+    records = list(read(path))
+    rolled_back = {r.get("txn") for _, r in records if r["rec"] == "rollback"}
+    attempts, versions, runs = [], {}, {}
+    upserts: list[tuple[str, dict]] = []
+    for n, r in records:
+        if r.get("txn") in rolled_back and r["rec"] != "rollback":
+            continue
+        kind = r["rec"]
+        if kind == "attempt":
+            attempts.append([_ts(r.get(c)) if c in TIMESTAMPS else r.get(c) for c in ATTEMPT_COLUMNS])
+        elif kind == "version":
+            key = (r["url"], r["sha256"])
+            if key in versions:  # written again after a kill between journal and index: seen again
+                versions[key]["last_seen"] = _ts(r["last_seen"])
+                versions[key]["last_run_id"] = r.get("last_run_id")
+            else:
+                versions[key] = {c: _ts(r.get(c)) if c in TIMESTAMPS else r.get(c) for c in VERSION_COLUMNS}
+        elif kind == "seen":
+            row = versions.get((r["url"], r["sha256"]))
+            if row is not None:
+                row["last_seen"] = _ts(r["last_seen"])
+                row["last_run_id"] = r.get("last_run_id")
+        elif kind == "run_start":
+            runs[(r["run_id"], r["source_id"])] = {c: _ts(r.get(c)) if c in TIMESTAMPS else r.get(c)
+                                                    for c in RUN_COLUMNS}
+        elif kind == "run_finish":
+            row = runs.get((r["run_id"], r["source_id"]))
+            if row is not None:
+                row.update({c: _ts(r.get(c)) if c in TIMESTAMPS else r.get(c)
+                            for c in RUN_COLUMNS if c in r and c not in ("run_id", "source_id", "started_at")})
+        elif kind == "runs_interrupted":
+            for row in runs.values():
+                if row["status"] == "running":
+                    row["status"] = "interrupted"
+        elif kind == "upsert":
+            upserts.append((r["table"], {k: _ts(v) if k in TIMESTAMPS or k.endswith("_at") else v
+                                         for k, v in r["row"].items()}))
+        elif kind == "rollback":
+            pass
+        else:
+            raise PipelineError(f"{path} line {n}: unknown record kind {kind!r}")
+    next_id = max((a[0] for a in attempts), default=0) + 1
+    # the sequence continues after the journalled ids, so new attempts never reuse one
+    con.execute(f"CREATE SEQUENCE IF NOT EXISTS fetch_attempt_ids START {int(next_id)}")
+    con.execute(schema_sql)
+    _insert(con, "fetch_attempts", ATTEMPT_COLUMNS, attempts)
+    _insert(con, "document_versions", VERSION_COLUMNS, [[v[c] for c in VERSION_COLUMNS] for v in versions.values()])
+    _insert(con, "crawl_runs", RUN_COLUMNS, [[v[c] for c in RUN_COLUMNS] for v in runs.values()])
+    counts = {"fetch_attempts": len(attempts), "document_versions": len(versions), "crawl_runs": len(runs)}
+    for table, row in upserts:
+        cols = list(row)
+        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                    [row[c] for c in cols])
+        counts[table] = counts.get(table, 0) + 1
+    return counts
+
+
+def _insert(con, table: str, cols: list[str], rows: list[list]) -> None:
+    if not rows:
+        return
+    import pyarrow as pa
+
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = ? AND table_catalog = current_database()", [table]).fetchall())
+    arrow = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
+             "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us")}
+    batch = pa.Table.from_pydict({c: [r[i] for r in rows] for i, c in enumerate(cols)},
+                                 schema=pa.schema([(c, arrow[types[c]]) for c in cols]))
+    con.register("_journal_batch", batch)
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _journal_batch")
+    finally:
+        con.unregister("_journal_batch")
+
+
+def backfill_records(con) -> list[dict]:
+    """Journal records that recreate an index written before the journal existed."""
+    out: list[dict] = []
+    for row in con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM crawl_runs ORDER BY started_at, run_id, source_id").fetchall():
+        rec = dict(zip(RUN_COLUMNS, row))
+        out.append({"rec": "run_start", "backfill": True, **rec})
+    for row in con.execute(f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM fetch_attempts ORDER BY attempt_id").fetchall():
+        out.append({"rec": "attempt", "backfill": True, **dict(zip(ATTEMPT_COLUMNS, row))})
+    for row in con.execute(f"SELECT {', '.join(VERSION_COLUMNS)} FROM document_versions "
+                           "ORDER BY first_seen, url, sha256").fetchall():
+        out.append({"rec": "version", "backfill": True, **dict(zip(VERSION_COLUMNS, row))})
+    for table in UPSERT_TABLES:
+        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]:
+            cur = con.execute(f"SELECT * FROM {table}")
+            cols = [d[0] for d in cur.description]
+            out += [{"rec": "upsert", "backfill": True, "table": table, "row": dict(zip(cols, r))}
+                    for r in cur.fetchall()]
+    return out
