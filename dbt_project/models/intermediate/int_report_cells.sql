@@ -97,7 +97,14 @@ select
     c.table_key,
     c.row_key,
     c.column_key,
-    cast(c.value as decimal(24, 6)) as value,
+    -- the corrections layer (int_cell_corrections): a reviewed correction replaces the parsed
+    -- value here, once, so every fact and validation reads the corrected value; the parsed
+    -- value stays beside it
+    cast(case when k.correction_id is not null then k.corrected_value else c.value end
+         as decimal(24, 6)) as value,
+    cast(c.value as decimal(24, 6)) as parsed_value,
+    k.correction_id is not null as is_corrected,
+    k.correction_id,
     c.raw_text,
     c.is_blank,
     c.is_printed,
@@ -108,3 +115,6 @@ select
     c.bbox
 from cells as c
 join reports as r on r.report_id = c.report_id
+left join {{ ref('int_cell_corrections') }} as k
+    on k.report_id = c.report_id and k.table_key = c.table_key
+    and k.row_key = c.row_key and k.column_key = c.column_key

@@ -49,6 +49,7 @@ totals as (
         t.*,
         c.report_id, c.issuer_id, c.region_code, c.year, c.table3_shape, c.raw_text, c.is_blank,
         c.is_printed, c.read_method, c.read_confidence, c.page_no, c.bbox,
+        c.parsed_value, c.is_corrected, c.correction_id,
         -- the span of this printed total, as the grouping set that sums it
         case when t.detail_row then t.row_key end as span_row,
         case when t.is_subtotal then t.outcome_group end as span_group,
@@ -79,6 +80,9 @@ select
     cast(case when t.detail_row then s.sum_rows else s.sum_outcomes end as bigint) as computed_from_detail,
     case when t.detail_row then s.n_rows else s.n_outcomes end as detail_cells_with_value,
     cast(t.value - case when t.detail_row then s.sum_rows else s.sum_outcomes end as bigint) as difference,
+    t.parsed_value,
+    t.is_corrected,
+    t.correction_id,
     t.raw_text,
     t.is_blank,
     t.is_printed,

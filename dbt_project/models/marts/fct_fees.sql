@@ -17,6 +17,7 @@ with table2 as (
         m.unit as printed_unit,
         c.column_key,
         c.raw_text, c.is_blank, c.is_printed, c.read_method, c.read_confidence, c.page_no, c.bbox,
+        c.parsed_value, c.is_corrected, c.correction_id,
         rep.source_url
     from {{ ref('int_report_cells') }} as c
     join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
@@ -36,6 +37,9 @@ section6 as (
         cast(r.info_processing_fee_yuan as decimal(24, 6)) as printed_value,
         '元' as printed_unit,
         cast(null as varchar) as column_key,
+        cast(null as decimal(24, 6)) as parsed_value,
+        false as is_corrected,
+        cast(null as varchar) as correction_id,
         n.raw_text,
         false as is_blank,
         r.info_processing_fee_yuan is not null as is_printed,

@@ -49,6 +49,8 @@ select
     table3_shape,
     reports_for_year,
     reports_for_year > 1 as has_duplicate_reports,
+    -- the source replaced this report's earlier version(s): the newest is used (mart_report_revisions)
+    revision_count,
     is_synthetic,
     applications_new,
     carried_over,
