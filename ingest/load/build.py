@@ -20,6 +20,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ from ingest.children import child_kwargs
 from ingest.config import REPO_ROOT, Paths, paths as default_paths
 from ingest.errors import PipelineError, UserError
 from ingest.safeio import fault_point
+from ingest.correct import corrections_file
 from ingest.load.loader import load
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -115,6 +117,8 @@ def dbt_env(paths: Paths, built: Path) -> dict[str, str]:
         "DBT_VERSION_CHECK": "false",
         "DBT_USE_COLORS": "false",
         "DBT_PARTIAL_PARSE": "true",
+        # the reviewed corrections laid over the parsed values (ingest/correct.py)
+        "CORRECTIONS_FILE": str(corrections_file()),
     })
     return env
 
@@ -135,16 +139,19 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
             "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(paths.logs_dir / "dbt")]
     if "--target-path" not in command:
         args += ["--target-path", str(target)]
+    dbt_log = paths.logs_dir / "dbt" / "dbt.log"
+    dbt_log_start = dbt_log.stat().st_size if dbt_log.exists() else 0
     with open(log, "w", encoding="utf-8") as out:
         # dies with this process (a SIGKILL of the refresh must not leave dbt finishing a build)
         proc = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
                               **child_kwargs(own_group=False))
     if proc.returncode != 0:
-        raise PipelineError(f"{label} failed: {_first_failure(target, log)} (full log: {log})")
+        raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
+                            f"(full log: {log})")
     return log
 
 
-def _first_failure(target: Path, log: Path) -> str:
+def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = None) -> str:
     results = target / "run_results.json"
     try:
         data = json.loads(results.read_text(encoding="utf-8"))
@@ -157,14 +164,31 @@ def _first_failure(target: Path, log: Path) -> str:
             if bad:
                 r = bad[0]
                 name = r.get("unique_id", "?").split(".", 2)[-1]
-                msg = " ".join(str(r.get("message") or "").split())[:300]
+                msg = " ".join(str(r.get("message") or "").split())
+                # dbt's wrapper around a model's own error() says nothing the node name does not
+                msg = re.sub(r"^Runtime Error in model \S+ \([^)]*\)\s*(Invalid Input Error:\s*)?", "", msg)[:300]
                 more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
                 return f"{name}: {msg}{more}"
     except (OSError, ValueError):
         pass
+    lines = [ln.strip() for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    # A model that raised (e.g. int_cell_corrections' error()) under --fail-fast: dbt-duckdb may
+    # crash cancelling the other threads before writing run_results, and the console shows only
+    # that crash. The model's name is in the console, its error in this run's part of dbt.log.
+    failed = [m.group(1) for ln in lines
+              if (m := re.search(r"ERROR creating sql \S+ model \S*?\.?(\w+) \.", ln))]
+    if failed and dbt_log is not None:
+        try:
+            with open(dbt_log[0], "rb") as fh:
+                fh.seek(dbt_log[1])
+                new = fh.read().decode("utf-8", errors="replace")
+        except OSError:
+            new = ""
+        found = re.search(r"duckdb error: (?:[A-Za-z ]*Error: )?(.+)", new)
+        if found:
+            return f"{failed[0]}: {' '.join(found.group(1).split())[:300]}"
     # No results (dbt failed before running anything, e.g. a parse or connection error): the
     # lines after dbt's "Encountered an error", which name the file and the problem.
-    lines = [ln.strip() for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
     start = next((i for i, ln in enumerate(lines) if "Encountered an error" in ln), None)
     if start is not None:
         detail = [ln for ln in lines[start + 1:start + 8] if not set(ln) <= set("-")]
