@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("ingest.export", "write every mart as Parquet and Excel-friendly CSV"),
     "notebooks": ("ingest.refresh.notebooks", "execute the analysis notebooks and render them to HTML"),
     "sql": ("ingest.sql", "query the published warehouse read-only and print the result"),
+    "correct": ("ingest.correct", "add a reviewed correction of one cell to the corrections file"),
     "status": ("ingest.status", "what the warehouse holds: reports, coverage, last refresh, findings"),
     "compare": ("ingest.compare", "counties side by side: headline measures with ranks \"k of N\""),
 }
