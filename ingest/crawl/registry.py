@@ -20,7 +20,11 @@ A registry is a YAML file (the shipped one is ingest/sources/counties.yaml)::
         notes: …                       # optional
 
 Any file of this format works with `python -m ingest crawl --registry FILE`. Errors name the
-file, the entry and the field, on one line.
+file, the line, the entry and the field, on one line. Loading is strict, because a registry
+mistake found after a build costs minutes and a silent one files reports under the wrong
+county: a duplicate key in any mapping (YAML would keep the last value), a duplicate id, a
+field not in FIELDS and a bad value are all rejected before any work starts (`refresh` loads
+the registry before taking its lock).
 """
 
 from __future__ import annotations
@@ -40,8 +44,75 @@ REGISTRY_VERSION = 1
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _CODE = re.compile(r"^\d{6}$")
-_REQUIRED = ("id", "name", "code", "province", "prefecture", "base_url", "entry", "adapter", "confirmed")
-_OPTIONAL = ("government", "tls_verify", "extra_domains", "options", "notes")
+# The schema of a registry entry, in one place: every allowed field → (required?, what it holds).
+# A new field is added here (and read in `_source`); an entry with any other field is rejected.
+FIELDS: dict[str, tuple[bool, str]] = {
+    "id": (True, "slug, unique in the file"),
+    "name": (True, "county-level unit as the division dataset names it"),
+    "code": (True, "6-digit administrative division code"),
+    "province": (True, "province name"),
+    "prefecture": (True, "prefecture name"),
+    "base_url": (True, "the portal's home, http(s)"),
+    "entry": (True, "URL or list of URLs where the report column starts ('/path' joins base_url)"),
+    "adapter": (True, "platform family, one of ingest/crawl/adapters ADAPTERS"),
+    "confirmed": (True, "true once checked against the live portal"),
+    "government": (False, "issuer of untitled reports (default: name + 人民政府)"),
+    "tls_verify": (False, "true, false, or a CA bundle path"),
+    "extra_domains": (False, "more sites this issuer's reports live on"),
+    "options": (False, "adapter-specific mapping"),
+    "notes": (False, "free text"),
+}
+TOP_LEVEL_FIELDS = {"version": "format version (1)", "sources": "list of entries"}
+_REQUIRED = tuple(k for k, (req, _) in FIELDS.items() if req)
+_OPTIONAL = tuple(k for k, (req, _) in FIELDS.items() if not req)
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers its line and each key's line (1-based), for messages."""
+
+    line: int | None = None
+    key_lines: dict
+
+    def line_of(self, key) -> int | None:
+        return self.key_lines.get(key, self.line)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (YAML's default keeps the last one silently)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _Mapping:
+    loader.flatten_mapping(node)
+    out = _Mapping()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: a mapping key must be text") from None
+        if key in out:
+            raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
+                                f"(first at line {out.key_lines[key]}; YAML would silently keep the last)")
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line(obj, key=None) -> str:
+    """' line N' of a mapping (or of one of its keys) when known."""
+    if isinstance(obj, _Mapping):
+        n = obj.line_of(key) if key is not None else obj.line
+        return f" line {n}" if n else ""
+    return ""
 
 
 @dataclass(frozen=True)
@@ -108,7 +179,9 @@ def load(path: str | Path | None = None) -> Registry:
     except OSError as exc:
         raise UserError(f"cannot read registry file {path}: {exc.strerror}") from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise UserError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -120,20 +193,36 @@ def load(path: str | Path | None = None) -> Registry:
 def parse(doc, path: Path) -> Registry:
     if not isinstance(doc, dict) or "sources" not in doc:
         raise UserError(f"{path}: a registry is a mapping with 'version' and a 'sources' list")
+    unknown = sorted(set(doc) - set(TOP_LEVEL_FIELDS), key=str)
+    if unknown:
+        raise UserError(f"{path}:{_line(doc, unknown[0])} unknown top-level field "
+                        f"{', '.join(repr(u) for u in unknown)} (allowed: {', '.join(TOP_LEVEL_FIELDS)})")
     version = doc.get("version", REGISTRY_VERSION)
     if version != REGISTRY_VERSION:
         raise UserError(f"{path}: registry version {version!r} is not supported (expected {REGISTRY_VERSION})")
     entries = doc["sources"]
     if not isinstance(entries, list) or not entries:
         raise UserError(f"{path}: 'sources' must be a non-empty list")
-    sources, seen = [], set()
+    sources, seen = [], {}
     for i, entry in enumerate(entries):
-        src = _source(entry, f"{path}: sources[{i}]")
+        try:
+            src = _source(entry, f"{path}:{_line(entry)} sources[{i}]")
+        except UserError as exc:
+            raise UserError(_at_field(str(exc), entry)) from None
         if src.id in seen:
-            raise UserError(f"{path}: sources[{i}]: duplicate id {src.id!r}")
-        seen.add(src.id)
+            raise UserError(f"{path}:{_line(entry, 'id')} sources[{i}]: duplicate id {src.id!r} "
+                            f"(also sources[{seen[src.id][0]}]{seen[src.id][1]})")
+        seen[src.id] = (i, _line(entries[i], "id").replace(" line", " at line"))
         sources.append(src)
     return Registry(path=path, version=version, sources=tuple(sources))
+
+
+def _at_field(message: str, entry) -> str:
+    """Point a message about one field at that field's own line, not its entry's."""
+    m = re.search(r"field '([^']+)'", message)
+    if not m or not isinstance(entry, _Mapping) or m.group(1) not in entry.key_lines:
+        return message
+    return message.replace(_line(entry), _line(entry, m.group(1)), 1)
 
 
 def _source(entry, where: str) -> Source:

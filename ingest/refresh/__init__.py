@@ -50,4 +50,9 @@ def run(args) -> int:
         raise UserError("--docs and --no-docs contradict each other")
     if args.keep_logs < 1:
         raise UserError("--keep-logs must be at least 1")
+    # A registry mistake is reported now, in one line, not by the crawl stage after minutes of
+    # work (a failed crawl does not stop a refresh: it builds from the archive as it is).
+    from ingest.crawl import registry as reg
+
+    reg.load(args.registry)
     return refresh(data_paths(), args)
