@@ -126,6 +126,9 @@ def _print(outcome, show: int) -> None:
     f = outcome.findings
     print(f"findings: {outcome.publisher_findings} about publishers, {outcome.pipeline_findings} pipeline"
           " (table validation_findings)")
+    if len(outcome.resolved):
+        print(f"resolved by correction: {len(outcome.resolved)} finding(s) of the printed values "
+              "(table validation_resolved_findings)")
     for row in f.head(max(show, 0)).itertuples():
         year = "" if row.year is None or row.year != row.year else int(row.year)
         print(f"  [{row.severity}] {row.issuer} {year} {row.rule_id}: {row.message}")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ingest.config import Paths
 from ingest.errors import PipelineError
-from ingest.validate import catalog, findings, frames, suites
+from ingest.validate import catalog, findings, frames, resolved, suites
 
 CLEAN, PUBLISHER_FINDINGS, PIPELINE_FAILURE = 0, 3, 1
 OUTCOMES = {CLEAN: "clean", PUBLISHER_FINDINGS: "publisher_findings", PIPELINE_FAILURE: "pipeline_failure"}
@@ -37,6 +37,8 @@ class Outcome:
     rules: list[RuleSummary] = field(default_factory=list)
     docs_index: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # findings of the parsed values that reviewed corrections resolved (resolved.py)
+    resolved: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def publisher_findings(self) -> int:
@@ -82,6 +84,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
     timings["gx"] = time.perf_counter() - clock - timings["read"]
 
     found = findings.build(fr, results, run_id, started)
+    fixed = resolved.resolved_findings(db, found, run_id, started)
     by_report = findings.results_by_report(fr, results, found)
     pipeline_failed = any(not r.success and catalog.rule(r.check.rule_id).severity == catalog.PIPELINE
                           for r in results)
@@ -113,7 +116,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
     timings["findings_docs"] = time.perf_counter() - clock - timings["read"] - timings["gx"]
 
     outcome = Outcome(run_id, db, len(fr.reports), exit_code, found, list(summary.values()), docs_index,
-                      timings)
+                      timings, fixed)
     if write:
         import great_expectations as gx
 
@@ -132,6 +135,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
             raise PipelineError(f"cannot write findings into {db}: {str(exc).splitlines()[0]}") from None
         try:
             findings.write(wcon, found, by_report, run_row)
+            resolved.write(wcon, fixed)
         finally:
             wcon.close()
     timings["total"] = time.perf_counter() - clock
