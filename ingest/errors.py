@@ -11,16 +11,6 @@ class NotAReport(UserError):
     """The input is readable but is not a disclosure annual report."""
 
 
-class NeedsTool(UserError):
-    """The input is a format read through an external program that is not installed here
-    (LibreOffice for .doc/.wps). Not the document's fault: the loader records it as
-    `needs_tool` and parses it again once the program is there."""
-
-    def __init__(self, message: str, tool: str):
-        super().__init__(message)
-        self.tool = tool
-
-
 class PipelineError(Exception):
     """Our own pipeline broke an invariant (exit 1): a bug or a corrupted state, not bad input."""
 
@@ -31,3 +21,7 @@ class NeedsTool(UserError):
     """The document is fine but reading it needs a program that is not installed here
     (LibreOffice for .doc/.wps, the OCR engine for scans). The loader records it apart from
     broken reports and tries again on a later run."""
+
+    def __init__(self, message: str, tool: str | None = None):
+        super().__init__(message)
+        self.tool = tool  # the program's name (e.g. "soffice"): the loader retries once it is found

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from ingest.config import Paths
 from ingest.safeio import fault_point
-from ingest.errors import NotAReport, PipelineError, UserError
+from ingest.errors import NeedsTool, NotAReport, PipelineError, UserError
 from ingest.load import flatten, store
 from ingest.load.issuers import classify_issuer
 from ingest.data import regions
@@ -69,7 +69,9 @@ class LoadSummary:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.failures_by_kind.items()))
         return (f"load: {self.documents} archived documents; parsed {self.parsed} ({self.cells} cells), "
                 f"failed {self.failed}{f' ({kinds})' if kinds else ''}, already done {self.skipped}; "
-                f"parser {self.parser_version}; {self.seconds:.1f}s")
+                f"parser {self.parser_version}; {self.seconds:.1f}s"
+                + ("; needs_tool: documents waiting for LibreOffice are parsed once it is installed"
+                   if self.failures_by_kind.get("needs_tool") else ""))
 
 
 def _parser():
@@ -163,6 +165,9 @@ def parse_chunk(jobs: list[Job], parser_version: str) -> dict:
             row = _report_row(report, job, parser_version)
             cells = flatten.cells(report)
             facts = flatten.narrative_facts(report)
+        except NeedsTool as exc:  # not the document's fault: parsed again once the tool is there
+            out["failures"].append((job, "needs_tool", f"[{exc.tool or 'unknown'}] {exc}"))
+            continue
         except NotAReport as exc:
             out["failures"].append((job, "not_a_report", str(exc)))
             continue
@@ -268,6 +273,10 @@ def _write(con, batch: _Batch, parser_version: str, now: dt.datetime, replace_fa
             INSERT INTO narrative_facts SELECT n.report_id, r.parser_version, n.fact_key,
                 TRY_CAST(n.value AS DECIMAL(24,6)), n.raw_text
             FROM batch_narrative n JOIN batch_reports r USING (report_id)""")
+        # a needs_tool failure parsed again leaves the table: it is a report now, or fails anew
+        con.execute("""DELETE FROM parse_failures WHERE parser_version = ? AND error_kind = 'needs_tool'
+                       AND sha256 IN (SELECT report_id FROM batch_reports UNION ALL
+                                      SELECT sha256 FROM batch_failures)""", [parser_version])
         verb = "INSERT OR REPLACE" if replace_failures else "INSERT OR IGNORE"
         con.execute(f"""
             {verb} INTO parse_failures (sha256, url, source_id, parser_version, error_kind, error, failed_at)
@@ -419,8 +428,13 @@ def load(paths: Paths, *, workers: int | None = None, retry_failures: bool = Fal
     try:
         done = {r[0] for r in con.execute(
             "SELECT report_id FROM reports WHERE parser_version = ?", [parser_version]).fetchall()}
-        failed = {r[0] for r in con.execute(
-            "SELECT sha256 FROM parse_failures WHERE parser_version = ?", [parser_version]).fetchall()}
+        # A document that waited for a missing program (needs_tool: LibreOffice for .doc/.wps)
+        # is parsed again as soon as that program is installed; until then it is skipped like
+        # any failure, so a run with nothing new still writes nothing.
+        _TOOLS.clear()  # looked up afresh each run: the program may have been installed since
+        failed = {sha for sha, kind, error in con.execute(
+            "SELECT sha256, error_kind, error FROM parse_failures WHERE parser_version = ?",
+            [parser_version]).fetchall() if not (kind == "needs_tool" and _tool_available(error))}
         skip = done if retry_failures else done | failed
         todo = [j for j in jobs if j.sha256 not in skip]
         if limit is not None:
@@ -469,6 +483,31 @@ def _flush(con, batch: _Batch, parser_version: str, retry_failures: bool, summar
     summary.failed += len(batch.failures)
     for _, kind, _ in batch.failures:
         summary.failures_by_kind[kind] = summary.failures_by_kind.get(kind, 0) + 1
+
+
+_TOOLS: dict[str, bool] = {}
+
+
+def _tool_available(error: str) -> bool:
+    """Whether the program a needs_tool failure waited for ("[soffice] …") is installed now."""
+    tool = error[1:error.find("]")] if error.startswith("[") and "]" in error else "unknown"
+    if tool not in _TOOLS:
+        if tool == "soffice":
+            from ingest.parse.office import soffice_path
+
+            _TOOLS[tool] = soffice_path() is not None
+        elif tool == "unknown":
+            _TOOLS[tool] = True  # cannot tell: try again
+        else:
+            import importlib.util
+            import shutil
+
+            try:
+                found = importlib.util.find_spec(tool) is not None
+            except (ImportError, ValueError):
+                found = False
+            _TOOLS[tool] = found or shutil.which(tool) is not None
+    return _TOOLS[tool]
 
 
 def _utcnow() -> dt.datetime:

@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS parse_failures (
     url            VARCHAR,
     source_id      VARCHAR,
     parser_version VARCHAR NOT NULL,
-    error_kind     VARCHAR NOT NULL,   -- not_a_report | unreadable | parser_error | blob_error
+    error_kind     VARCHAR NOT NULL,   -- not_a_report | unreadable | parser_error | blob_error | needs_tool
     error          VARCHAR NOT NULL,
     failed_at      TIMESTAMP NOT NULL,
     PRIMARY KEY (sha256, parser_version)

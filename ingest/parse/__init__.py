@@ -42,11 +42,14 @@ _READS = "HTML, text, PDF, Word (.docx/.doc/.wps) or OFD"
 
 def _zip_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
     """A ZIP container by its members: a Word package, an OFD, or something we say we skip."""
-    from ingest.parse.containers import zip_names
+    from ingest.parse.containers import MAX_MEMBERS, zip_names
 
     names = zip_names(data)
     if names is None:
         raise UserError(f"{_name(filename)} is a damaged ZIP container and cannot be read")
+    if len(names) > MAX_MEMBERS:
+        raise UserError(f"{_name(filename)} is a ZIP container of {len(names)} members (at most "
+                        f"{MAX_MEMBERS} are read): refused as a possible zip bomb")
     lower = {n.lstrip("/").lower() for n in names}
     if "word/document.xml" in lower:
         return "docx"

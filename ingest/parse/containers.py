@@ -87,7 +87,7 @@ def zip_names(data: bytes) -> list[str] | None:
     """Member names from the central directory only (nothing inflated); None if unreadable."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return zf.namelist()[:MAX_MEMBERS + 1]
+            return zf.namelist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return None
 

@@ -13,7 +13,7 @@ from ingest.load import flatten
 from ingest.load.loader import CHUNK, load
 from ingest.synthetic import generate, units, write_archive
 
-from .conftest import HANYIN, HANYIN_URL, archive_add, ingest, snapshot
+from .conftest import HANYIN, HANYIN_URL, REPO, archive_add, ingest, snapshot
 
 TABLES = ["reports", "cells", "narrative_facts", "parse_failures", "issuer_matches"]
 
@@ -194,3 +194,28 @@ def test_synthetic_and_real_documents_are_never_loaded_together(tmp_path):
     proc = ingest("load", data_dir=tmp_path, check=False)
     assert proc.returncode == 2 and "synthetic" in proc.stderr and proc.stderr.count("\n") == 1
     assert not p.parsed_db.exists() or _q(p, "SELECT count(*) FROM reports")[0][0] == 0
+
+
+def test_a_doc_waits_for_libreoffice_then_is_parsed(tmp_path, monkeypatch):
+    """Without LibreOffice a .doc is recorded as needs_tool (not a broken report); runs without
+    it write nothing; the first run with it parses the document and clears the failure."""
+    import shutil
+
+    doc = REPO / "tests" / "fixtures" / "office" / "word_2021.doc"
+    p = make_paths(tmp_path)
+    archive_add(p, doc.read_bytes(), "https://example.gov.cn/2023nb.doc", issuer="示范县人民政府")
+    monkeypatch.setenv("GOVREPORTS_SOFFICE", "")
+    first = load(p, workers=1)
+    assert first.failures_by_kind == {"needs_tool": 1} and "LibreOffice" in first.line()
+    (kind, error), = _q(p, "SELECT error_kind, error FROM parse_failures")
+    assert kind == "needs_tool" and error.startswith("[soffice] needs LibreOffice")
+    before = snapshot(p.parsed_db, TABLES + ["load_runs"])
+    assert load(p, workers=1).parsed == 0
+    assert snapshot(p.parsed_db, TABLES + ["load_runs"]) == before  # idempotent while it is missing
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    monkeypatch.delenv("GOVREPORTS_SOFFICE")
+    after = load(p, workers=1)
+    assert (after.parsed, after.failed) == (1, 0)
+    assert _q(p, "SELECT count(*) FROM parse_failures")[0][0] == 0
+    assert _q(p, "SELECT source_kind, year FROM reports") == [("doc", 2023)]

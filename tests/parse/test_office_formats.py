@@ -1,0 +1,263 @@
+"""Word (.docx, .doc, .wps) and OFD reports read exactly what the HTML front end reads.
+
+The inputs are tests/fixtures/office, made from tests/fixtures/html by make_office.py there
+(LibreOffice for the Word files, ofd_writer.py for the OFD files). Each is compared with the
+parse of the HTML fixture it was made from: every table cell, its printed text, the metadata,
+the narrative figures and the warnings. Tests that convert with LibreOffice skip when `soffice`
+is not installed (CI installs it).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from ingest.errors import NeedsTool, NotAReport, UserError
+from ingest.parse import parse_bytes, parse_path, sniff_kind
+from ingest.parse.output import to_json
+from parse_expect import FIXTURES, HTML, REPO
+
+OFFICE = FIXTURES / "office"
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
+                                   reason="LibreOffice (soffice) is not installed: "
+                                          "apt-get install libreoffice-writer-nogui")
+SAME = ("table2", "table3", "table4", "raw", "cell_meta", "title", "year", "year_source", "issuer",
+        "published_date", "index_no", "template", "templates", "table3_shape", "narrative",
+        "info_processing_fee_yuan", "warnings")
+
+
+def _report(path) -> dict:
+    return json.loads(to_json(parse_path(path)))
+
+
+def _html(name: str) -> dict:
+    return _report(HTML / f"{name}.html")
+
+
+def _same_as_html(path, html_name: str, kind: str) -> None:
+    want, got = _html(html_name), _report(path)
+    assert got["source"]["kind"] == kind
+    for key in SAME:
+        if key in want or key in got:
+            assert got.get(key) == want.get(key), f"{path.name}: {key} differs from {html_name}.html"
+    assert want["table3"] and want["raw"]["table3"]  # the comparison compared something
+
+
+@pytest.mark.parametrize("name", ["word_2021", "report_2019", "subtotals_28x8", "nested", "gbk_2022",
+                                  "blanks", "mixed_templates", "table4_no_totals"])
+def test_docx_reads_what_the_html_reads(name):
+    _same_as_html(OFFICE / f"{name}.docx", name, "docx")
+
+
+def test_docx_table_split_at_a_page_break_is_joined():
+    """Table 3 cut by hand into two tables, header repeated, the 不予公开 label cell continued
+    across the cut: one table again, every cell where the unsplit report has it."""
+    from ingest.parse import docx
+
+    doc = docx.extract((OFFICE / "split_2021.docx").read_bytes())
+    t3 = [b for b in doc.blocks if b.section == "table3"]
+    assert len(t3) == 1 and len(t3[0].rows) == 27  # 2 header rows + 25 rows; repeats dropped
+    label_ids = {row[1] for row, ids in zip(t3[0].rows, t3[0].cell_ids) if row[1] == "（三）不予公开"}
+    assert label_ids == {"（三）不予公开"}
+    ids = {ids[1] for row, ids in zip(t3[0].rows, t3[0].cell_ids) if row[1] == "（三）不予公开"}
+    assert len(ids) == 1  # one merged cell over the cut, not two
+    _same_as_html(OFFICE / "split_2021.docx", "word_2021", "docx")
+
+
+@pytest.mark.parametrize("name", ["word_2021", "report_2019", "subtotals_28x8"])
+def test_ofd_reads_what_the_html_reads(name):
+    _same_as_html(OFFICE / f"{name}.ofd", name, "ofd")
+
+
+def test_ofd_with_ctm_scaled_text_and_absolute_paths():
+    from ingest.parse import ofd
+
+    doc = ofd.extract((OFFICE / "word_2021_ctm.ofd").read_bytes())
+    t3 = [b for b in doc.blocks if b.section == "table3"]
+    assert len(t3) == 1 and t3[0].origin.startswith("ofd pages")  # joined across page breaks
+    _same_as_html(OFFICE / "word_2021_ctm.ofd", "word_2021", "ofd")
+
+
+@needs_soffice
+@pytest.mark.parametrize("file,html_name,kind", [("word_2021.doc", "word_2021", "doc"),
+                                                  ("report_2019.doc", "report_2019", "doc"),
+                                                  ("word_2021.wps", "word_2021", "wps")])
+def test_doc_and_wps_convert_and_read_what_the_html_reads(file, html_name, kind):
+    _same_as_html(OFFICE / file, html_name, kind)
+
+
+# ---- sniffing by content --------------------------------------------------------------------
+
+def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _xls_from_doc() -> bytes:
+    """The .doc fixture with its WordDocument stream renamed Workbook: an OLE file of Excel's shape."""
+    data = bytearray((OFFICE / "word_2021.doc").read_bytes())
+    old = "WordDocument".encode("utf-16-le")
+    at = data.find(old)
+    assert at > 0
+    new = "Workbook".encode("utf-16-le")
+    data[at:at + 64] = (new + b"\0" * 64)[:64]
+    data[at + 64:at + 66] = (len(new) + 2).to_bytes(2, "little")
+    return bytes(data)
+
+
+def test_sniffing_reads_content_not_names():
+    docx_bytes = (OFFICE / "word_2021.docx").read_bytes()
+    doc_bytes = (OFFICE / "word_2021.doc").read_bytes()
+    ofd_bytes = (OFFICE / "word_2021.ofd").read_bytes()
+    # the extension says nothing: the members and streams do
+    assert sniff_kind(docx_bytes, "report.pdf") == "docx"
+    assert sniff_kind(ofd_bytes, "report.zip") == "ofd"
+    assert sniff_kind(doc_bytes, "report.docx") == "doc"
+    assert sniff_kind(doc_bytes, "报告.wps") == "wps"  # same Word stream; the name labels it
+    assert sniff_kind(doc_bytes, "x", "application/kswps") == "wps"
+    assert sniff_kind(b"{\\rtf1\\ansi report}", "report.doc") == "rtf"
+    for data, what in [(_zip({"xl/workbook.xml": b"<workbook/>", "[Content_Types].xml": b"<x/>"}), "Excel"),
+                       (_zip({"ppt/presentation.xml": b"<p/>"}), "PowerPoint"),
+                       (_zip({"a.txt": b"hello"}), "ZIP archive of 1 file"),
+                       (_xls_from_doc(), "Excel workbook")]:
+        with pytest.raises(NotAReport) as err:
+            sniff_kind(data, "report.doc")
+        assert what in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(UserError, match="damaged OLE"):
+        sniff_kind(doc_bytes[:600], "report.doc")
+    with pytest.raises(UserError, match="damaged ZIP"):
+        sniff_kind(docx_bytes[:300], "report.docx")
+
+
+# ---- hostile containers ---------------------------------------------------------------------
+
+def test_zip_bomb_member_is_refused_before_inflating():
+    bomb = _zip({"word/document.xml": b"<w/>" + b" " * (40 * 1024 * 1024), "[Content_Types].xml": b"<x/>"})
+    assert len(bomb) < 200_000
+    for data in (bomb, _zip({"OFD.xml": b" " * (40 * 1024 * 1024)})):
+        started = time.perf_counter()
+        with pytest.raises(UserError, match="zip bomb"):
+            parse_bytes(data, filename="bomb")
+        assert time.perf_counter() - started < 5  # refused from the directory, nothing inflated
+
+
+def test_too_many_members_and_too_large_members_are_refused():
+    from ingest.parse import containers
+
+    many = _zip({f"Doc_0/Pages/Page_{i}/Content.xml": b"" for i in range(containers.MAX_MEMBERS + 1)}
+                | {"OFD.xml": b"<x/>"}, zipfile.ZIP_STORED)
+    with pytest.raises(UserError, match="zip bomb"):
+        parse_bytes(many, filename="many.ofd")
+    # a member declared larger than the cap, stored (ratio 1:1): the size cap alone refuses it
+    big = _zip({"OFD.xml": b"<x/>", "Doc_0/big.bin": b"\0" * (containers.MAX_MEMBER_BYTES + 1)},
+               zipfile.ZIP_STORED)
+    with pytest.raises(UserError, match="would inflate"):
+        parse_bytes(big, filename="big.ofd")
+
+
+_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;'
+           b'&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+
+
+def test_dtd_and_entities_are_refused_in_docx_and_ofd():
+    docx_bytes = (OFFICE / "word_2021.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    body = parts["word/document.xml"]
+    parts["word/document.xml"] = _LAUGHS + body[body.find(b"<w:document"):]
+    with pytest.raises(UserError, match="DTD or entities"):
+        parse_bytes(_zip(parts), filename="laughs.docx")
+    ofd = _ofd_parts()
+    ofd["OFD.xml"] = _LAUGHS + ofd["OFD.xml"][ofd["OFD.xml"].find(b"<ofd:OFD"):]
+    with pytest.raises(UserError, match="DTD or entities"):
+        parse_bytes(_zip(ofd), filename="laughs.ofd")
+    # an external entity (file read) the same
+    ofd = _ofd_parts()
+    ofd["OFD.xml"] = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                      + ofd["OFD.xml"][ofd["OFD.xml"].find(b"<ofd:OFD"):])
+    with pytest.raises(UserError, match="DTD or entities"):
+        parse_bytes(_zip(ofd), filename="xxe.ofd")
+
+
+def _ofd_parts() -> dict[str, bytes]:
+    with zipfile.ZipFile(OFFICE / "word_2021.ofd") as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_ofd_damage_is_one_clear_line():
+    parts = _ofd_parts()
+    broken = dict(parts, **{"Doc_0/Pages/Page_0/Content.xml": b"<ofd:Page><unclosed>"})
+    with pytest.raises(UserError, match="not well-formed XML"):
+        parse_bytes(_zip(broken), filename="broken.ofd")
+    missing = {k: v for k, v in parts.items() if k != "Doc_0/Document.xml"}
+    with pytest.raises(UserError, match="no part 'Doc_0/Document.xml'"):
+        parse_bytes(_zip(missing), filename="missing.ofd")
+    # a page of images only (a scan): no text to read
+    ns = b'xmlns:ofd="http://www.ofdspec.org/2016"'
+    page = (b'<ofd:Page ' + ns + b'><ofd:Content><ofd:Layer ID="1"><ofd:ImageObject ID="5" '
+            b'Boundary="0 0 210 297" ResourceID="9"/></ofd:Layer></ofd:Content></ofd:Page>')
+    scan = {k: v for k, v in parts.items() if "Pages/Page_" not in k}
+    scan["Doc_0/Document.xml"] = scan["Doc_0/Document.xml"].split(b"<ofd:Pages>")[0] + (
+        b'<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>')
+    scan["Doc_0/Pages/Page_0/Content.xml"] = page
+    with pytest.raises(NotAReport, match="page images"):
+        parse_bytes(_zip(scan), filename="scan.ofd")
+
+
+def test_ofd_delta_repeat_bomb_allocates_nothing():
+    from ingest.parse.ofd import deltas
+
+    assert deltas("g 999999999 1.5", 3, 4) == [1.5, 1.5, 1.5]
+    assert deltas("1 g 2 2 3", 5, 5) == [1.0, 2.0, 2.0, 3.0, None]
+    started = time.perf_counter()
+    parts = _ofd_parts()
+    page = parts["Doc_0/Pages/Page_0/Content.xml"]
+    parts["Doc_0/Pages/Page_0/Content.xml"] = page.replace(b'DeltaX="g ', b'DeltaX="g 99999999', 1)
+    parse_bytes(_zip(parts), filename="repeat.ofd")  # reads (a position may be off), quickly
+    assert time.perf_counter() - started < 5
+
+
+# ---- LibreOffice: missing, slow -------------------------------------------------------------
+
+def test_without_libreoffice_a_doc_needs_the_tool(monkeypatch):
+    monkeypatch.setenv("GOVREPORTS_SOFFICE", "")
+    with pytest.raises(NeedsTool) as err:
+        parse_bytes((OFFICE / "word_2021.doc").read_bytes(), filename="r.doc")
+    assert err.value.tool == "soffice" and "libreoffice-writer-nogui" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@needs_soffice
+def test_a_conversion_over_its_time_is_stopped():
+    from ingest.parse import office
+
+    started = time.perf_counter()
+    with pytest.raises(UserError, match="within"):
+        office.to_docx((OFFICE / "word_2021.doc").read_bytes(), ".doc", timeout=0.3)
+    assert time.perf_counter() - started < 15
+    # the process group is gone: no soffice left running with a profile of ours
+    left = subprocess.run(["pgrep", "-f", "govreports-soffice-"], capture_output=True, text=True)
+    assert left.stdout.strip() == "", left.stdout
+
+
+def test_cli_prints_one_line_for_a_refused_container(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(_zip({"word/document.xml": b" " * (40 * 1024 * 1024)}))
+    xlsx = tmp_path / "table.xlsx"
+    xlsx.write_bytes(_zip({"xl/workbook.xml": b"<workbook/>"}))
+    for path in (bomb, xlsx):
+        proc = subprocess.run([sys.executable, "-m", "ingest", "parse", str(path)], cwd=REPO,
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
