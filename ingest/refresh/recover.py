@@ -119,17 +119,18 @@ def check_derived(paths: Paths) -> tuple[list[str], str | None]:
     the published warehouse is damaged (the caller forces a rebuild, whose publish replaces it).
     Returns (notes, reason to rebuild the warehouse or None)."""
     notes: list[str] = []
+    rebuild = None
     why = damaged(paths.parsed_db, "reports")
     if why:
         aside = move_aside(paths.parsed_db)
         notes.append(f"{paths.parsed_db} was damaged ({why}); moved aside to {aside}, "
                      "rebuilt from the archive by this run")
-    rebuild = None
+        rebuild = "parse store damaged"
     why = damaged(paths.warehouse_db, "dim_report")
     if why:
         notes.append(f"the published warehouse {paths.warehouse_db} was damaged ({why}); "
                      "rebuilt and republished by this run")
-        rebuild = "published warehouse damaged"
+        rebuild = ", ".join(filter(None, [rebuild, "published warehouse damaged"]))
     return notes, rebuild
 
 
