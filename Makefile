@@ -33,7 +33,7 @@ REFRESH_FLAGS := $(strip $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGIST
                  $(if $(call truthy,$(EXPORT)),--export) $(ARGS))
 CRAWL_FLAGS   := $(strip $(if $(call truthy,$(OFFLINE)),--offline) $(if $(REGISTRY),--registry $(REGISTRY)) $(ARGS))
 
-.PHONY: help setup test test-fast crawl load build validate refresh notebooks export docs demo bench clean
+.PHONY: help setup test test-fast crawl load build validate refresh notebooks export docs demo bench clean browse status
 
 help:
 	@echo "make refresh    set up if needed, then crawl, build, validate, render notebooks (the scheduled job)"
@@ -45,16 +45,18 @@ help:
 	@echo "make validate   run the Great Expectations suites on the warehouse"
 	@echo "make notebooks  execute the notebooks and render them to \$$DATA_DIR/reports/notebooks"
 	@echo "make export     write every mart as Parquet and Excel-ready CSV to \$$DATA_DIR/exports"
+	@echo "make browse     browse the published warehouse in Datasette at http://127.0.0.1:8001/ (PORT=…)"
+	@echo "make status     what the warehouse holds: reports, coverage, last refresh, findings"
 	@echo "make docs       regenerate the data dictionary (dbt docs) → \$$DATA_DIR/reports/data_dictionary.html"
 	@echo "make demo       synthetic demonstration data in its own warehouse (\$$DEMO_DATA_DIR), never mixed with real data"
 	@echo "make bench      run the benchmarks (figures go in README.md)"
 	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
 setup:
-	@want=$$($(PYTHON) -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())') || exit 1; \
-	if [ -x "$(VENV)/bin/python" ] && [ "$$(cat '$(STAMP)' 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
 	@command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || \
 	echo "warning: LibreOffice (soffice) is not installed: .doc/.wps reports are recorded as needs_tool and parsed once it is (Debian/Ubuntu: apt-get install libreoffice-writer-nogui)" >&2
+	@want=$$($(PYTHON) -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())') || exit 1; \
+	if [ -x "$(VENV)/bin/python" ] && [ "$$(cat '$(STAMP)' 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
 	echo "setting up $(VENV) (first run, or pyproject.toml changed) …"; \
 	if [ ! -x "$(VENV)/bin/python" ]; then $(PYTHON) -m venv "$(VENV)" || exit 1; fi; \
 	"$(VENV)/bin/python" -m pip install --quiet --upgrade pip && \
@@ -87,6 +89,13 @@ notebooks: $(SETUP)
 
 export: $(SETUP)
 	$(PY) -m ingest export $(ARGS)
+
+PORT ?= 8001
+browse: $(SETUP)
+	$(PY) -m ingest browse --port $(PORT) $(ARGS)
+
+status: $(SETUP)
+	$(PY) -m ingest status $(ARGS)
 
 # The data dictionary: rebuilds aside with `dbt docs generate`, validates, publishes (no crawl).
 docs: $(SETUP)

@@ -99,24 +99,36 @@ def template_labels() -> dict[str, tuple[str, str]]:
     return labels
 
 
-def dbt_column_docs(models_dir: Path = DBT_MODELS) -> dict[tuple[str, str], dict]:
-    """(model, column) → {description, label_zh, label_en} from the dbt YAML files."""
-    docs: dict[tuple[str, str], dict] = {}
+def dbt_models(models_dir: Path = DBT_MODELS) -> list[dict]:
+    """Every model entry of the dbt YAML files (name, description, columns …)."""
+    models: list[dict] = []
     if not models_dir.exists():
-        return docs
+        return models
     for f in sorted(models_dir.rglob("*.yml")) + sorted(models_dir.rglob("*.yaml")):
         try:
             data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError):
             continue
-        for model in data.get("models", []) or []:
-            for col in model.get("columns", []) or []:
-                meta = {**(col.get("meta") or {}), **((col.get("config") or {}).get("meta") or {})}
-                docs[(model.get("name"), col.get("name"))] = {
-                    "description": " ".join(str(col.get("description") or "").split()),
-                    "label_zh": meta.get("label_zh") or meta.get("zh") or "",
-                    "label_en": meta.get("label_en") or meta.get("en") or "",
-                }
+        models.extend(m for m in data.get("models", []) or [] if isinstance(m, dict))
+    return models
+
+
+def dbt_model_descriptions(models_dir: Path = DBT_MODELS) -> dict[str, str]:
+    """model → its description, whitespace folded."""
+    return {m.get("name"): " ".join(str(m.get("description") or "").split()) for m in dbt_models(models_dir)}
+
+
+def dbt_column_docs(models_dir: Path = DBT_MODELS) -> dict[tuple[str, str], dict]:
+    """(model, column) → {description, label_zh, label_en} from the dbt YAML files."""
+    docs: dict[tuple[str, str], dict] = {}
+    for model in dbt_models(models_dir):
+        for col in model.get("columns", []) or []:
+            meta = {**(col.get("meta") or {}), **((col.get("config") or {}).get("meta") or {})}
+            docs[(model.get("name"), col.get("name"))] = {
+                "description": " ".join(str(col.get("description") or "").split()),
+                "label_zh": meta.get("label_zh") or meta.get("zh") or "",
+                "label_en": meta.get("label_en") or meta.get("en") or "",
+            }
     return docs
 
 
