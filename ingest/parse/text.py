@@ -21,6 +21,7 @@ import re
 from ingest import templates
 from ingest.decode import decode_bytes
 from ingest.errors import NotAReport
+from ingest.parse import glued
 from ingest.parse.layout import Block, Document
 from ingest.values import is_numberlike
 
@@ -143,15 +144,30 @@ def document_from_lines(lines: list[str], *, kind: str = "text", encoding: str |
                         encoding_source: str | None = None, origin: str = "text") -> Document:
     """Cleaned lines of a whole report → Document. The PDF front end may call this too."""
     lines = [ln for ln in (clean_cell(x) for x in lines) if ln and not _PAGE_FOOTER.match(ln)]
+    if any(len(ln) > 48 for ln in lines):
+        # a text dump that runs the whole report together: its section headings onto lines
+        lines = glued.split_headings(lines)
     sections = find_sections(lines)
     blocks: list[Block] = []
     narrative: list[str] = []
+    warnings: list[str] = []
     bounds = [(i, key) for i, key in sections] + [(len(lines), "end")]
     narrative.extend(lines[: bounds[0][0]])
+    running_text = None  # the narrative, for the glued decoder's evidence (made when needed)
     for (start, key), (end, _next) in zip(bounds, bounds[1:]):
         body = lines[start + 1:end]
         if key in ("table2", "table3", "table4"):
             narrative.append(lines[start])
+            if glued.looks_glued(body, key):
+                # cells run together: recover them by the template's arithmetic (ingest/parse/glued)
+                if running_text is None:
+                    running_text = _running_text(lines, bounds)
+                block, warns = glued.decode_section(body, key, narrative=running_text,
+                                                    origin=f"{origin} lines {start + 2}-{end} (glued)")
+                warnings.extend(warns)
+                if block is not None:
+                    blocks.append(block)
+                    continue
             rows = rows_from_lines(body)
             if rows:
                 blocks.append(Block(rows=rows, section=key,
@@ -168,7 +184,17 @@ def document_from_lines(lines: list[str], *, kind: str = "text", encoding: str |
             blocks.append(Block(rows=rows, section=None, origin=f"{origin} (no section headings)"))
     first = lines[0] if lines else None
     return Document(kind=kind, text="\n".join(lines), blocks=blocks, narrative="\n".join(narrative),
-                    title=first, encoding=encoding, encoding_source=encoding_source)
+                    title=first, encoding=encoding, encoding_source=encoding_source,
+                    warnings=warnings)
+
+
+def _running_text(lines: list[str], bounds: list[tuple[int, str]]) -> str:
+    """The lines outside the table sections."""
+    out = lines[: bounds[0][0]]
+    for (start, key), (end, _next) in zip(bounds, bounds[1:]):
+        if key not in ("table2", "table3", "table4"):
+            out.extend(lines[start:end])
+    return "\n".join(out)
 
 
 def extract(data: bytes, *, content_type: str | None = None) -> Document:
