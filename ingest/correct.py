@@ -41,6 +41,18 @@ def corrections_file() -> Path:
     return Path(env).resolve() if env else DEFAULT_FILE
 
 
+def corrections_for_build(paths) -> Path:
+    """The file dbt reads: the corrections file, or (none written yet) an empty one under
+    DATA_DIR/build, so a missing file means no corrections rather than a failed build."""
+    path = corrections_file()
+    if path.exists():
+        return path
+    empty = paths.build_dir / "corrections-none.csv"
+    empty.parent.mkdir(parents=True, exist_ok=True)
+    empty.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    return empty
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("report", help="report id (the document's sha256; a unique prefix of 8+ characters)")
     parser.add_argument("cell", help="the cell as TABLE.ROW.COLUMN, e.g. table3.new.natural_person")

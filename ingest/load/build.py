@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -32,8 +33,8 @@ import duckdb
 from ingest.children import child_kwargs
 from ingest.config import REPO_ROOT, Paths, paths as default_paths
 from ingest.errors import PipelineError, UserError
-from ingest.safeio import fault_point
-from ingest.correct import corrections_file
+from ingest.safeio import StorageError, fault_point, free_bytes, human
+from ingest.correct import corrections_for_build
 from ingest.load.loader import load
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -118,7 +119,7 @@ def dbt_env(paths: Paths, built: Path) -> dict[str, str]:
         "DBT_USE_COLORS": "false",
         "DBT_PARTIAL_PARSE": "true",
         # the reviewed corrections laid over the parsed values (ingest/correct.py)
-        "CORRECTIONS_FILE": str(corrections_file()),
+        "CORRECTIONS_FILE": str(corrections_for_build(paths)),
     })
     return env
 
@@ -146,9 +147,24 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
         proc = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
                               **child_kwargs(own_group=False))
     if proc.returncode != 0:
+        _raise_if_disk_full(paths, log, label)
         raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
                             f"(full log: {log})")
     return log
+
+
+def _raise_if_disk_full(paths: Paths, log: Path, label: str) -> None:
+    """A full disk kills dbt with a Python traceback or a DuckDB I/O error: say that instead."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    if "No space left on device" in text or "Disk quota exceeded" in text or not text:
+        free = free_bytes(paths.build_dir)
+        if text or (free is not None and free < 1024 * 1024):
+            raise StorageError(errno.ENOSPC, f"disk full during {label} in {paths.build_dir} ({human(free)} free); "
+                                             "free some space and run again (the published warehouse is unchanged; "
+                                             "the next refresh removes the partial build)")
 
 
 def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = None) -> str:
