@@ -95,7 +95,7 @@ def require_space(directory: Path, needed: int, what: str) -> None:
 
 # DuckDB phrases OS errors inside its own messages, e.g.
 #   IO Error: Could not write file "/d/build/warehouse.duckdb.wal": No space left on device
-_DUCK_PATH = re.compile(r'(?:file|directory)\s+"([^"]+)"')
+_DUCK_PATH = re.compile(r'(?:file|directory)\s+\\?"([^"\\]+)\\?"')  # the path may come JSON-escaped
 _DUCK_KINDS = (("No space left on device", errno.ENOSPC), ("Disk quota exceeded", errno.EDQUOT),
                ("Read-only file system", errno.EROFS), ("Permission denied", errno.EACCES))
 
@@ -115,9 +115,16 @@ def storage_problem(exc: BaseException) -> str | None:
 
 
 def _phrase(code: int, filename) -> str:
-    where = f" {filename}" if filename else ""
+    if not filename:  # some writers do not say which file: name the data directory at least
+        from ingest.config import paths
+
+        filename = f"under {paths().data_dir}"
+        free_at = paths().data_dir
+    else:
+        free_at = Path(str(filename))
+    where = f" {filename}"
     if code in (errno.ENOSPC, errno.EDQUOT):
-        free = human(free_bytes(Path(filename))) if filename else "unknown"
+        free = human(free_bytes(free_at))
         return (f"disk full writing{where} ({free} free there); free some space and run again "
                 "(the published warehouse is unchanged; files of the interrupted step are cleaned "
                 "up by the next refresh)")
