@@ -30,20 +30,20 @@ _HTML_MARK = re.compile(rb"<\s*(?:html|table|body|head|meta|div|p|!doctype)\b", 
 _MAGIC: list[tuple[bytes, object]] = []  # filled below, after the deciders are defined
 # Formats we recognise only to say clearly that we do not read them.
 _OTHER_FORMATS = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
     b"Rar!": "a RAR archive",
     b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
     b"\x1f\x8b": "a gzip archive",
 }
-_READS = "HTML, text, PDF, Word (.docx/.doc/.wps) or OFD"
+_READS = "HTML, text, PDF, Word (.docx/.doc/.wps), OFD or pictures"
 
 
 def _zip_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
     """A ZIP container by its members: a Word package, an OFD, or something we say we skip."""
     from ingest.parse.containers import MAX_MEMBERS, zip_names
+    from ingest.parse.image_bundle import is_bundle
 
+    if is_bundle(data):
+        return "images"  # the crawler's bundle of a report page's pictures (image_bundle.py)
     names = zip_names(data)
     if names is None:
         raise UserError(f"{_name(filename)} is a damaged ZIP container and cannot be read")
@@ -95,8 +95,32 @@ _MAGIC += [
 ]
 
 
+def _picture_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
+    """A picture (scanned page) for OCR; "BM" alone needs a BMP header behind it."""
+    from ingest.parse.ocr import image_kind
+
+    if image_kind(data):
+        return "images"
+    raise NotAReport(f"{_name(filename)} is not a report this parser reads ({_READS})")
+
+
+_MAGIC += [(magic, _picture_kind) for magic in
+           (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")]
+_MAGIC += [(b"BM", lambda d, f, c: "images" if _is_bmp(d) else _text_kind(d, c))]
+
+
+def _is_bmp(data: bytes) -> bool:
+    from ingest.parse.ocr import image_kind
+
+    return image_kind(data) == "bmp"
+
+
+def _text_kind(data: bytes, content_type: str | None) -> str:
+    return "html" if _HTML_MARK.search(data[:8192]) or "html" in (content_type or "").lower() else "text"
+
+
 def sniff_kind(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
-    """'pdf' | 'html' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' from the bytes (magic numbers,
+    """'pdf' | 'html' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' | 'images' from the bytes (magic numbers,
     ZIP members, OLE streams); name and content type only break ties. Raises NotAReport (one
     line) for a format this parser does not read."""
     head = data[:2048].lstrip()
@@ -151,6 +175,12 @@ def _office(data: bytes, filename: str | None, content_type: str | None, kind: s
     return office.extract(data, kind=kind)
 
 
+def _images(data: bytes, filename: str | None, content_type: str | None):
+    from ingest.parse import ocr
+
+    return ocr.extract(data, _name(filename))
+
+
 def _ofd(data: bytes, filename: str | None, content_type: str | None):
     from ingest.parse import ofd
 
@@ -167,6 +197,7 @@ _FRONT_ENDS = {
     "wps": lambda d, f, c: _office(d, f, c, kind="wps"),
     "rtf": lambda d, f, c: _office(d, f, c, kind="rtf"),
     "ofd": _ofd,
+    "images": _images,  # pictures and image bundles, read by OCR (ocr.py)
 }
 
 
@@ -180,7 +211,12 @@ def parse_bytes(data: bytes, *, filename: str | None = None, content_type: str |
         raise NotAReport(f"{_name(filename)} is empty: no report to parse")
     kind = sniff_kind(data, filename, content_type)
     doc = _FRONT_ENDS[kind](data, filename, content_type)
-    return mapper.build_report(doc, source_name=_name(filename), url=url)
+    report = mapper.build_report(doc, source_name=_name(filename), url=url)
+    if any(b.meta for b in doc.blocks):
+        from ingest.parse import ocr_check  # OCR'd numbers checked by the balancing rules
+
+        ocr_check.check(report)
+    return report
 
 
 def parse_path(path: str | Path) -> dict:

@@ -80,10 +80,15 @@ def decode_image(data: bytes, what: str) -> list:
         raise UserError(f"{what} is {len(data)} bytes (at most {MAX_IMAGE_BYTES} are read for OCR)")
     # Pillow's own bomb guard, at our cap: it checks the header before decoding.
     Image.MAX_IMAGE_PIXELS = MAX_PAGE_PIXELS
+    kind = (image_kind(data) or "image").upper()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            try:
+                img = Image.open(io.BytesIO(data))
+            except (OSError, ValueError, SyntaxError, EOFError):  # no decodable header at all
+                raise NotAReport(f"{what} starts like a {kind} picture but holds no image this "
+                                 "parser can decode: not a report") from None
             frames = []
             for i in range(min(getattr(img, "n_frames", 1), MAX_PAGES + 1)):
                 img.seek(i)
@@ -96,7 +101,8 @@ def decode_image(data: bytes, what: str) -> list:
     except UserError:
         raise
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's errors for bad files
-        raise UserError(f"{what} is a damaged image and cannot be read ({str(exc)[:120]})") from None
+        raise UserError(f"{what} is a damaged {kind} picture and cannot be read "
+                        f"({str(exc)[:120]})") from None
     if len(frames) > MAX_PAGES:
         raise UserError(f"{what} has more than {MAX_PAGES} frames (at most {MAX_PAGES} pages are OCR'd)")
     return frames
@@ -165,7 +171,7 @@ def workers_for(n_pages: int) -> int:
 
 
 def ocr_images(images: list, numbers: list[int], *, workers: int | None = None,
-               time_limit: float | None = None, px_per_char: float | None = None) -> list[dict]:
+               time_limit: float | None = None, scale: float | None = None) -> list[dict]:
     """read_page for every image, in a process pool when more than one worker is free.
     Raises UserError when the document's OCR runs past the time limit."""
     from ingest.parse import ocr_image
@@ -179,7 +185,7 @@ def ocr_images(images: list, numbers: list[int], *, workers: int | None = None,
         for i, (n, img) in enumerate(zip(numbers, images)):
             if time.monotonic() - start > limit:
                 raise _too_slow(limit, i, len(images))
-            out.append(ocr_image.read_page(n, img, px_per_char))
+            out.append(ocr_image.read_page(n, img, scale))
         if time.monotonic() - start > limit:
             raise _too_slow(limit, len(images), len(images))
         return out
@@ -190,7 +196,7 @@ def ocr_images(images: list, numbers: list[int], *, workers: int | None = None,
     # running is unsafe), one onnxruntime thread each.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     try:
-        futures = [pool.submit(ocr_image.read_page, n, img, px_per_char) for n, img in zip(numbers, images)]
+        futures = [pool.submit(ocr_image.read_page, n, img, scale) for n, img in zip(numbers, images)]
         done, pending = wait(futures, timeout=max(limit - (time.monotonic() - start), 0.1))
         if pending:
             for p in list(getattr(pool, "_processes", {}).values()):
@@ -279,10 +285,10 @@ class Provenance:
 def scanned_pages(data: bytes, numbers: list[int], *, workers: int | None = None):
     """The image-only pages `numbers` of a PDF, OCR'd: ({number: pdf._Page}, Provenance, info)."""
     images = render_pdf_pages(data, numbers)
-    raws = ocr_images(images, numbers, workers=workers)
+    scale = 72.0 / DPI
+    raws = ocr_images(images, numbers, workers=workers, scale=scale)
     prov = Provenance()
     pages = {}
-    scale = 72.0 / DPI
     for raw in raws:
         page, chars = to_page(raw, scale)
         prov.add(raw["number"], chars, scale)
@@ -312,3 +318,22 @@ def extract_images(frames: list, what: str, *, workers: int | None = None):
     doc = _assemble(pages, warnings_, cell_meta=prov)
     doc.kind = "images"
     return doc
+
+
+def extract(data: bytes, what: str = "the picture", *, workers: int | None = None):
+    """A picture (.png/.jpg/.gif/.bmp/.tif, every frame a page) or an image bundle
+    (image_bundle.py: one page per picture, in order) → layout.Document."""
+    from ingest.parse import image_bundle
+
+    if image_bundle.is_bundle(data):
+        frames = []
+        for name, blob in image_bundle.read(data, what):
+            if image_kind(blob) is None:
+                raise UserError(f"{what}: {name[:60]!r} is not a picture this parser reads "
+                                "(PNG, JPEG, GIF, BMP, TIFF)")
+            frames += decode_image(blob, f"{what}: {name[:60]}")
+            if len(frames) > MAX_PAGES:
+                raise UserError(f"{what} holds more than {MAX_PAGES} pages (at most {MAX_PAGES} are OCR'd)")
+    else:
+        frames = decode_image(data, what)
+    return extract_images(frames, what, workers=workers)

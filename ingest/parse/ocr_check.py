@@ -1,0 +1,169 @@
+"""OCR'd numbers checked by the template's arithmetic (the balancing rules of templates.yaml).
+
+OCR confuses a few digit shapes (1/7, 0/8/6/9, 3/8, 5/6), drops a digit or reads one twice.
+A report's tables restate their numbers (row totals, column totals, new + carried over = handled
++ carried forward), so a misread usually breaks a rule. For every rule instance the OCR'd
+numbers break, each OCR'd cell in it is solved for: the value that would make that instance
+hold. When that value is another reading of the same glyphs (one confusion, one dropped or one
+doubled digit) and, put in, every rule instance the cell takes part in holds, it is a candidate.
+
+- exactly one candidate across the broken instances → the cell is corrected (its raw text stays
+  what OCR read; cell_meta notes the correction, the rules that decided it and the candidates);
+- several → every candidate cell is set to null, with a warning naming the glyphs and the
+  readings, because a wrong number is worse than a missing one;
+- none → the numbers stay as read: no reading of the glyphs explains the break, so it is the
+  publisher's arithmetic (validation reports it), not an OCR slip we can name.
+
+Only single-cell misreads are resolved; rules across years are not used (one report alone).
+Printed (text-layer) cells are never changed: they are only terms of the equations.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Digit shapes OCR takes for one another (both directions listed).
+CONFUSIONS = {
+    "0": "869", "8": "0693", "6": "0895", "9": "086", "1": "7", "7": "1", "3": "8", "5": "6",
+}
+_DIGITS = re.compile(r"^\d{1,9}$")
+
+
+def readings(glyphs: str) -> set[int]:
+    """Other numbers the same glyphs may be: one digit confused, one dropped, one doubled."""
+    out: set[str] = set()
+    for i, ch in enumerate(glyphs):
+        for alt in CONFUSIONS.get(ch, ""):
+            out.add(glyphs[:i] + alt + glyphs[i + 1:])
+        if i + 1 < len(glyphs) and glyphs[i + 1] == ch:
+            out.add(glyphs[:i] + glyphs[i + 1:])  # one digit read twice
+    for i in range(len(glyphs) + 1):
+        for d in "0123456789":
+            out.add(glyphs[:i] + d + glyphs[i:])  # one digit missed
+    out.discard(glyphs)
+    return {int(s) for s in out if s and (s == "0" or not s.startswith("0"))}
+
+
+def _instances(report: dict, templates) -> list[tuple[str, str, list, list]]:
+    """(rule id, table, lhs cells, rhs cells) for every rule instance of this report."""
+    out = []
+    shape = report.get("table3_shape")
+    for rule in templates.rules:
+        if rule.across_years:
+            continue
+        table = report.get(rule.table)
+        if not isinstance(table, dict):
+            continue
+        rhs = rule.rhs
+        if rhs == "detail_columns":
+            rhs = templates.table3_detail_columns
+        elif rhs == "outcome_rows":
+            if shape is None:
+                continue
+            rhs = templates.table3_outcome_rows(shape)
+        elif isinstance(rhs, str):
+            continue  # a term this checker does not know: validation owns the error
+        rows = [r for r, cols in table.items() if isinstance(cols, dict)]
+        if rule.per == "column":
+            cols = list(dict.fromkeys(c for r in rows for c in table[r]))
+            for col in cols:
+                out.append((rule.id, rule.table, [(r, col) for r in rule.lhs], [(r, col) for r in rhs]))
+        elif rule.per in ("row", "group"):
+            for r in rows:
+                out.append((rule.id, rule.table, [(r, c) for c in rule.lhs], [(r, c) for c in rhs]))
+    return out
+
+
+def check(report: dict, templates=None) -> dict:
+    """Correct or null OCR'd numbers by the balancing rules, in place; returns the report."""
+    meta = report.get("cell_meta") or {}
+    if not any(m and m.get("read") == "ocr" for tab in meta.values() if isinstance(tab, dict)
+               for row in tab.values() if isinstance(row, dict) for m in row.values()):
+        return report
+    if templates is None:
+        from ingest import templates as tmod
+
+        templates = tmod.load()
+
+    def value(table, row, col):
+        v = (report.get(table) or {}).get(row, {})
+        return v.get(col) if isinstance(v, dict) else None
+
+    def is_ocr(table, row, col):
+        m = ((meta.get(table) or {}).get(row) or {}).get(col)
+        return bool(m) and m.get("read") == "ocr"
+
+    def glyphs(table, row, col):
+        raw = (((report.get("raw") or {}).get(table) or {}).get(row) or {}).get(col)
+        g = re.sub(r"[\s,，]", "", raw or "")
+        return g if _DIGITS.match(g) else None
+
+    insts = _instances(report, templates)
+    by_cell: dict[tuple, list[int]] = {}
+    for i, (_, table, lhs, rhs) in enumerate(insts):
+        for row, col in lhs + rhs:
+            by_cell.setdefault((table, row, col), []).append(i)
+
+    def holds(i, override=None):
+        _, table, lhs, rhs = insts[i]
+
+        def v(row, col):
+            if override and override[0] == (table, row, col):
+                return override[1]
+            return value(table, row, col)
+
+        vals_l = [v(r, c) for r, c in lhs]
+        vals_r = [v(r, c) for r, c in rhs]
+        if any(x is None for x in vals_l + vals_r):
+            return None  # not evaluable
+        return sum(vals_l) == sum(vals_r)
+
+    broken = [i for i in range(len(insts)) if holds(i) is False]
+    if not broken:
+        return report
+    # cell → {candidate value: rule ids that needed it}
+    candidates: dict[tuple, dict[int, set[str]]] = {}
+    for i in broken:
+        rid, table, lhs, rhs = insts[i]
+        for side, (row, col) in [(0, t) for t in lhs] + [(1, t) for t in rhs]:
+            key = (table, row, col)
+            g = glyphs(*key)
+            if not is_ocr(*key) or g is None:
+                continue
+            others_l = sum(value(table, r, c) or 0 for r, c in lhs if (r, c) != (row, col))
+            others_r = sum(value(table, r, c) or 0 for r, c in rhs if (r, c) != (row, col))
+            need = others_r - others_l if side == 0 else others_l - others_r
+            if need < 0 or need not in readings(g):
+                continue
+            if all(holds(j, (key, need)) is not False for j in by_cell.get(key, [])):
+                decided = {insts[j][0] for j in by_cell[key] if holds(j, (key, need))}
+                candidates.setdefault(key, {}).setdefault(need, set()).update(decided)
+    if not candidates:
+        return report
+    total = sum(len(v) for v in candidates.values())
+    warnings = report.setdefault("warnings", [])
+    if total == 1:
+        (key, alts), = candidates.items()
+        (new, rules), = alts.items()
+        table, row, col = key
+        old, g = value(*key), glyphs(*key)
+        report[table][row][col] = new
+        m = meta[table][row][col]
+        m.update(candidates=1, rules=sorted(rules),
+                 note=f"OCR read {g!r} ({old}); the rules {', '.join(sorted(rules))} hold only for "
+                      f"{new}, a reading of the same glyphs: corrected")
+        warnings.append(f"OCR check: {table} {row}/{col} read {g!r} as {old}; corrected to {new}, "
+                        f"the one reading of those glyphs for which {', '.join(sorted(rules))} hold")
+        return report
+    listing = "; ".join(f"{t} {r}/{c} read {glyphs(t, r, c)!r} could be {sorted(alts)}"
+                        for (t, r, c), alts in candidates.items())
+    for key, alts in candidates.items():
+        table, row, col = key
+        report[table][row][col] = None
+        m = meta[table][row][col]
+        m.update(candidates=total, rules=sorted(set().union(*alts.values())),
+                 note=f"OCR read {glyphs(*key)!r}; {total} readings of the broken rules' cells would "
+                      "balance them, so none is chosen: null")
+    warnings.append(f"OCR check: the balancing rules break and {total} different readings would "
+                    f"mend them ({listing}); those cells are left null")
+    return report
