@@ -122,27 +122,41 @@ def decode_section(lines: list[str], section: str, template_hint: str | None = N
 
 
 class _Row:
-    def __init__(self, key: str, label: str, run: str, kinds: list[str]):
+    def __init__(self, key: str, label: str, run: str, kinds: list[str], anchored: bool = True):
         self.key = key
         self.label = label
         self.run = run
         self.kinds = kinds
+        self.anchored = anchored
         self.toks = digits.tokens(run)
-        self.readings = digits.readings(self.toks, kinds) if self.toks else []
+        self.readings = digits.readings(self.toks, kinds) if (self.toks and anchored) else []
         self.values = [tuple(digits.value(p, k) for p, k in zip(rd, kinds))
                        for rd in (self.readings or [])]
 
 
 def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, list[str]],
-           origin: str, warnings: list[str], header: list[str] | None = None) -> Block:
+           origin: str, warnings: list[str], header: list[str] | None = None,
+           complete: bool = True) -> Block:
     domains = {r.key: r.values for r in rows if r.readings}
     res = solve(domains, rules)
     if res.cut:
         warnings.append(f"{table}: the search over the glued digits was cut at its bound; only "
                         "cells each row decides on its own are kept")
-    if res.broken:
+    suspect: set[tuple[str, int]] = set()
+    if res.broken and complete:
         warnings.append(f"{table}: the printed figures break {', '.join(sorted(res.broken))} in "
                         "every reading of the glued digits; kept as printed")
+    elif res.broken:
+        # Some rows were not found or not readable: the text's order may have mixed one row's
+        # digits with another's (PDF text of wrapped labels does), so a broken total is no
+        # longer the publisher's. Every cell of a broken rule stays null.
+        for x in rules:
+            if f"{x.id}({x.where})" in res.broken:
+                suspect.update(x.lhs)
+                suspect.update(x.rhs)
+        warnings.append(f"{table}: with rows missing or unreadable in the glued text, the digits "
+                        f"found break {', '.join(sorted(res.broken))}; the cells of those rules "
+                        "are left null (their rows may be mixed up)")
     # one best assignment, to say which rules held
     chosen = {r: domains[r][ks[0]] for r, ks in res.best_rows.items() if ks}
     out_rows: list[list[str]] = []
@@ -159,6 +173,8 @@ def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, lis
         run = " ".join(row.run.split())
         if row.readings is None or not row.readings:
             why = ("fits more readings than the search enumerates" if row.readings is None else
+                   "do not follow the row's label (the text's order is not the table's)"
+                   if not row.anchored else
                    f"cannot fill {len(cols)} cells (too few digits: a blank cell may have vanished)")
             warnings.append(f"{table} {row.key} ({row.label}): the glued digits {run!r} {why}; "
                             f"{', '.join(cols)} left null")
@@ -174,8 +190,9 @@ def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, lis
         rules_used = ["digits"] if len(row.readings) == 1 else held
         first = row.readings[ks[0]]
         whole = set(row.toks)
-        undecided = [c for c, s in zip(cols, sets) if len(s) != 1]
-        if undecided:
+        undecided = [c for j, (c, s) in enumerate(zip(cols, sets))
+                     if len(s) != 1 or (row.key, j) in suspect]
+        if undecided and any(len(sets[j]) != 1 for j in range(len(cols))):
             shown = ", ".join("|".join(row.readings[k]) for k in ks[:_SHOWN])
             more = f" and {len(ks) - _SHOWN} more" if len(ks) > _SHOWN else ""
             warnings.append(f"{table} {row.key} ({row.label}): the glued digits {run!r} fit "
@@ -183,6 +200,11 @@ def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, lis
         texts = [row.label]
         metas: list[dict | None] = [None]
         for j, col in enumerate(cols):
+            if (row.key, j) in suspect:
+                texts.append(run)
+                metas.append({"read": "recovered", "candidates": len(ks), "undecided": True,
+                              "note": f"glued digits {run!r}: breaks a total while rows are missing"})
+                continue
             if len(sets[j]) != 1:
                 texts.append(run)
                 metas.append({"read": "recovered", "candidates": len(ks), "undecided": True,
@@ -237,7 +259,8 @@ def _table2(text: find.Text, hint: str | None, narrative: str, origin: str,
     spec = {r.key: r for r in t.table2_rows(template)}
     colspec = t.table2_columns(template)
     names = {k: list(r.columns) for k, r in spec.items()}
-    rows = [_Row(f.key, f.label, f.run, [colspec[c].kind for c in names[f.key]]) for f in found]
+    rows = [_Row(f.key, f.label, f.run, [colspec[c].kind for c in names[f.key]], f.anchored)
+            for f in found]
     rules = evidence.table2_rules(narrative, template)
     first_cols = names[rows[0].key]
     header = [" ".join(colspec[c].zh for c in first_cols)]
@@ -255,13 +278,15 @@ def _table3(text: find.Text, narrative: str, origin: str, warnings: list[str]) -
         return None
     cols = [c.key for c in t.table3_columns if not c.optional]
     names = {f.key: cols for f in found}
-    rows = [_Row(f.key, f.label, f.run, ["count"] * len(cols)) for f in found]
+    rows = [_Row(f.key, f.label, f.run, ["count"] * len(cols), f.anchored) for f in found]
     keys = {r.key for r in rows}
     tot = len(cols) - 1
     rules: list[Rule] = []
     for r in rows:  # 总计 column = the six applicant columns
         rules.append(Rule("t3_row_total", r.key, [(r.key, tot)], [(r.key, j) for j in range(tot)]))
-    outcome = [k for k in t.table3_outcome_rows(shape) if k in keys]
+    # a rule is only a rule with all its rows found (a missing row is an unknown term)
+    outcome = t.table3_outcome_rows(shape)
+    outcome = outcome if set(outcome) <= keys else []
     for j, c in enumerate(cols):
         if {"new", "carried_over", "total", "carry_forward"} <= keys:
             rules.append(Rule("t3_column_balance", c, [("new", j), ("carried_over", j)],
@@ -269,7 +294,8 @@ def _table3(text: find.Text, narrative: str, origin: str, warnings: list[str]) -
         if "total" in keys and outcome:
             rules.append(Rule("t3_outcome_total", c, [("total", j)], [(k, j) for k in outcome]))
     rules += evidence.table3_rules(narrative, tot)
-    return _solve(rows, rules, "table3", names, origin, warnings)
+    complete = len(found) == len(find._t3_rows(shape)) and all(r.readings for r in rows)
+    return _solve(rows, rules, "table3", names, origin, warnings, complete=complete)
 
 
 def _table4(text: find.Text, narrative: str, origin: str, warnings: list[str]) -> Block | None:
@@ -278,14 +304,22 @@ def _table4(text: find.Text, narrative: str, origin: str, warnings: list[str]) -
     if not run:
         return None
     groups = [g["key"] for g in t.table4_groups]
-    cols = [c.key for c in t.table4_columns if has_total or c.key != "total"]
+    rules: list[Rule] = []
+    for gi, g in enumerate(groups):
+        b = gi * 5
+        rules.append(Rule("t4_group_total", g, [("table4", b + 4)],
+                          [("table4", b + k) for k in range(4)]))
+    if not has_total:
+        # Flattened copies often drop the 总计 header cells but keep all 15 numbers: read 15
+        # only when some reading makes all three totals add up, else the 12 detail cells.
+        row = _Row("table4", "行政复议", run, ["count"] * 15)
+        if not row.readings or solve({"table4": row.values}, rules).broken:
+            cols = [c.key for c in t.table4_columns if c.key != "total"]
+            names = {"table4": [f"{g}/{c}" for g in groups for c in cols]}
+            row = _Row("table4", "行政复议", run, ["count"] * len(names["table4"]))
+            return _solve([row], [], "table4", names, origin, warnings)
+    cols = [c.key for c in t.table4_columns]
     names = {"table4": [f"{g}/{c}" for g in groups for c in cols]}
     row = _Row("table4", "行政复议", run, ["count"] * len(names["table4"]))
-    rules: list[Rule] = []
-    if has_total:
-        for gi, g in enumerate(groups):
-            b = gi * 5
-            rules.append(Rule("t4_group_total", g, [("table4", b + 4)],
-                              [("table4", b + k) for k in range(4)]))
-        rules += evidence.table4_rules(narrative, has_total)
+    rules += evidence.table4_rules(narrative, True)
     return _solve([row], rules, "table4", names, origin, warnings)

@@ -80,20 +80,29 @@ class RowRun:
     label: str  # the label as printed
     run: str  # the printed value characters of the row, as printed ("" when none)
     start: int  # where the row label starts in the text
+    anchored: bool = True  # the digits follow the label directly (see value_run)
 
 
-def value_run(region: str, next_number: str | None) -> str:
-    """The printed digits of one row from the text between its label and the next one."""
+# What may stand between a label and its digits: punctuation, quotes, and one parenthesised
+# continuation of the label (（区分处理的，只计这一情形，不计其他情形）). Anything else — another
+# label, a group header — means the text's order is not the table's (PDF text of wrapped labels):
+# the digits that follow are then not known to be this row's.
+_GAP = re.compile(r"^[\s\W_]*(?:[（(][^）)]{0,40}[）)])?[\s\W_]*$")
+
+
+def value_run(region: str, next_number: str | None) -> tuple[str, bool]:
+    """(the printed digits of one row, whether they follow its label directly) from the text
+    between its label and the next one."""
     if next_number and next_number.isdigit():
         region = re.sub(rf"{next_number}\s*[.．、]\s*$", "", region.rstrip())
     first_marks = None
     for m in _RUN.finditer(region):
         run = m.group(0).strip()
         if any(c.isdigit() for c in run):
-            return run
+            return run, bool(_GAP.match(region[:m.start()]))
         if first_marks is None and run and run not in ("-", "+"):
-            first_marks = run
-    return first_marks or ""
+            first_marks = (run, bool(_GAP.match(region[:m.start()])))
+    return first_marks or ("", True)
 
 
 @functools.cache
@@ -130,7 +139,8 @@ def locate_rows(text: Text, rows: list[tuple[str, list[str], str | None]],
     for i, (key, s, e, _num) in enumerate(found):
         nxt = found[i + 1] if i + 1 < len(found) else None
         region = text.text[e: nxt[1] if nxt else len(text.text)]
-        out.append(RowRun(key, text.text[s:e], value_run(region, nxt[3] if nxt else None), s))
+        run, anchored = value_run(region, nxt[3] if nxt else None)
+        out.append(RowRun(key, text.text[s:e], run, s, anchored))
     return out
 
 
@@ -170,7 +180,7 @@ def table4_run(text: Text) -> tuple[str, bool]:
             k = hit[1]
             if w == "总计":
                 has_total = True
-    return value_run(text.text[last:], None), has_total
+    return value_run(text.text[last:], None)[0], has_total
 
 
 def template_of(text: Text) -> str | None:
