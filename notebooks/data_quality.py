@@ -39,7 +39,7 @@ import notebook_support as nbs
 con = nbs.connect(WAREHOUSE)
 nbs.setup_charts()
 years = nbs.normalise_years(YEARS)
-print(f"warehouse: {nbs.warehouse_path(WAREHOUSE)} (read-only)")
+nbs.about(con, WAREHOUSE)
 
 validated = nbs.has_table(con, "validation_findings")
 if not validated:
@@ -79,10 +79,11 @@ if reports.empty:
 # %%
 if validated and nbs.has_table(con, "validation_runs"):
     runs = nbs.query(con, "select * from validation_runs order by started_at desc")
-    display(runs.head(1).T.rename(columns={0: "last run"}))
-    docs = runs.data_docs.iloc[0] if not runs.empty and "data_docs" in runs else None
-    if docs:
-        nbs.heading(f"Great Expectations Data Docs of this run: [{docs}](file://{docs})")
+    last = runs.head(1).drop(columns=[c for c in ("data_docs", "warehouse", "db") if c in runs])
+    nbs.table(last.T.rename(columns={0: "last run"}), rows_are_measures=True)
+    if not runs.empty and "data_docs" in runs and runs.data_docs.iloc[0]:
+        # Relative to the rendered page (DATA_DIR/reports/notebooks/): no machine path in the report.
+        nbs.heading("Great Expectations Data Docs of this run: [../data_docs/index.html](../data_docs/index.html)")
 
 # %%
 ids = reports.report_id.tolist()
@@ -203,4 +204,126 @@ if validated and not findings.empty:
         nbs.note(f"Showing 200 of {len(findings)}; query `validation_findings` for the rest.")
 elif validated:
     nbs.heading("No finding to list.")
+
+# %% [markdown]
+# ## Coverage: which reports are missing, and why
+# Every county-level unit × year from 2019 to the last complete year (`mart_coverage_county_year`):
+# the county government's report is in the warehouse, or the reason it is not — not in the
+# registry, source unreachable (last error and date), the source was reached but listed no report
+# for the year, fetched but not a report, a parse failure, or not yet due (31 March of the next year).
+
+# %%
+COVERAGE_ORDER = ["in_warehouse", "not_yet_due", "no_report_for_year", "not_a_report", "parse_failure",
+                  "not_loaded", "source_unreachable", "not_in_registry"]
+COVERAGE_COLOURS = dict(zip(COVERAGE_ORDER, [nbs.PALETTE[6], "#c8c8c8", nbs.PALETTE[1], nbs.PALETTE[3],
+                                             nbs.PALETTE[2], nbs.PALETTE[4], nbs.PALETTE[5], "#e8e8e8"]))
+if nbs.has_table(con, "mart_coverage_county_year"):
+    cov_area = area_sql.replace("r.region_code", "c.region_code")
+    coverage = nbs.query(con, f"""
+        select c.* from mart_coverage_county_year as c
+        where true {cov_area} {nbs.year_clause(years, 'c.year')}
+    """, area_params)
+    by = "prefecture_name" if AREA is not None or coverage.province_name.nunique() <= 1 else "province_name"
+    counts = coverage.pivot_table(index=by, columns="status", values="region_code", aggfunc="count",
+                                  fill_value=0).reindex(columns=[c for c in COVERAGE_ORDER
+                                                                 if c in set(coverage.status)])
+    if counts.empty:
+        nbs.note("No county-level unit in scope.")
+    else:
+        counts["units"] = coverage.groupby(by).region_code.nunique()
+        counts["share_in_warehouse"] = (counts.get("in_warehouse", 0)
+                                        / counts.drop(columns=["units"]).sum(axis=1))
+        counts = counts.sort_values(["share_in_warehouse", "units"], ascending=False)
+        nbs.heading(f"**{int((coverage.status == 'in_warehouse').sum())} of {len(coverage)}** unit-years in "
+                    f"scope have the county government's report (as of {str(coverage.as_of.iloc[0])[:10]}).")
+        display(counts)
+        shown = counts.head(40).drop(columns=["units", "share_in_warehouse"])
+        fig, ax = plt.subplots(figsize=(9, 0.3 * len(shown) + 1.6))
+        left = np.zeros(len(shown))
+        names = [nbs.label(n, n) for n in shown.index]
+        for status in shown.columns:
+            ax.barh(names, shown[status], left=left, color=COVERAGE_COLOURS.get(status), label=status)
+            left += shown[status].to_numpy()
+        ax.invert_yaxis()
+        ax.set_xlabel("unit-years")
+        nbs.whole_numbers(ax, "x")
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+        nbs.finish(fig, f"coverage by {by.replace('_name', '')} and status"
+                   + (" (the 40 best covered)" if len(counts) > 40 else ""))
+        # the cases someone can act on: not the units no registry entry covers yet
+        missing = coverage[~coverage.status.isin(["in_warehouse", "not_yet_due", "not_in_registry"])]
+        if missing.empty:
+            nbs.heading("No registered unit is missing a report that is due.")
+        else:
+            display(missing.sort_values(["region_code", "year"])[
+                ["province_name", "prefecture_name", "region_name", "year", "status", "reason"]].head(200))
+            if len(missing) > 200:
+                nbs.note(f"Showing 200 of {len(missing)}; query `mart_coverage_county_year` for the rest.")
+else:
+    nbs.note("This warehouse has no coverage mart (built before `mart_coverage_county_year` existed).")
+
+# %% [markdown]
+# ## Revised reports
+# Reports whose source published a new version (same URL, or the same issuer and year replaced in
+# a later crawl): both documents' hashes and dates and the cells that changed
+# (`mart_report_revisions`, `mart_revision_cells`). The marts use the newest version.
+
+# %%
+if nbs.has_table(con, "mart_report_revisions"):
+    rev_area = area_sql.replace("r.region_code", "v.region_code")
+    revisions = nbs.query(con, f"""
+        select v.* from mart_report_revisions as v
+        where true {rev_area} {nbs.year_clause(years, 'v.year')}
+        order by v.region_code, v.year, v.new_first_seen
+    """, area_params)
+    if revisions.empty:
+        nbs.heading("No report in scope was revised by its source.")
+    else:
+        nbs.heading(f"**{len(revisions)} revision(s)** of {revisions.new_report_id.nunique()} report(s).")
+        display(revisions[["issuer", "region_name", "year", "revision_kind", "old_sha256", "new_sha256",
+                           "old_first_seen", "new_first_seen", "cells_changed", "is_latest"]]
+                .assign(old_sha256=lambda d: d.old_sha256.str.slice(0, 12),
+                        new_sha256=lambda d: d.new_sha256.str.slice(0, 12)))
+        cells = nbs.query(con, """
+            select c.* from mart_revision_cells as c
+            where c.old_report_id in (select unnest(?::varchar[]))
+            order by c.old_report_id, c.table_key, c.row_key, c.column_key
+        """, [revisions.old_report_id.tolist()])
+        cells = cells.merge(revisions[["old_report_id", "new_report_id"]], on=["old_report_id", "new_report_id"])
+        display(cells[["old_report_id", "table_key", "row_key", "column_key", "change_kind", "old_value",
+                       "new_value", "old_raw_text", "new_raw_text"]]
+                .assign(old_report_id=lambda d: d.old_report_id.str.slice(0, 12)).head(200))
+else:
+    nbs.note("This warehouse has no revisions mart (built before `mart_report_revisions` existed).")
+
+# %% [markdown]
+# ## Corrections
+# Cells a reviewed correction changed (`dbt_project/corrections/corrections.csv`, applied over the
+# parsed values; `parsed_value` keeps what was read), and the findings of the printed values that
+# the corrections resolved (`validation_resolved_findings`).
+
+# %%
+if nbs.has_table(con, "int_cell_corrections"):
+    corrected = nbs.query(con, """
+        select k.correction_id, d.issuer, d.year, k.table_key, k.row_key, k.column_key, k.printed_value,
+               k.parsed_value, k.corrected_value, k.reason, k.evidence_page, k.evidence_text,
+               k.corrected_by, k.corrected_at
+        from int_cell_corrections as k join dim_report as d using (report_id)
+        where k.report_id in (select unnest(?::varchar[]))
+        order by d.issuer, d.year, k.correction_id
+    """, [ids])
+    if corrected.empty:
+        nbs.heading("No correction applies to the reports in scope.")
+    else:
+        display(corrected)
+    if nbs.has_table(con, "validation_resolved_findings"):
+        resolved = nbs.query(con, """
+            select issuer, year, rule_id, table_key, row_key, column_key, message, correction_ids
+            from validation_resolved_findings where report_id in (select unnest(?::varchar[]))
+        """, [ids])
+        if not resolved.empty:
+            nbs.heading(f"**{len(resolved)} finding(s) of the printed values resolved by correction:**")
+            display(resolved)
 con.close()
