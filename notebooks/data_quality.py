@@ -39,7 +39,7 @@ import notebook_support as nbs
 con = nbs.connect(WAREHOUSE)
 nbs.setup_charts()
 years = nbs.normalise_years(YEARS)
-nbs.about(con, WAREHOUSE)
+print(f"warehouse: {nbs.warehouse_path(WAREHOUSE)} (read-only)")
 
 validated = nbs.has_table(con, "validation_findings")
 if not validated:
@@ -79,11 +79,10 @@ if reports.empty:
 # %%
 if validated and nbs.has_table(con, "validation_runs"):
     runs = nbs.query(con, "select * from validation_runs order by started_at desc")
-    last = runs.head(1).drop(columns=[c for c in ("data_docs", "warehouse", "db") if c in runs])
-    nbs.table(last.T.rename(columns={0: "last run"}), rows_are_measures=True)
-    if not runs.empty and "data_docs" in runs and runs.data_docs.iloc[0]:
-        # Relative to the rendered page (DATA_DIR/reports/notebooks/): no machine path in the report.
-        nbs.heading("Great Expectations Data Docs of this run: [../data_docs/index.html](../data_docs/index.html)")
+    display(runs.head(1).T.rename(columns={0: "last run"}))
+    docs = runs.data_docs.iloc[0] if not runs.empty and "data_docs" in runs else None
+    if docs:
+        nbs.heading(f"Great Expectations Data Docs of this run: [{docs}](file://{docs})")
 
 # %%
 ids = reports.report_id.tolist()

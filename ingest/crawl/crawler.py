@@ -19,21 +19,28 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import heapq
+import itertools
 import os
 import re
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ingest.crawl import discovery as d
 from ingest.crawl.adapters import API, ATTACHMENT, DETAIL, LIST, Adapter, Link, for_source
 from ingest.crawl.archive import Archive, Attempt, GroupCommitter, NewDocument, sha256_hex
 from ingest.crawl.fetcher import Fetcher, FetchConfig, Request, Result, Try
+from ingest.crawl.memory import ColumnMemory, now
 from ingest.crawl.registry import Source
 from ingest.decode import decode_bytes
 
 WORKERS_PER_SOURCE = 3  # requests per host stay serial: these only overlap storing with fetching
 MAX_COLUMN_DEPTH = 3  # column → sub-column → year folder: deeper is wandering off
 DEFAULT_MAX_PAGES = 1000
+SEARCH_BUDGET = 60    # pages a source may spend looking for its report columns
+MAX_SEARCH_DEPTH = 6  # hops from the entry while searching (首页 → 政务公开 → … → 年报 is 3–5)
+DOC, COLUMN, SEARCH = 0, 1, 2  # request classes, served in this order (see SourceWalk)
 
 # fetch_attempts.outcome
 OUTCOMES = ("ok", "not_modified", "redirect", "retry", "failed", "skipped")
@@ -49,15 +56,27 @@ class SourceSummary:
     not_reports: int = 0
     failures: int = 0
     reasons: collections.Counter = field(default_factory=collections.Counter)
+    formats: collections.Counter = field(default_factory=collections.Counter)  # ingest/parse/formats.py
     off_site_links: int = 0
     capped: bool = False            # stopped at max_pages
     status: str = "running"
     recorded: bool = False          # its crawl_runs row is final
     new_urls: list[str] = field(default_factory=list)
+    robots_excluded: int = 0        # URLs robots.txt asked us not to fetch (not failures)
+    robots_urls: list[str] = field(default_factory=list)
+    reason_urls: dict[str, str] = field(default_factory=dict)  # reason → the first URL it hit
+    search_pages: int = 0           # pages spent searching for the report columns
+    search_exhausted: bool = False  # stopped searching at the budget
+    columns: list[dict] = field(default_factory=list)  # where report links were found
+    why: str | None = None          # why the source yielded no report
+    notes: list[str] = field(default_factory=list)
 
-    def fail(self, reason: str) -> None:
+    def fail(self, reason: str, url: str | None = None) -> None:
         self.failures += 1
-        self.reasons[reason_key(reason)] += 1
+        key = reason_key(reason)
+        self.reasons[key] += 1
+        if url:
+            self.reason_urls.setdefault(key, url)
 
 
 def reason_key(error: str) -> str:
@@ -81,11 +100,13 @@ class Crawl:
 
     def __init__(self, archive: Archive, sources: list[Source], config: FetchConfig, *,
                  max_pages: int = DEFAULT_MAX_PAGES, run_id: str, options: dict | None = None,
-                 progress=None):
+                 progress=None, search_budget: int = SEARCH_BUDGET, memory: ColumnMemory | None = None):
         self.archive = archive
         self.sources = sources
         self.config = config
         self.max_pages = max_pages
+        self.search_budget = search_budget
+        self.memory = memory  # remembered columns; None: always search from the entry
         self.run_id = run_id
         self.options = options or {}
         self.progress = progress
@@ -161,14 +182,33 @@ class Crawl:
             self.run_id, source.id, status=summary.status, requests=summary.requests,
             pages_fetched=summary.pages_fetched, new_documents=summary.new_documents,
             unchanged=summary.unchanged, not_reports=summary.not_reports, failures=summary.failures,
-            failure_reasons=dict(summary.reasons))
+            failure_reasons=dict(summary.reasons), formats=dict(summary.formats))
         summary.recorded = True
+
+    def _remember(self, source: Source, summary: SourceSummary, walk: SourceWalk) -> None:
+        if self.memory is None:
+            return
+        found = summary.columns
+        if walk.mode == "remembered" or summary.status != "complete":
+            columns = None  # nothing new learnt: keep what was remembered (and when it was found)
+        elif found:
+            columns = [{**c, "found_at": now(), "run_id": self.run_id} for c in found]
+        else:
+            columns = []    # searched (again) and found nothing: forget dead columns
+        self.memory.remember(source.id, source.entry, columns, {
+            "run_id": self.run_id, "finished_at": now(), "mode": walk.mode, "status": summary.status,
+            "search_pages": summary.search_pages, "pages_fetched": summary.pages_fetched,
+            "documents": summary.new_documents + summary.unchanged, "why": summary.why,
+            "notes": summary.notes, "robots_excluded": summary.robots_excluded,
+            "failure_urls": summary.reason_urls, "columns": [c["url"] for c in found]})
 
     async def _source(self, source: Source) -> None:
         summary = self.summaries[source.id]
         try:
-            await SourceWalk(self, source, summary).run()
+            walk = SourceWalk(self, source, summary)
+            await walk.run()
             summary.status = "complete" if summary.pages_fetched or not summary.failures else "failed"
+            self._remember(source, summary, walk)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one broken source must not stop the others
@@ -180,7 +220,19 @@ class Crawl:
 
 
 class SourceWalk:
-    """The frontier of one source, walked in discovery order."""
+    """The frontier of one source, walked best-first.
+
+    Three kinds of request share one priority queue, served in this order:
+    1. report candidates (detail pages, attachments) — what the crawl is for;
+    2. column pages: pagination, list APIs, sub-columns (部门年报 / 乡镇年报 / year folders)
+       of a page known to be a report column — bounded by MAX_COLUMN_DEPTH and max_pages;
+    3. search pages: any same-site link, ranked by how strongly its words, the block around
+       it and its URL point at the report column (discovery.column_score) — at most
+       `search_budget` of them per source, at most MAX_SEARCH_DEPTH hops from the entry.
+    A page is a column when it lists report links, when its <title> or breadcrumb names the
+    column, or when the anchor that led to it did. Where reports were found is remembered
+    (memory.py), and the next run starts from there instead of searching.
+    """
 
     def __init__(self, crawl: Crawl, source: Source, summary: SourceSummary):
         self.crawl = crawl
@@ -188,34 +240,104 @@ class SourceWalk:
         self.summary = summary
         self.adapter: Adapter = for_source(source)
         self.scope = source.scope
-        self.queue: collections.deque[tuple[Link, dict]] = collections.deque()
-        self.seen: set[tuple] = set()
+        self.heap: list[tuple] = []
+        self.order = itertools.count()
+        self.queued: dict[tuple, tuple] = {}   # key → best (class, -priority) queued
+        self.done: set[tuple] = set()
         self.archive = crawl.archive
         self.changed = asyncio.Event()  # set when the frontier grows or a worker finishes
         self.fetched = 0
         self.busy = 0
+        self.budget = crawl.search_budget
+        self.search_pages = 0
+        self.parent: dict[str, str] = {}        # column page → the column page that linked it
+        self.credit: collections.Counter = collections.Counter()  # page → report links found below it
+        self.columns: dict[str, str] = {}       # pages with column evidence → their name
+        self.candidates: dict[str, tuple[int, str, bool]] = {}  # search URL → (score, text, fetched)
+        self.doc_links = 0                      # report links found on list pages
+        self.doc_ok = 0
+        self.doc_failed: collections.Counter = collections.Counter()
+        self.doc_failed_url: dict[str, str] = {}
+        self.entries_failed: list[tuple[str, str]] = []
+        self.remembered_failed: list[tuple[str, str]] = []
+        self.mode = "search"
 
-    def push(self, link: Link, context: dict | None = None) -> None:
-        if link.key in self.seen:
-            return
+    def push(self, link: Link, context: dict | None = None, cls: int = COLUMN, priority: float = 0) -> None:
         if not self.scope.allows(link.url):
-            self.summary.off_site_links += 1
-            self.seen.add(link.key)
+            if link.key not in self.done:
+                self.summary.off_site_links += 1
+                self.done.add(link.key)
             return
-        if link.role == LIST and link.depth > MAX_COLUMN_DEPTH:
+        if link.key in self.done:
             return
-        self.seen.add(link.key)
-        self.queue.append((link, context or {}))
+        context = context or {}
+        if cls == COLUMN and link.role == LIST and link.depth > MAX_COLUMN_DEPTH:
+            return
+        if cls == SEARCH and context.get("sdepth", 0) > MAX_SEARCH_DEPTH:
+            return
+        rank = (cls, -priority)
+        before = self.queued.get(link.key)
+        if before is not None and before <= rank:
+            return
+        self.queued[link.key] = rank
+        heapq.heappush(self.heap, (cls, -priority, next(self.order), link, context))
         self.changed.set()
-        if self.crawl.progress is not None:
+        if before is None and self.crawl.progress is not None:
             self.crawl.progress.grow(1)
 
-    async def run(self) -> None:
+    def _pop(self):
+        while self.heap:
+            cls, neg, _, link, context = heapq.heappop(self.heap)
+            if link.key in self.done or self.queued.get(link.key) != (cls, neg):
+                continue  # fetched already, or queued again with a better rank
+            self.done.add(link.key)
+            return cls, link, context
+        return None
+
+    def seeds(self, remembered: list[str]) -> None:
+        entries = set(self.source.entry)
         for link in self.adapter.seeds(self.source):
-            self.push(link)
+            if link.role == LIST and link.url in entries:
+                if not remembered:
+                    self._push_entry(link)
+            elif link.role in (DETAIL, ATTACHMENT):
+                self.push(link, {}, DOC)
+            else:
+                self.push(link, {"column": True}, COLUMN)
+        for url in remembered:
+            self.push(Link(url, LIST, "remembered column", depth=0), {"column": True, "remembered": True}, COLUMN)
+
+    def _push_entry(self, link: Link) -> None:
+        path = urlsplit(link.url).path
+        home = path in ("", "/") or bool(re.fullmatch(r"/(?:index|default|main|home)\.\w+", path))
+        # an entry deeper than the home page is the registry's word that it is the column
+        self.push(link, {"entry": True, "sdepth": 0, "column": not home}, SEARCH, 10_000)
+
+    async def run(self) -> None:
+        remembered = self.crawl.memory.columns(self.source.id, self.source.entry) if self.crawl.memory else []
+        self.mode = "remembered" if remembered else "search"
+        self.seeds(remembered)
+        await self._walk()
+        if self.mode == "remembered" and (self.remembered_failed or not self.doc_links):
+            # the column moved (or emptied): search again from the entry
+            why = (f"remembered column {self.remembered_failed[0][0]} failed ({self.remembered_failed[0][1]})"
+                   if self.remembered_failed else "remembered columns list no report")
+            self.summary.notes.append(why + "; searched again from the entry")
+            self.mode = "re-search"
+            self.credit.clear()
+            for link in self.adapter.seeds(self.source):
+                if link.role == LIST and link.url in set(self.source.entry):
+                    self.done.discard(link.key)
+                    self.queued.pop(link.key, None)
+                    self._push_entry(link)
+            await self._walk()
+        self.summary.search_pages = self.search_pages
+        self.summary.columns = self.found_columns()
+        self.summary.why = self.diagnose()
+
+    async def _walk(self) -> None:
         # A few workers share the frontier: while one stores and parses a page, another can
         # already send the next request. Politeness is the fetcher's host gate, not this.
-        self.fetched = 0
         self.busy = 0
         workers = [asyncio.create_task(self._worker()) for _ in range(WORKERS_PER_SOURCE)]
         try:
@@ -225,43 +347,70 @@ class SourceWalk:
                 w.cancel()
 
     async def _worker(self) -> None:
-        while self.queue or self.busy:
-            if not self.queue:  # another worker may still discover links: wait for news
-                self.changed.clear()
+        while True:
+            item = self._pop()
+            if item is None:
+                if not self.busy:
+                    return
+                self.changed.clear()  # another worker may still discover links: wait for news
                 await self.changed.wait()
                 continue
-            link, context = self.queue.popleft()
+            cls, link, context = item
             if self.fetched >= self.crawl.max_pages:
                 self.summary.capped = True
                 if self.crawl.progress is not None:
-                    self.crawl.progress.advance(len(self.queue) + 1)
-                self.queue.clear()
+                    self.crawl.progress.advance(len(self.heap) + 1)
+                self.heap.clear()
                 return
+            if cls == SEARCH:
+                if self.search_pages >= self.budget:
+                    self.summary.search_exhausted = True
+                    if self.crawl.progress is not None:
+                        self.crawl.progress.advance(1)
+                    continue
+                self.search_pages += 1
             self.fetched += 1
             self.busy += 1
             try:
-                await self._visit(link, context)
+                await self._visit(link, context, cls)
             finally:
                 self.busy -= 1
                 self.changed.set()
                 if self.crawl.progress is not None:
                     self.crawl.progress.advance(1)
 
-    async def _visit(self, link: Link, context: dict) -> None:
+    async def _visit(self, link: Link, context: dict, cls: int = COLUMN) -> None:
         purpose = link.role
         request = Request(
             url=link.url, purpose=purpose, method=link.method, data=link.data, source_id=self.source.id,
             scope=self.scope, tls=self.source.tls_verify,
             validators=self.crawl.validators.get(link.url) if link.method == "GET" else None)
         result = await self.crawl.fetcher.fetch(request)
+        if link.url in self.candidates:
+            score, text, _ = self.candidates[link.url]
+            self.candidates[link.url] = (score, text, True)
         if not result.ok:
-            self.summary.fail(result.final.error or f"HTTP {result.final.status}")
+            error = result.final.error or f"HTTP {result.final.status}"
+            if error.startswith("disallowed by robots.txt"):
+                self.summary.robots_excluded += 1  # the site's wish, not a failure
+                self.summary.robots_urls.append(link.url)
+            else:
+                self.summary.fail(error, link.url)
+            if context.get("entry"):
+                self.entries_failed.append((link.url, error))
+            if context.get("remembered"):
+                self.remembered_failed.append((link.url, error))
+            if cls == DOC:
+                self.doc_failed[reason_key(error)] += 1
+                self.doc_failed_url.setdefault(reason_key(error), link.url)
             return
         self.summary.pages_fetched += 1
         body = await self._body(result)
         if body is None:
-            self.summary.fail("stored body missing for a 304 answer")
+            self.summary.fail("stored body missing for a 304 answer", link.url)
             return
+        if cls == DOC:
+            self.doc_ok += 1
         # documents are keyed by the URL we asked for; relative links resolve against where
         # a redirect took us
         here = result.final.final_url or result.final.url
@@ -270,16 +419,17 @@ class SourceWalk:
         if purpose == ATTACHMENT or (purpose == DETAIL and sniffed and not d.is_text_type(sniffed)):
             # a detail link may serve the file itself (download.jsp?id=…)
             ctx = context if purpose == ATTACHMENT else {
-                "parent_url": context.get("parent_url"), "title": link.text, "year": link.year, "issuer": link.issuer}
+                "parent_url": context.get("parent_url"), "title": link.text, "year": link.year, "issuer": link.issuer,
+                "issuer_default": context.get("issuer_default")}
             await self._attachment(link, ctx, body, content_type, result)
             return
         decoded = decode_bytes(body, content_type)
         if purpose == LIST:
-            found = self.adapter.discover_list(here, decoded.text, link.depth)
-            self._push_found(found.links, parent=link.url)
+            found = self.adapter.discover_list(here, decoded.text, link.depth if cls == COLUMN else 0)
+            self._list_page(link, context, cls, found)
         elif purpose == API:
             found = self.adapter.discover_api(link, decoded.text)
-            self._push_found(found.links, parent=link.url)
+            self._list_page(link, context, COLUMN, found)
         elif purpose == DETAIL:
             await self._detail(link, context, here, body, decoded, content_type, result)
 
@@ -292,24 +442,98 @@ class SourceWalk:
                 return await asyncio.to_thread(self.archive.read_blob, sha)
         return None
 
-    def _push_found(self, links: list[Link], parent: str) -> None:
-        for link in links:
-            ctx = {"parent_url": parent}
-            if link.role == ATTACHMENT:
-                ctx.update(title=link.text, year=link.year, issuer=link.issuer)
-            self.push(link, ctx)
+    def _list_page(self, link: Link, context: dict, cls: int, found) -> None:
+        """Queue what a list, API or search page links to, by what the page turned out to be."""
+        reports = [x for x in found.links if x.role in (DETAIL, ATTACHMENT)]
+        column = (cls == COLUMN or bool(reports) or found.page_score >= d.COLUMN_SCORE
+                  or context.get("column") or context.get("anchor_score", 0) >= d.COLUMN_SCORE)
+        issuer_default = context.get("issuer_default")
+        if column:
+            self.columns.setdefault(link.url, found.page_name or link.text or "")
+            if reports:
+                self.doc_links += len(reports)
+                node: str | None = link.url
+                while node is not None:  # a sub-column's reports make its parents columns too
+                    self.credit[node] += len(reports)
+                    node = self.parent.get(node)
+            for x in found.links:
+                if x.role in (DETAIL, ATTACHMENT):
+                    ctx = {"parent_url": link.url, "issuer_default": issuer_default}
+                    if x.role == ATTACHMENT:
+                        ctx.update(title=x.text, year=x.year, issuer=x.issuer)
+                    self.push(x, ctx, DOC)
+                elif x.key not in self.done:
+                    if x.role == LIST and link.role == LIST:
+                        self.parent.setdefault(x.url, link.url)
+                    elif x.role == API:
+                        self.parent.setdefault(x.url, link.url if link.role == LIST else self.parent.get(link.url, ""))
+                    self.push(x, {"parent_url": link.url, "column": True, "issuer_default": issuer_default,
+                                  "sdepth": context.get("sdepth", 0)}, COLUMN)
+        if link.role != LIST or self.mode == "remembered":
+            return  # starting from remembered columns: no search unless they stop answering
+        sdepth = context.get("sdepth", 0) + 1
+        for c in found.candidates:
+            if c.score < d.MIN_FOLLOW:
+                continue
+            if c.url not in self.candidates or self.candidates[c.url][0] < c.score:
+                fetched = self.candidates.get(c.url, (0, "", False))[2]
+                self.candidates[c.url] = (c.score, c.text, fetched)
+            ctx = {"sdepth": sdepth, "anchor_score": c.score,
+                   "issuer_default": c.issuer or issuer_default}
+            # best-first: the link's own evidence, a little of the page it was found on, and
+            # a small cost per hop so that equal evidence nearer the entry goes first
+            priority = c.score + 0.2 * min(found.page_score, d.COLUMN_SCORE) - 2 * sdepth
+            self.push(Link(c.url, LIST, c.text, depth=0), ctx, SEARCH, priority)
 
-    def _issuer(self, title: str | None, hint: str | None = None) -> str:
+    def found_columns(self) -> list[dict]:
+        """The top-most pages where report links were found (their sub-pages follow from them)."""
+        out = []
+        for url, n in self.credit.items():
+            up = self.parent.get(url)
+            if n and not (up and self.credit.get(up)):
+                out.append({"url": url, "name": self.columns.get(url, ""), "report_links": n})
+        return sorted(out, key=lambda c: c["url"])
+
+    def diagnose(self) -> str | None:
+        """Why a source yielded no report (None when it yielded some)."""
+        s = self.summary
+        if s.new_documents or s.unchanged:
+            return None
+        entry = ", ".join(self.source.entry)
+        robots_entries = [u for u in s.robots_urls if u in self.source.entry]
+        if robots_entries:
+            return f"robots.txt disallows the entry page {robots_entries[0]}"
+        if self.entries_failed and len(self.entries_failed) == len(self.source.entry) and not s.pages_fetched:
+            url, error = self.entries_failed[0]
+            return f"entry page failed: {error} ({url})"
+        if not self.columns and not self.doc_links:
+            best = sorted(((sc, t, u, f) for u, (sc, t, f) in self.candidates.items()), key=lambda c: -c[0])[:3]
+            listed = "; ".join(f"「{t[:20]}」 {u} ({sc}{'' if f else ', not fetched'})" for sc, t, u, f in best)
+            cut = f"budget of {self.budget} spent" if s.search_exhausted else "no more links to follow"
+            return (f"no report column found after {self.search_pages} page(s) from {entry} ({cut}); "
+                    + (f"best candidates: {listed}" if listed else "no link pointed at 信息公开 / 年报"))
+        if not self.doc_links:
+            url, name = next(iter(self.columns.items()))
+            return f"column found ({name or 'unnamed'} {url}) but it lists no report"
+        if not self.doc_ok and sum(self.doc_failed.values()):
+            reasons = "; ".join(f"{k} ×{v} (first: {self.doc_failed_url[k]})" for k, v in self.doc_failed.most_common())
+            return f"every report link failed ({sum(self.doc_failed.values())}): {reasons}"
+        if not self.doc_ok and s.robots_excluded:
+            return f"robots.txt disallows the report links ({s.robots_excluded}, e.g. {s.robots_urls[0]})"
+        return (f"{self.doc_links} report link(s) found, {s.not_reports} fetched page(s) were not reports "
+                f"(no report text, or an error page)")
+
+    def _issuer(self, title: str | None, hint: str | None = None, default: str | None = None) -> str:
         if hint:
             return hint
-        return d.issuer_of(title, default=self.source.government, county_name=self.source.name)
+        return d.issuer_of(title, default=default or self.source.government, county_name=self.source.name)
 
     async def _detail(self, link: Link, context: dict, here: str, body: bytes, decoded, content_type: str | None,
                       result: Result) -> None:
         found, inline = self.adapter.inspect_detail(here, decoded.text)
         # the page's own heading is authoritative; the anchor text is the fallback
         title = found.title or link.text or None
-        issuer = self._issuer(title, link.issuer)
+        issuer = self._issuer(title, link.issuer, context.get("issuer_default"))
         year = d.year_of(title) or link.year
         if inline:
             doc = NewDocument(
@@ -317,7 +541,7 @@ class SourceWalk:
                 content_type=_content_type(content_type, body), encoding=decoded.encoding,
                 encoding_source=decoded.source, bytes=len(body), year_hint=year,
                 parent_url=context.get("parent_url"), kind="page")
-            await self._store(doc, result)
+            await self._store(doc, result, body)
         attachments = found.of(ATTACHMENT)
         if inline:
             # beside an inline report only files named as the report (全真版 PDF) are candidates
@@ -329,7 +553,7 @@ class SourceWalk:
         for a in attachments:
             a_title = a.text if d.is_report_title(a.text) else title
             self.push(Link(a.url, ATTACHMENT, a.text, a.year or year, issuer=link.issuer),
-                      {"parent_url": link.url, "title": a_title, "year": a.year or year, "issuer": issuer})
+                      {"parent_url": link.url, "title": a_title, "year": a.year or year, "issuer": issuer}, DOC)
 
     async def _attachment(self, link: Link, context: dict, body: bytes, content_type: str | None,
                     result: Result) -> None:
@@ -339,21 +563,28 @@ class SourceWalk:
             self.summary.not_reports += 1  # an error or login page where a file was promised
             return
         title = _strip_extension(context.get("title") or link.text or None)
-        issuer = self._issuer(title, context.get("issuer") or link.issuer)
+        issuer = self._issuer(title, context.get("issuer") or link.issuer, context.get("issuer_default"))
         doc = NewDocument(
             sha256=self._sha(body, result), url=link.url, source_id=self.source.id, issuer=issuer, title=title,
             content_type=ctype, encoding=None, encoding_source=None, bytes=len(body),
             year_hint=context.get("year") or d.year_of(title) or link.year,
             parent_url=context.get("parent_url"), kind="attachment")
-        await self._store(doc, result)
+        await self._store(doc, result, body)
 
     @staticmethod
     def _sha(body: bytes, result: Result) -> str:
         # the blob was stored (and hashed, off the event loop) when its try was recorded
         return result.final.sha256 or (result.request.validators or (None, None, None))[2] or sha256_hex(body)
 
-    async def _store(self, doc: NewDocument, result: Result) -> None:
+    async def _store(self, doc: NewDocument, result: Result, body: bytes | None = None) -> None:
         state = await self.crawl.writer.record(None, doc, run_id=self.crawl.run_id)
+        if body is not None:  # what portals publish, by the stored bytes (crawl_runs.formats)
+            import asyncio
+
+            from ingest.parse.formats import document_format
+
+            name = doc.url.rstrip("/").rsplit("/", 1)[-1]
+            self.summary.formats[await asyncio.to_thread(document_format, body, name, doc.content_type)] += 1
         if state == "new":
             self.summary.new_documents += 1
             self.summary.new_urls.append(doc.url)

@@ -48,7 +48,8 @@ VERSION_COLUMNS = ["sha256", "url", "source_id", "issuer", "title", "content_typ
                    "encoding_source", "bytes", "first_seen", "last_seen", "year_hint", "parent_url",
                    "kind", "first_run_id", "last_run_id"]
 RUN_COLUMNS = ["run_id", "source_id", "started_at", "finished_at", "status", "requests", "pages_fetched",
-               "new_documents", "unchanged", "not_reports", "failures", "failure_reasons", "options"]
+               "new_documents", "unchanged", "not_reports", "failures", "failure_reasons", "options",
+               "formats"]
 TIMESTAMPS = {"started_at", "first_seen", "last_seen", "finished_at", "at"}
 # The tables the journal rebuilds, in the order `archive verify` compares them.
 TABLES = {"fetch_attempts": "attempt_id", "document_versions": "url, sha256",

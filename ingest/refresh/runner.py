@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -236,9 +237,11 @@ class RefreshJob:
         self.s.sources_reached = [o.source_id for o in outcomes if o.reached]
         self.s.sources_failed = [{"source_id": o.source_id, "status": o.status, "error": o.error}
                                  for o in outcomes if o.contacted and not o.reached]
+        self.s.sources = [asdict(o) for o in outcomes if o.contacted]
         docs = summary_mod.documents(self.paths)
         self.s.archive_documents = len(docs)
         self.s.new_documents = len(docs - before.documents)
+        self.s.formats = summary_mod.crawl_formats(self.paths, before.crawl_runs)
 
     def build_validate_publish(self, before: summary_mod.Before) -> bool | None:
         """True when a new warehouse was published, False when skipped, None when it failed."""

@@ -109,6 +109,10 @@ class SourceOutcome:
     pages_fetched: int
     new_documents: int
     error: str | None = None
+    unchanged: int = 0
+    failures: int = 0
+    robots_excluded: int = 0
+    why: str | None = None  # why a source yielded no report (the crawler's diagnosis)
 
     @property
     def reached(self) -> bool:
@@ -134,15 +138,21 @@ def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
         if "crawl_runs" not in _tables(con):
             return []
         rows = con.execute(
-            "select run_id, source_id, status, pages_fetched, new_documents, failure_reasons "
+            "select run_id, source_id, status, pages_fetched, new_documents, failure_reasons, unchanged, failures "
             "from crawl_runs order by source_id"
         ).fetchall()
     finally:
         con.close()
+    from ingest.crawl.memory import last_runs
+
+    diagnosis = last_runs(paths)  # the crawler's own account of each source's last run
     out = []
-    for run_id, source_id, status, pages, new, reasons in rows:
+    for run_id, source_id, status, pages, new, reasons, unchanged, failures in rows:
         if str(run_id) in old_runs:
             continue
+        last = diagnosis.get(str(source_id)) or {}
+        if last.get("run_id") != str(run_id):
+            last = {}
         error = None
         if status != "complete":
             try:
@@ -150,8 +160,39 @@ def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
             except ValueError:
                 counts = {}
             error = max(counts, key=counts.get) if counts else status
-        out.append(SourceOutcome(str(source_id), str(status), pages or 0, new or 0, error))
+            url = (last.get("failure_urls") or {}).get(error)
+            if url:
+                error = f"{error} ({url})"
+        out.append(SourceOutcome(str(source_id), str(status), pages or 0, new or 0, error, unchanged or 0,
+                                 failures or 0, int(last.get("robots_excluded") or 0), last.get("why")))
     return out
+
+
+@tolerant(dict)
+def crawl_formats(paths: Paths, old_runs: set[str]) -> dict[str, int]:
+    """This refresh's crawled documents by format (crawl_runs.formats summed over its runs):
+    html, pdf_text, pdf_scanned, doc, docx, wps, ofd, image … (ingest/parse/formats.py)."""
+    if not paths.archive_db.exists():
+        return {}
+    con = _connect(paths.archive_db)
+    try:
+        if "crawl_runs" not in _tables(con) or "formats" not in _columns(con, "crawl_runs"):
+            return {}
+        rows = con.execute("select run_id, formats from crawl_runs where formats is not null").fetchall()
+    finally:
+        con.close()
+    total: dict[str, int] = {}
+    for run_id, formats in rows:
+        if str(run_id) in old_runs:
+            continue
+        try:
+            counts = json.loads(formats or "{}")
+        except ValueError:
+            continue
+        for fmt, n in counts.items():
+            if isinstance(n, int):
+                total[fmt] = total.get(fmt, 0) + n
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @tolerant(list)
@@ -227,8 +268,10 @@ class Summary:
     seconds: float = 0.0
     sources_reached: list[str] = field(default_factory=list)
     sources_failed: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)  # per source: status, pages, documents, why
     new_documents: int = 0
     archive_documents: int = 0
+    formats: dict[str, int] = field(default_factory=dict)  # this crawl's documents by format
     new_reports: list[dict] = field(default_factory=list)
     parse_failures: int | None = None
     warehouse: str = "not built"
@@ -254,9 +297,15 @@ class Summary:
             lines.append("  sources:   offline run, no portal contacted")
         else:
             failed = ", ".join(f"{f['source_id']} ({f['error'] or 'no answer'})" for f in self.sources_failed)
+            empty = [r for r in self.sources if r.get("why") and r["status"] == "complete"]
             lines.append(f"  sources:   {len(self.sources_reached)} reached, {len(self.sources_failed)} failed"
-                         + (f": {failed}" if failed else ""))
+                         + (f": {failed}" if failed else "")
+                         + (f"; {len(empty)} reached but yielded no report" if empty else ""))
+            lines.extend(_source_table(self.sources))
         lines.append(f"  archive:   {self.new_documents} new document(s), {self.archive_documents} in total")
+        if self.formats:
+            lines.append("  formats:   " + ", ".join(f"{k} {v}" for k, v in self.formats.items())
+                         + " (documents this crawl stored or saw again; crawl_runs.formats)")
         if self.new_reports:
             listed = "; ".join(f"{r['issuer']} {r['year']}" for r in self.new_reports[:10])
             more = f" and {len(self.new_reports) - 10} more" if len(self.new_reports) > 10 else ""
@@ -288,3 +337,20 @@ class Summary:
             lines.append(f"  PROBLEM:   {p}")
         lines.append(f"  log:       {self.log}")
         return "\n".join(lines)
+
+
+def _source_table(rows: list[dict]) -> list[str]:
+    """The crawl's per-source table, with why a source yielded nothing."""
+    if not rows:
+        return []
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    head = ("source", "status", "pages", "new", "unchanged", "failures", "robots", "why nothing / error")
+    body = [(r["source_id"], r["status"], str(r["pages_fetched"]), str(r["new_documents"]), str(r["unchanged"]),
+             str(r["failures"]), str(r["robots_excluded"]), r.get("why") or r.get("error") or "") for r in rows]
+    widths = [max(width(row[i]) for row in [head, *body]) for i in range(len(head) - 1)]
+    return ["             " + "  ".join(c + " " * (widths[i] - width(c)) if i < len(widths) else c
+                                        for i, c in enumerate(row)).rstrip() for row in [head, *body]]
