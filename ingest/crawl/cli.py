@@ -4,9 +4,15 @@
     python -m ingest crawl --source hanyin --source shiquan --delay 2
     python -m ingest crawl --registry my_counties.yaml --concurrency 4 --max-pages 200
     python -m ingest crawl --offline                      # fetch nothing: what the archive holds
+    python -m ingest crawl --rediscover --search-budget 100   # search from the entry again
+
+A source whose entry is a home page is searched best-first for its report columns (at most
+--search-budget pages); the columns found are remembered in DATA_DIR/crawl/columns.json and
+the next run starts there (searching again only when they stop answering).
 
 Ends with a summary per source (pages fetched, new documents, unchanged, not reports,
-failures with reasons). Unreachable portals are failures of their source, not of the run:
+failures with reasons and the first URL of each, robots.txt exclusions apart, and for a
+source that yielded nothing the reason why). Unreachable portals are failures of their source, not of the run:
 the exit status is 0 unless the input was bad (registry missing or invalid, unknown source).
 """
 
@@ -21,8 +27,9 @@ import sys
 from ingest.config import paths
 from ingest.crawl import registry as reg
 from ingest.crawl.archive import Archive, new_run_id
-from ingest.crawl.crawler import DEFAULT_MAX_PAGES, Crawl, Progress
+from ingest.crawl.crawler import DEFAULT_MAX_PAGES, SEARCH_BUDGET, Crawl, Progress
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT, FetchConfig
+from ingest.crawl.memory import ColumnMemory
 from ingest.crawl.report import offline_rows, print_offline, print_summary, summary_json
 from ingest.errors import UserError
 
@@ -40,6 +47,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"requests in flight across all hosts (default {d.concurrency})")
     p.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES, metavar="N",
                    help=f"at most N URLs fetched per source (default {DEFAULT_MAX_PAGES})")
+    p.add_argument("--search-budget", type=int, default=SEARCH_BUDGET, metavar="N",
+                   help=f"at most N pages per source spent searching for report columns (default {SEARCH_BUDGET})")
+    p.add_argument("--rediscover", action="store_true",
+                   help="ignore the remembered report columns and search from each entry again")
     p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, metavar="S",
                    help=f"connect timeout; an unreachable host fails after this (default {d.connect_timeout:g})")
     p.add_argument("--timeout", type=float, default=d.read_timeout, metavar="S",
@@ -63,6 +74,7 @@ def _source_ids(values: list[str]) -> list[str]:
 
 def config_from(args) -> FetchConfig:
     checks = [("--delay", args.delay, 0), ("--concurrency", args.concurrency, 1), ("--max-pages", args.max_pages, 1),
+              ("--search-budget", args.search_budget, 1),
               ("--connect-timeout", args.connect_timeout, 0.001), ("--timeout", args.timeout, 0.001),
               ("--retries", args.retries, 0), ("--backoff", args.backoff, 0),
               ("--max-retry-after", args.max_retry_after, 0), ("--max-bytes", args.max_bytes, 1)]
@@ -97,7 +109,8 @@ def run(args) -> int:
 
     run_id = new_run_id()
     options = {"registry": str(registry.path), "delay": config.delay, "concurrency": config.concurrency,
-               "max_pages": args.max_pages, "user_agent": config.user_agent}
+               "max_pages": args.max_pages, "user_agent": config.user_agent,
+               "search_budget": args.search_budget, "rediscover": bool(args.rediscover)}
     show_bar = not args.quiet and sys.stderr.isatty()
     with Archive(p) as archive:
         archive.record_sources(sources, registry.path)
@@ -105,8 +118,12 @@ def run(args) -> int:
         if stale and not args.json:
             print(f"note: {stale} source run(s) of an earlier crawl were interrupted; resuming", file=sys.stderr)
         progress = Progress(show_bar)
+        memory = ColumnMemory.of(p)
+        if args.rediscover:
+            for s in sources:
+                memory.sources.pop(s.id, None)
         crawl = Crawl(archive, sources, config, max_pages=args.max_pages, run_id=run_id,
-                      options=options, progress=progress)
+                      options=options, progress=progress, search_budget=args.search_budget, memory=memory)
         try:
             summaries = asyncio.run(_main(crawl))
         except asyncio.CancelledError:

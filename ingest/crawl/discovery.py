@@ -201,3 +201,136 @@ def is_text_type(content_type: str | None) -> bool:
     ct = (content_type or "").split(";")[0].strip().lower()
     return ct.startswith("text/") or ct in ("application/json", "application/xml", "application/xhtml+xml",
                                            "application/javascript")
+
+
+# ---- how strongly a link points at the report column (best-first discovery) --------------
+# Scores are additive evidence, not probabilities: an anchor that names the column itself
+# (政府信息公开年报) outranks the disclosure platform (政府信息公开), which outranks the
+# 政务公开 hub above it. A link whose text says nothing (更多, >>) borrows the words of the
+# block it sits in. URL words count for less than words a human reads, except when the
+# anchor says nothing at all (footer icons, "更多").
+COLUMN_SCORE = 100   # a page with this much evidence is a report column
+MIN_FOLLOW = 20      # weaker links are never fetched while searching
+
+_TEXT_EVIDENCE: tuple[tuple[re.Pattern, int, str], ...] = (
+    (re.compile(r"(?:信息公开|政务公开)?(?:工作)?年(?:度)?报(?:告)?(?:专栏|专题|栏目)?$|^年报|年度报告(?:专栏|专题)?$"),
+     COLUMN_SCORE, "names the report column"),
+    (re.compile(r"^(?:部门|乡镇|镇街|街道|县直|区直|单位|县级|本级)(?:信息公开|政府信息公开|政务公开)?(?:年报|年度报告)"),
+     COLUMN_SCORE, "names a sub-column of reports"),
+    (re.compile(r"^(?:政府)?信息公开(?:专栏|平台|目录|网)?$|^政府信息公开(?:专栏|平台|目录)$"), 60,
+     "the disclosure platform"),
+    (re.compile(r"法定主动公开(?:内容)?|^主动公开(?:目录|内容)?$"), 45, "the statutory disclosure list"),
+    (re.compile(r"^(?:部门|乡镇|镇街|街道|县直|区直|镇办|乡镇街道)(?:政府)?(?:信息公开|政务公开|公开)"), 45,
+     "the departments' or townships' disclosure"),
+    (re.compile(r"^(?:政务公开|政务信息公开|政府公开|信息公开专栏|政务公开专栏)$"), 40, "the 政务公开 hub"),
+    (re.compile(r"信息公开|政务公开"), 10, "a disclosure page"),
+)
+_URL_EVIDENCE: tuple[tuple[re.Pattern, int], ...] = (
+    (re.compile(r"(?:zfxxgknb|xxgknb|gknb|ndbg|nianbao|ndgzbg|gzndbg|xxgkndbg|zwgknb|/nb(?:/|_|\.|$)|nbzl)",
+                re.IGNORECASE), 80),
+    (re.compile(r"(?:zfxxgk|xxgk|fdzdgk|zdgk)", re.IGNORECASE), 30),
+    (re.compile(r"(?:zwgk|zwxxgk)", re.IGNORECASE), 25),
+    (re.compile(r"(?:bmxxgk|xzxxgk|jdxxgk|bmgk|xzgk)", re.IGNORECASE), 30),
+)
+_MORE_WORDS = re.compile(r"(?:查看)?更多(?:信息)?|查看全部|[Mm]ore|MORE|[>》»+]+")
+_EMPTY_ANCHOR = re.compile(r"^(?:更多|查看更多|更多>+|more|MORE|More|>+|》+|\+|更多信息|查看全部|全部|进入|进入专栏|详细)?[>》»\s]*$")
+# Anchors that never lead to a report column, whatever their URL says.
+_NEVER = re.compile(r"登录|注册|English|英文|无障碍|长者|关怀|邮箱|留言|信箱|投诉|举报|网站地图|联系我们|"
+                    r"隐私|声明|纠错|智能问答|搜索|打印|关闭|分享|收藏|返回|上一篇|下一篇|回到顶部|申请表|"
+                    r"指南|制度|规定|办法|依申请|申请公开|解读|图解|新闻|要闻|动态|领导|机构|概况")
+_ISSUER_NAME = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:局|委员会|委|办公室|办|中心|院|所|队|站|镇|乡|街道|"
+                          r"街道办事处|办事处|管委会|人民政府|政府)$")
+
+
+def column_score(text: str | None, title: str | None = None, url: str = "", context: str | None = None
+                 ) -> tuple[int, str]:
+    """How strongly a link points at the report column, and why (for the summary's candidates).
+
+    `context` is the text of the block around an anchor that says nothing itself (更多 >>).
+    """
+    label = _compact(text or "")
+    alt = _compact(title or "")
+    best, why = 0, ""
+    words = [w for w in (label, alt) if w]
+    if (not words or all(_EMPTY_ANCHOR.match(w) for w in words)) and context:
+        words = [_compact(_MORE_WORDS.sub("", clean(context)))]
+        borrowed = True
+    else:
+        borrowed = False
+    for w in words:
+        if _NOT_A_REPORT.search(w) or _NEVER.search(w) or is_report_title(w) or (
+                year_of(w) is not None and not _YEAR_ONLY.match(w)):
+            return 0, ""  # the words say what it is, and it is something else
+        if len(w) > 40:
+            continue
+        for pattern, score, reason in _TEXT_EVIDENCE:
+            if pattern.search(w):
+                if score > best:
+                    best, why = score, reason
+                break
+    path = urlsplit(url).path if url else ""
+    url_best = 0
+    for pattern, score in _URL_EVIDENCE:
+        if pattern.search(path):
+            url_best = max(url_best, score)
+    if borrowed:
+        best = int(best * 0.9)
+        why = why and f"{why} (block text)"
+    if url_best:
+        if best:
+            best += url_best // 4
+        elif not label or _EMPTY_ANCHOR.match(label):
+            best, why = url_best, "URL words"
+        else:
+            best, why = url_best // 2, "URL words"
+    return best, why
+
+
+def is_issuer_name(text: str | None) -> bool:
+    """An anchor that names a department or township (汉阴县财政局, 城关镇), not a report."""
+    t = _compact(text or "")
+    return (bool(_ISSUER_NAME.match(t)) and not is_report_title(t) and year_of(t) is None
+            and not _NEVER.search(t) and not _NOT_A_REPORT.search(t))
+
+
+_TRAIL_SPLIT = re.compile(r"\s*(?:[_|｜>＞»›/]|\s-\s|当前位置[:：]?|您的位置[:：]?|您现在的位置[:：]?)\s*")
+
+
+def page_name(title: str | None, breadcrumb: str | None) -> str | None:
+    """A page's own name: the last step of its breadcrumb trail, else the first part of <title>."""
+    for source, pick in ((breadcrumb, -1), (title, 0)):
+        parts = [p for p in _TRAIL_SPLIT.split(clean(source or "")) if p]
+        if parts:
+            return parts[pick]
+    return None
+
+
+def page_evidence(title: str | None, breadcrumb: str | None, url: str = "") -> int:
+    """How strongly a fetched page says it is itself a report column (<title>, 当前位置 trail)."""
+    best = 0
+    for source in (breadcrumb, title):
+        if not source:
+            continue
+        parts = [p for p in _TRAIL_SPLIT.split(clean(source)) if p]
+        if source is breadcrumb:
+            parts = parts[-1:]  # the trail's last step is this page
+        else:
+            parts = parts[:1]   # <title>: the page name comes before the site name
+        for p in parts:
+            score, _ = column_score(p)
+            best = max(best, score)
+    return best
+
+
+def says_nothing(text: str | None) -> bool:
+    """An anchor whose words do not name its target (更多, >>, an icon)."""
+    t = _compact(text or "")
+    return not t or bool(_EMPTY_ANCHOR.match(t))
+
+
+_DIRECTORY = re.compile(r"(?:部门|乡镇|镇街|街道|单位|县直|区直)(?:政府)?(?:信息公开|政务公开|公开|年报|年度报告|信息公开年报)")
+
+
+def is_issuer_directory(page_name: str | None) -> bool:
+    """Is a page the list of departments' or townships' disclosure pages?"""
+    return bool(_DIRECTORY.search(_compact(page_name or "")))

@@ -7,22 +7,30 @@ from pathlib import Path
 from ingest.crawl.archive import Archive
 
 
-def _reasons(reasons: dict) -> str:
-    return "; ".join(f"{k} ×{v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+def _reasons(reasons: dict, urls: dict | None = None) -> str:
+    urls = urls or {}
+    return "; ".join(f"{k} ×{v}" + (f" ({urls[k]})" if urls.get(k) else "")
+                     for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def print_summary(run_id: str, sources, summaries, archive_dir: Path) -> None:
-    headers = ("source", "status", "pages", "new", "unchanged", "not report", "failures", "reasons")
+    headers = ("source", "status", "pages", "new", "unchanged", "not report", "failures", "robots", "reasons")
     rows = []
+    whys = []
     for s in sources:
         m = summaries[s.id]
-        note = _reasons(m.reasons)
+        note = _reasons(m.reasons, m.reason_urls)
         if m.capped:
             note = (note + "; " if note else "") + "stopped at --max-pages"
         rows.append((s.id, m.status, m.pages_fetched, m.new_documents, m.unchanged, m.not_reports,
-                     m.failures, note))
-    total = tuple(sum(r[i] for r in rows) for i in range(2, 7))
+                     m.failures, m.robots_excluded, note))
+        if m.why:
+            whys.append(f"  {s.id}: nothing found: {m.why}")
+        whys.extend(f"  {s.id}: {n}" for n in m.notes)
+    total = tuple(sum(r[i] for r in rows) for i in range(2, 8))
     _table(headers, rows + [("total", "", *total, "")])
+    for line in whys:
+        print(line)
     print(f"run {run_id}; archive {archive_dir}")
 
 
@@ -34,7 +42,8 @@ def summary_json(run_id: str, summaries, archive_dir: Path) -> dict:
             sid: {"status": m.status, "requests": m.requests, "pages_fetched": m.pages_fetched,
                   "new_documents": m.new_documents, "unchanged": m.unchanged, "not_reports": m.not_reports,
                   "failures": m.failures, "reasons": dict(m.reasons), "off_site_links": m.off_site_links,
-                  "capped": m.capped}
+                  "capped": m.capped, "robots_excluded": m.robots_excluded, "reason_urls": m.reason_urls,
+                  "search_pages": m.search_pages, "columns": m.columns, "why": m.why, "notes": m.notes}
             for sid, m in summaries.items()},
     }
 

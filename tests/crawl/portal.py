@@ -71,10 +71,11 @@ class Portal:
     robots_fail: bool = False                            # robots.txt answers 503
     gauge: Gauge = field(default_factory=Gauge)          # this host's requests in flight
     shared: Gauge | None = None                          # requests in flight across hosts
+    root_dir: Path | None = None                         # serve this directory instead (layouts.py)
 
     @property
     def root(self) -> Path:
-        return PORTAL / self.site
+        return self.root_dir or PORTAL / self.site
 
     @property
     def port(self) -> int:

@@ -250,13 +250,17 @@ def test_robots_txt_is_obeyed_and_user_agent_is_honest(first_crawl, portals, dat
 def test_summary_per_source(first_crawl, data_dir):
     lines = {line.split()[0]: line.split() for line in first_crawl.out.splitlines() if line.strip()}
     hanyin = lines["hanyin"]
-    # source status pages new unchanged not-report failures …
+    # source status pages new unchanged not-report failures robots reasons …
     assert hanyin[1] == "complete" and hanyin[3] == "10" and hanyin[4] == "0"
-    assert int(hanyin[5]) == 1 and int(hanyin[6]) == 7
-    reasons = " ".join(hanyin[7:])
-    for reason in ("HTTP 404", "read timeout", "redirect loop", "redirect off site", "body too large ×2",
-                   "disallowed by robots.txt"):
+    assert int(hanyin[5]) == 1 and int(hanyin[6]) == 6
+    assert int(hanyin[7]) == 1  # the robots.txt exclusion is counted as such, not as a failure
+    reasons = " ".join(hanyin[8:])
+    for reason in ("HTTP 404", "read timeout", "redirect loop", "redirect off site", "body too large ×2"):
         assert reason in reasons
+    assert "disallowed by robots.txt" not in reasons
+    # each reason names the first URL it hit
+    c = first_crawl.portals["county"]
+    assert f"HTTP 404 ×1 ({c.base}/zwgk/zfxxgknb/201902/t20190201_0404.html)" in reasons
     assert lines["pingli"][3] == "4" and lines["longyou"][3] == "6"
     runs = query(data_dir, "SELECT source_id, new_documents, pages_fetched FROM crawl_runs ORDER BY source_id")
     assert {r[0]: r[1] for r in runs} == {"hanyin": 10, "longyou": 6, "ningshan": 0, "pingli": 4}

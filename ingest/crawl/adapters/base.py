@@ -40,10 +40,24 @@ class Link:
         return (self.method, self.url, self.data)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A same-page link that may lead towards the report column (best-first discovery)."""
+
+    url: str
+    text: str                      # what a human reads: anchor text, title, or the block's words
+    score: int                     # discovery.column_score
+    why: str
+    issuer: str | None = None      # the anchor names a department or township
+
+
 @dataclass
 class Discovery:
     links: list[Link] = field(default_factory=list)
     title: str | None = None       # the page's own title, when it names a report
+    candidates: list[Candidate] = field(default_factory=list)  # navigation links, scored
+    page_score: int = 0            # how strongly the page says it is a report column itself
+    page_name: str | None = None   # its <title> / breadcrumb, for the summary
 
     def add(self, link: Link) -> None:
         if all(link.key != other.key for other in self.links):
@@ -124,7 +138,45 @@ class Adapter:
         self.report_links(url, tree, found, depth)
         self.pagination(url, tree, text, found, depth)
         self.column_links(url, tree, found, depth)
+        self.navigation(url, tree, found)
         return found
+
+    def navigation(self, url: str, tree: LexborHTMLParser, found: Discovery) -> None:
+        """Score every link of the page by how strongly it points at the report column.
+
+        The crawler follows the best ones first, within its page budget; the page's own
+        <title> and breadcrumb trail say whether this page already is a column.
+        """
+        title_node = tree.css_first("title")
+        title = d.clean(title_node.text()) if title_node is not None else ""
+        trail = breadcrumb(tree)
+        found.page_score = max(d.page_evidence(title, trail), d.column_score(None, None, url)[0] // 2)
+        found.page_name = d.page_name(title, trail)
+        known = {link.url for link in found.links if link.role != LIST}
+        # a page listing the departments or townships (部门信息公开): each name leads to that
+        # issuer's own disclosure page, where its report column is
+        directory = d.is_issuer_directory(found.page_name)
+        seen: set[str] = set()
+        for node in tree.css("a[href]"):
+            target = absolute(url, node.attributes.get("href") or "")
+            if target is None or target == url or target in known or target in seen:
+                continue
+            if d.attachment_url(target) or _NOT_PAGE.search(urlsplit(target).path):
+                continue
+            text = d.clean(node.text(deep=True, separator="", strip=True))
+            alt = d.clean(node.attributes.get("title") or "")
+            context = _block_text(node, text) if d.says_nothing(text) else None
+            score, why = d.column_score(text, alt, target, context)
+            issuer = None
+            name = text or alt
+            if directory and d.is_issuer_name(name):
+                issuer = name
+                # a department's or township's own page: its report column is one step below
+                score, why = max(score, 25), why or "names a department or township"
+            if score <= 0:
+                continue
+            seen.add(target)
+            found.candidates.append(Candidate(target, name or (context or ""), score, why, issuer))
 
     def report_links(self, url: str, tree: LexborHTMLParser, found: Discovery, depth: int) -> None:
         for href, text, title in anchors(tree):
@@ -179,10 +231,7 @@ class Adapter:
             if target is None or target == url:
                 continue
             label = text or title
-            if depth == 0 and d.is_hub_title(label):
-                # from a home page: the disclosure platform, where the report column lives
-                found.add(Link(target, LIST, label, depth=depth + 1))
-            elif d.is_column_title(label) or d.is_column_title(title):
+            if d.is_column_title(label) or d.is_column_title(title):
                 found.add(Link(target, LIST, label, depth=depth + 1))
             elif d.is_year_link(label) and target.startswith(here):
                 found.add(Link(target, LIST, label, d.year_of(label + "年"), depth=depth + 1))
@@ -248,6 +297,45 @@ class Adapter:
         """Does the page carry a report inline? Strips scripts and styles from `tree`."""
         tree.strip_tags(["script", "style", "noscript"])
         return d.looks_like_report_text(tree.body.text(separator="\n") if tree.body else "")
+
+
+_NOT_PAGE = re.compile(r"\.(?:jpe?g|png|gif|bmp|svg|ico|css|js|zip|rar|7z|xlsx?|pptx?|mp4|mp3|flv|swf|apk|exe)$",
+                       re.IGNORECASE)
+_CRUMB_SELECTORS = ('[class*="crumb"]', '[class*="position"]', '[class*="location"]', '[class*="dqwz"]',
+                    '[id*="crumb"]', '[id*="position"]', '[id*="location"]', '[class*="wz"]', '[class*="nav-path"]')
+
+
+def breadcrumb(tree: LexborHTMLParser) -> str | None:
+    """The 当前位置 trail of a page (首页 > 政务公开 > 政府信息公开年报), when it has one."""
+    for sel in _CRUMB_SELECTORS:
+        for node in tree.css(sel)[:2]:
+            text = d.clean(node.text(deep=True, separator="", strip=True))
+            if 0 < len(text) <= 120 and (re.search(r"[>＞»›]", text) or "当前位置" in text or "您的位置" in text):
+                return text
+    return None
+
+
+def _block_text(node, anchor_text: str) -> str | None:
+    """Words of the block around an anchor that says nothing itself (a box's "更多>>")."""
+    current = node
+    for _ in range(3):
+        parent = current.parent
+        if parent is None:
+            return None
+        own = d.clean(parent.text(deep=True, separator=" ", strip=True))
+        own = own.replace(anchor_text, "").strip() if anchor_text else own
+        if own:
+            if len(own) <= 30:
+                return own
+            # a box with items: its heading is the first line of text before the items
+            head = parent.css_first("h1, h2, h3, h4, h5, .title, [class*='tit'], [class*='hd'], span, strong")
+            if head is not None:
+                words = d.clean(head.text(deep=True, strip=True))
+                if 0 < len(words) <= 30:
+                    return words
+            return None
+        current = parent
+    return None
 
 
 def trs_create_page_urls(url: str, text: str) -> list[str]:
