@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 from ingest.errors import NotAReport, UserError
 from ingest.parse.layout import Block, Document
-from ingest.parse.pdf_grid import Grid, build_grid, contains, continues, join, rules, table_regions
-from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, is_page_number, orientation,
-                                   paragraph_text, paragraphs, unradical)
-from ingest.parse.text import heading_key, rows_from_lines
+from ingest.parse.pdf_grid import Grid, build_table, contains, continues, join, rules, table_regions
+from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, gapped_tokens, is_page_number,
+                                   orientation, paragraph_text, paragraphs, unradical)
+from ingest.parse.text import heading_key, rows_from_lines, split_line
 
 
 @dataclass
@@ -181,7 +181,7 @@ def _read_page(page, number: int) -> _Page:
     if not out.n_chars:
         return out
     for region in table_regions(rules(page)):
-        grid = build_grid(region, chars, number)
+        grid = build_table(region, chars, number)
         # A ruled box around a paragraph is not a table, and rows ruled without any column
         # rule hold label and numbers in one "cell": both are read as text lines instead.
         if grid.n_cols >= 2 and any(c.text for c in grid.cells):
@@ -238,7 +238,10 @@ def _assemble(pages: list[_Page], doc_warnings: list[str], cell_meta=None) -> Do
             # No ruled table under this heading (a table drawn without borders): its lines
             # are the flattened "label numbers…" text the text front end already reads.
             lines = [_gapped_text(x) for x in seg.flow if isinstance(x, Line)]
-            rows = rows_from_lines([ln for ln in lines if ln])
+            if seg.key == "table3":
+                rows = _placed_rows([x for x in seg.flow if isinstance(x, Line)], doc_warnings)
+            else:
+                rows = rows_from_lines([ln for ln in lines if ln])
             if rows:
                 pages_of = sorted({x.page for x in seg.flow if isinstance(x, Line)})
                 blocks.append(Block(rows=rows, section=seg.key, grid=False,
@@ -262,11 +265,12 @@ def _assemble(pages: list[_Page], doc_warnings: list[str], cell_meta=None) -> Do
                 text.append(ptext)
             run = []
             if isinstance(x, Grid):
+                doc_warnings.extend(x.notes)
                 rows, ids = x.expand()
                 section = _heading_in_grid(rows) or (seg.key if seg.key in _TABLE_SECTIONS else None)
                 blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
                                     origin=f"pdf {_pages_txt(x.page, x.last_page)}",
-                                    meta=cell_meta(x) if cell_meta else None))
+                                    meta=cell_meta(x) if cell_meta else _cell_meta(x, ids)))
                 text.extend(x.row_texts())
     return Document(kind="pdf", text="\n".join(text), blocks=blocks, narrative="\n".join(narrative),
                     title=title, warnings=doc_warnings)
@@ -298,6 +302,23 @@ def _segments(pages: list[_Page]) -> list[_Segment]:
     return [s for s in segments if s.heading is not None or s.flow]
 
 
+def _cell_meta(grid: Grid, ids: list[list[int]]) -> list[list[dict | None]]:
+    """Where each position's printed cell stands: its (first) page and its box in points.
+    A cell joined across a page break keeps the page and box of its first part."""
+    out = []
+    for row in ids:
+        metas: list[dict | None] = []
+        for cid in row:
+            if 0 <= cid < len(grid.cells):
+                c = grid.cells[cid]
+                metas.append({"read": "printed", "page": (c.pages or [grid.page])[0],
+                              "bbox": [round(c.x0, 2), round(c.top, 2), round(c.x1, 2), round(c.bottom, 2)]})
+            else:
+                metas.append(None)
+        out.append(metas)
+    return out
+
+
 def _heading_in_grid(rows: list[list[str]]) -> str | None:
     """The table section named by a heading printed inside the table's own first row."""
     for cell in dict.fromkeys(rows[0] if rows else []):
@@ -310,6 +331,102 @@ def _heading_in_grid(rows: list[list[str]]) -> str | None:
 def _gapped_text(line: Line) -> str:
     """A line of a table drawn without rules: wide gaps separate cells, so they stay spaces."""
     return chars_to_text(line.chars, keep_gaps=True)
+
+
+TOL = 2.0  # points: a number's centre this far outside its column's extent still belongs to it
+
+
+def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
+    """Rows of a table printed without rules, every number placed in its column by position.
+
+    Flattened text only says "label n n n": a row that leaves a cell blank prints fewer numbers,
+    and reading them left to right shifts every later value into the wrong column. The columns
+    are where the rows printing a number in every column put them (each column's extent over
+    those rows); a shorter row's numbers are placed by where they stand, the missing positions
+    read as printed blanks. A number that falls in no column or in two, two numbers in one
+    column, or no two complete rows to learn the columns from: the row's columns cannot be
+    placed with certainty, so its values are left blank and a warning says so — never shifted.
+    """
+    parsed = []
+    for line in lines:
+        tokens = gapped_tokens(line.chars)
+        label, values = split_line(" ".join(t for t, _, _ in tokens))
+        vals = tokens[len(tokens) - len(values):] if values else []
+        parsed.append((label, vals, line))
+    # Table 3 has 7 columns (自然人, five kinds of 法人或其他组织, 总计), 8 when it prints 小计.
+    first_values = next((i for i, (_, v, _) in enumerate(parsed) if v), len(parsed))
+    width = 8 if any("小计" in ln.text for ln in lines[:first_values]) else 7
+    full = [v for _, v, _ in parsed if len(v) == width]
+    if not full and len({len(v) for _, v, _ in parsed if v}) == 1:
+        width = 0  # every row prints as many numbers (a part of table 3): nothing to place
+    bands = None
+    if width > 1 and len(full) >= 2:
+        bands = [(min(v[i][1] for v in full) - TOL, max(v[i][2] for v in full) + TOL) for i in range(width)]
+        if any(bands[i][1] >= bands[i + 1][0] for i in range(width - 1)):
+            bands = None  # columns overlap: positions decide nothing
+    rows: list[list[str]] = []
+    open_row = False
+    for label, vals, line in parsed:
+        texts = [t for t, _, _ in vals]
+        if vals and len(vals) < width:
+            placed = _place(_split_glued(vals, line, bands), bands) if bands else None
+            if placed is None:
+                what = label or " ".join(texts)
+                doc_warnings.append(
+                    f"table3 (pdf page {line.page}): the row {what!r} prints {len(vals)} numbers for "
+                    f"{width} columns and their columns cannot be told by position; its values are left null")
+                texts = [""] * width
+            else:
+                texts = placed
+        if label and not vals:
+            rows.append([label])
+            open_row = True
+        elif label:
+            rows.append([label, *texts])
+            open_row = False
+        elif len(texts) == 1 and open_row and rows:
+            rows[-1].append(texts[0])
+        else:
+            rows.append(texts)
+            open_row = len(texts) == 1
+    return rows
+
+
+def _split_glued(vals: list[tuple[str, float, float]], line: Line,
+                 bands: list[tuple[float, float]]) -> list[tuple[str, float, float]]:
+    """Numbers of neighbouring columns set so close that they read as one ("0 00" for 0 0 0):
+    a token whose characters each lie wholly in a column is cut where the column changes."""
+    out = []
+    for text, x0, x1 in vals:
+        chars = sorted((c for c in line.chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                        and not c["text"].isspace()), key=lambda c: c["x0"])
+        cols = []
+        for c in chars:
+            hit = [i for i, (a, b) in enumerate(bands) if a <= c["x0"] and c["x1"] <= b]
+            cols.append(hit[0] if len(hit) == 1 else None)
+        if len(set(cols)) < 2 or None in cols or "".join(c["text"] for c in chars) != text:
+            out.append((text, x0, x1))
+            continue
+        start = 0
+        for k in range(1, len(chars) + 1):
+            if k == len(chars) or cols[k] != cols[start]:
+                piece = chars[start:k]
+                out.append(("".join(c["text"] for c in piece), piece[0]["x0"], piece[-1]["x1"]))
+                start = k
+    return out
+
+
+def _place(vals: list[tuple[str, float, float]], bands: list[tuple[float, float]]) -> list[str] | None:
+    out = [""] * len(bands)
+    last = -1
+    for text, x0, x1 in vals:
+        centre = (x0 + x1) / 2
+        hits = [i for i, (a, b) in enumerate(bands) if a <= centre <= b and a <= x0 and x1 <= b]
+        if len(hits) != 1 or hits[0] <= last:
+            return None
+        last = hits[0]
+        out[last] = text
+    return out
 
 
 def _pages_txt(first: int, last: int) -> str:

@@ -66,6 +66,7 @@ class Grid:
     n_cols: int
     cells: list[Cell]
     last_page: int = 0
+    notes: list[str] = field(default_factory=list)  # what the reader could not place, as sentences
 
     def __post_init__(self) -> None:
         if not self.last_page:
@@ -415,3 +416,138 @@ def compact(grid: Grid) -> Grid:
     grid.n_rows, grid.n_cols = len(starts_r), len(starts_c)
     grid.cells.sort(key=lambda c: (c.row, c.col))
     return grid
+
+
+# ---- tables printed as one small table per row --------------------------------------------------
+
+def _is_value(text: str) -> bool:
+    t = text.replace(",", "").replace("，", "").strip()
+    return t == "" or bool(_VALUE.fullmatch(t))
+
+
+import re as _re  # noqa: E402
+
+_VALUE = _re.compile(r"[+\-−－]?\d+(?:\.\d+)?%?|[-—–－/／无]")
+
+
+def bands(region: list[Seg]) -> list[list[Seg]]:
+    """A ruled region cut where it is really several tables stacked without a gap.
+
+    A browser or an office suite prints a table split into one small table per row with each
+    table sizing its own columns: the column rules of one end on a rule where the next one's
+    start at other places, and no column rule crosses it. A uniform lattice over all of them
+    would cut cells apart; each band is read as a table of its own instead (see `stack`).
+    """
+    hs = [s for s in region if s.horizontal]
+    vs = [s for s in region if not s.horizontal]
+    if not hs or not vs:
+        return [region]
+    x0 = min(min(s.pos for s in vs), min(s.a for s in hs))
+    x1 = max(max(s.pos for s in vs), max(s.b for s in hs))
+    inner = [s for s in vs if s.pos - x0 > SNAP and x1 - s.pos > SNAP]
+    cuts = []
+    for y in _snap([s.pos for s in hs]):
+        if _coverage(hs, y, x0, x1) < 0.9:
+            continue
+        above = _snap([s.pos for s in inner if abs(s.b - y) <= JOIN])
+        below = _snap([s.pos for s in inner if abs(s.a - y) <= JOIN])
+        if above and below and (len(above) != len(below)
+                                or any(abs(a - b) > SNAP for a, b in zip(above, below))):
+            cuts.append(y)
+    if not cuts:
+        return [region]
+    edges = [min(s.pos for s in hs)] + cuts + [max(s.pos for s in hs)]
+    out = []
+    for top, bottom in zip(edges, edges[1:]):
+        part = [s for s in hs if top - SNAP <= s.pos <= bottom + SNAP]
+        part += [Seg(False, s.pos, max(s.a, top), min(s.b, bottom)) for s in vs
+                 if min(s.b, bottom) - max(s.a, top) > SNAP]
+        if sum(1 for s in part if not s.horizontal) < 2 or sum(1 for s in part if s.horizontal) < 2:
+            return [region]  # not a stack of tables after all
+        out.append(part)
+    return out
+
+
+def build_table(region: list[Seg], chars: list[dict], page_no: int) -> Grid:
+    """`build_grid`, except that a region of stacked tables with their own columns (`bands`)
+    is read band by band and stacked under the first band's header (`stack`)."""
+    parts = bands(region)
+    if len(parts) == 1:
+        return build_grid(region, chars, page_no)
+    grids = [build_grid(p, chars, page_no) for p in parts]
+    return stack(grids)
+
+
+def stack(grids: list[Grid]) -> Grid:
+    """One grid from a header table and the one-row tables under it, columns placed with
+    certainty: every row's value cells (numbers or blanks, the trailing run of its cells) are
+    right-aligned with the header's last columns only when the row prints exactly as many as
+    most rows do; otherwise its values are left blank and `Grid.notes` says so. Label cells
+    stay left, in order. Never a value moved into a neighbouring column."""
+    head = grids[0]
+    rows: list[list[Cell]] = []
+    for g in grids[1:]:
+        for r in range(g.n_rows):
+            rows.append(sorted((c for c in g.cells if c.row == r), key=lambda c: c.col))
+
+    def trailing(cells: list[Cell]) -> int:
+        k = len(cells)
+        while k > 0 and _is_value(cells[k - 1].text) and cells[k - 1].rowspan == 1:
+            k -= 1
+        return len(cells) - k
+
+    runs = [trailing(cs) for cs in rows if cs]
+    counts = {n: runs.count(n) for n in set(runs) if n}
+    width = max(counts, key=lambda n: (counts[n], n)) if counts else 0
+    n_label_head = head.n_cols - width
+    if width == 0 or n_label_head < 1:
+        # nothing to align on: each table as printed, one under the other
+        return _plain_stack(grids)
+    n_label = max([n_label_head] + [len(cs) - width for cs in rows if len(cs) > width])
+    n_cols = n_label + width
+    cells: list[Cell] = []
+    notes: list[str] = []
+    for c in head.cells:
+        c0, c1 = c.col, c.col + c.colspan  # header lattice → combined: label part widened
+        n0 = c0 if c0 < n_label_head else c0 + (n_label - n_label_head)
+        n1 = c1 if c1 <= n_label_head - 1 else c1 + (n_label - n_label_head)
+        if c0 < n_label_head <= c1 - 1 or (c1 == n_label_head):
+            n1 = c1 + (n_label - n_label_head)
+        cells.append(Cell(c.row, n0, c.rowspan, max(n1 - n0, 1), c.x0, c.top, c.x1, c.bottom,
+                          c.text, c.open_top, False, list(c.pages)))
+    row = head.n_rows
+    for cs in rows:
+        if not cs:
+            continue
+        t = trailing(cs)
+        labels, values = (cs[: len(cs) - width], cs[len(cs) - width:]) if t >= width else (cs[: len(cs) - t], [])
+        for i, c in enumerate(labels):
+            span = n_label - i if i == len(labels) - 1 else 1
+            cells.append(Cell(row, min(i, n_label - 1), 1, max(span, 1), c.x0, c.top, c.x1, c.bottom,
+                              c.text, False, False, list(c.pages)))
+        if values:
+            for j, c in enumerate(values):
+                cells.append(Cell(row, n_label + j, 1, 1, c.x0, c.top, c.x1, c.bottom, c.text,
+                                  False, False, list(c.pages)))
+        else:
+            what = " ".join(c.text for c in labels if c.text) or "(no label)"
+            notes.append(f"pdf page {cs[0].pages[0]}: the row {what!r} prints {t} value cells where "
+                         f"the table has {width} columns; their columns cannot be placed with "
+                         "certainty, so its values are left null")
+            x = labels[-1].x1 if labels else head.x0
+            for j in range(width):
+                cells.append(Cell(row, n_label + j, 1, 1, x, cs[0].top, x, cs[0].bottom, "",
+                                  False, False, list(cs[0].pages)))
+        row += 1
+    last = grids[-1]
+    out = Grid(page=head.page, x0=min(g.x0 for g in grids), top=head.top, x1=max(g.x1 for g in grids),
+               bottom=last.bottom, n_rows=row, n_cols=n_cols, cells=cells, last_page=last.last_page)
+    out.notes = notes
+    return out
+
+
+def _plain_stack(grids: list[Grid]) -> Grid:
+    out = grids[0]
+    for g in grids[1:]:
+        out = join(out, g)
+    return out

@@ -113,6 +113,32 @@ def chars_to_text(chars: list[dict], keep_gaps: bool = False) -> str:
     return "".join(out)
 
 
+def gapped_tokens(chars: list[dict]) -> list[tuple[str, float, float]]:
+    """`chars_to_text(chars, keep_gaps=True).split()` with each token's left and right edge."""
+    out: list[list] = []
+    prev: dict | None = None
+    pending_space = False
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        t = c["text"]
+        if not t or t.isspace():
+            pending_space = True
+            continue
+        new = not out
+        if prev is not None and out:
+            size = float(prev.get("size") or 10.0)
+            gap = c["x0"] - prev["x1"]
+            narrow = not is_wide(out[-1][0][-1]) and not is_wide(t[0])
+            new = ((pending_space or gap > 0.25 * size) and narrow) or gap > 0.5 * size
+        if new:
+            out.append([t, c["x0"], c["x1"]])
+        else:
+            out[-1][0] += t
+            out[-1][2] = max(out[-1][2], c["x1"])
+        prev = c
+        pending_space = False
+    return [(t, a, b) for t, a, b in out]
+
+
 def cluster_lines(chars: list[dict]) -> list[Line]:
     """Group characters into printed lines by vertical overlap, top to bottom.
 
