@@ -64,7 +64,8 @@ def image_kind(data: bytes) -> str | None:
     """'png' | 'jpeg' | 'gif' | 'bmp' | 'tiff' from the magic bytes, else None."""
     for magic, kind in IMAGE_MAGIC.items():
         if data.startswith(magic):
-            if kind == "bmp" and len(data) >= 18 and int.from_bytes(data[14:18], "little") not in (12, 40, 52, 56, 64, 108, 124):
+            if kind == "bmp" and (len(data) < 26 or int.from_bytes(data[14:18], "little")
+                                  not in (12, 40, 52, 56, 64, 108, 124)):
                 return None  # "BM" alone is too common a start: require a BMP info header
             return kind
     return None
@@ -163,6 +164,9 @@ def workers_for(n_pages: int) -> int:
     """Processes for one document's pages: the cores not already busy, at least one, at most
     one per page and os.cpu_count(). (In the loader every core already parses a document.)"""
     cores = os.cpu_count() or 1
+    forced = os.environ.get("INGEST_OCR_WORKERS", "").strip()
+    if forced.isdigit() and int(forced) > 0:
+        return max(1, min(n_pages, cores, int(forced)))
     try:
         busy = int(round(os.getloadavg()[0]))
     except OSError:

@@ -35,15 +35,18 @@ def model_paths() -> dict[str, str]:
         import rapidocr
         from rapidocr import RapidOCR
     except ImportError as exc:
+        # tool = the missing module: the loader tries the document again once it imports
+        tool = exc.name if exc.name in ("onnxruntime", "rapidocr") else "rapidocr"
         raise NeedsTool(f"reading scanned pages needs the OCR engine, which is not installed "
-                        f"({exc.name or exc}): {_INSTALL}; the document is read on a later run") from None
+                        f"({exc.name or exc}): {_INSTALL}; the document is read on a later run",
+                        tool=tool) from None
     models = Path(rapidocr.__file__).parent / "models"
     found = {}
     for task in ("det", "rec", "cls"):
         hits = sorted(models.glob(f"*{task}*.onnx"))
         if not hits:
             raise NeedsTool(f"the OCR engine has no {task} model in {models} (nothing is downloaded "
-                            f"at run time): reinstall it with {_INSTALL}")
+                            f"at run time): reinstall it with {_INSTALL}", tool="rapidocr")
         found[task] = str(hits[-1])
     return found
 
