@@ -33,7 +33,9 @@ writers are removed when the next writer opens the archive.
 The index can always be rebuilt: every row written to fetch_attempts, document_versions and
 crawl_runs is first appended to archive/journal.jsonl and fsync'd (see journal.py), so
 `python -m ingest archive reindex` recreates archive.duckdb from the journal, and
-`archive verify` checks blobs and index against it.
+`archive verify` checks blobs and index against it. The index remembers how far into the
+journal it is (archive_meta 'journal_offset'); a writer that finds the journal further along
+(a kill between the journal's fsync and the index commit) redoes those records first.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import os
 import queue
 import re
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -123,12 +126,8 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     failures        INTEGER,
     failure_reasons VARCHAR,          -- JSON object: reason -> count
     options         VARCHAR,          -- JSON: delay, concurrency, max_pages, registry, …
-    formats         VARCHAR,          -- JSON object: document format -> documents stored or seen
-                                      -- (ingest/parse/formats.py: html, pdf_text, pdf_scanned, doc, …)
     PRIMARY KEY (run_id, source_id)
 );
--- archives made before the formats column (a nullable column: no schema version change)
-ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS formats VARCHAR;
 -- The registry entry each source_id was crawled (or imported) under, as it stood then: the
 -- loader files a report under its entry's county (ingest/load/issuers.py) even when a later
 -- crawl used another registry file or the file is gone.
@@ -294,9 +293,37 @@ class Archive:
         """Open the journal for appending; an archive older than the journal gets one written
         from its index first (once), so reindex can always rebuild what is there now."""
         existed = self.journal_path.exists()
-        self._journal = jr.Journal(self.journal_path)
+        self._journal = jr.Journal(self.journal_path)  # cuts a torn last line
         if not existed:
             self._journal.append(jr.backfill_records(self.con))
+            self._mark_journal()
+            return
+        row = self.con.execute("SELECT value FROM archive_meta WHERE key = 'journal_offset'").fetchone()
+        size = self._journal.size()
+        if row is None or int(row[0]) >= size:
+            if row is None or int(row[0]) > size:
+                if row is not None:
+                    print(f"warning: {self.journal_path} is shorter than the index expects; "
+                          "run `python -m ingest archive verify`", file=sys.stderr)
+                self._mark_journal()
+            return
+        tail = jr.read_from(self.journal_path, int(row[0]))
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            redone = jr.apply_tail(self.con, tail)
+            self._mark_journal()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        if redone:
+            print(f"archive: {redone} journal record(s) of an interrupted write applied to the index",
+                  file=sys.stderr)
+
+    def _mark_journal(self) -> None:
+        """Record in the index how far into the journal it is (same transaction as the rows)."""
+        self.con.execute("INSERT OR REPLACE INTO archive_meta VALUES ('journal_offset', ?)",
+                         [str(self._journal.size())])
 
     def _journal_append(self, records: list[dict]) -> None:
         if self._journal is None:
@@ -435,6 +462,7 @@ class Archive:
                 self._insert("fetch_attempts", ["attempt_id", *_ATTEMPT_COLUMNS], attempt_rows)
             if doc_rows:
                 self._insert("document_versions", _DOC_COLUMNS, doc_rows)
+            self._mark_journal()
             if seen_docs:
                 batch = _arrow({"url": [k[0] for k in seen_docs], "sha256": [k[1] for k in seen_docs],
                                 "last_run_id": list(seen_docs.values())},
@@ -500,6 +528,7 @@ class Archive:
         self.con.execute("BEGIN TRANSACTION")
         try:
             self._insert("crawl_runs", cols, rows)
+            self._mark_journal()
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -509,18 +538,17 @@ class Archive:
     def finish_run(self, run_id: str, source_id: str, *, status: str, requests: int = 0,
                    pages_fetched: int = 0, new_documents: int = 0, unchanged: int = 0,
                    not_reports: int = 0, failures: int = 0,
-                   failure_reasons: dict[str, int] | None = None,
-                   formats: dict[str, int] | None = None) -> None:
+                   failure_reasons: dict[str, int] | None = None) -> None:
         values = {"finished_at": utcnow(), "status": status, "requests": requests,
                   "pages_fetched": pages_fetched, "new_documents": new_documents, "unchanged": unchanged,
                   "not_reports": not_reports, "failures": failures,
-                  "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False),
-                  "formats": json.dumps(dict(sorted((formats or {}).items())), ensure_ascii=False)}
+                  "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False)}
         self._journal_append([{"rec": "run_finish", "run_id": run_id, "source_id": source_id, **values}])
         self.con.execute(
             "UPDATE crawl_runs SET finished_at = ?, status = ?, requests = ?, pages_fetched = ?,"
-            " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?,"
-            " formats = ? WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
+            " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?"
+            " WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
+        self._mark_journal()
 
     def record_sources(self, sources, registry_path) -> None:
         """Remember the registry entries (ingest.crawl.registry.Source) of a crawl or import."""
@@ -541,6 +569,7 @@ class Archive:
         if n:
             self._journal_append([{"rec": "runs_interrupted", "at": utcnow()}])
             self.con.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+            self._mark_journal()
         return int(n)
 
     # ---- reading -------------------------------------------------------------------------

@@ -41,7 +41,14 @@ def _schema_version() -> int:
 def replay_into(con, journal: Path) -> dict[str, int]:
     counts = jr.replay(journal, con, _schema())
     con.execute("INSERT OR REPLACE INTO archive_meta VALUES ('schema_version', ?)", [str(_schema_version())])
+    # the rebuilt index is exactly as far as the journal (complete lines; a torn tail is not read)
+    con.execute("INSERT OR REPLACE INTO archive_meta VALUES ('journal_offset', ?)", [str(_complete_size(journal))])
     return counts
+
+
+def _complete_size(journal: Path) -> int:
+    data = journal.read_bytes()
+    return data.rfind(b"\n") + 1
 
 
 def reindex(paths: Paths) -> str:

@@ -40,16 +40,8 @@ from ingest.errors import PipelineError, UserError
 
 JOURNAL_NAME = "journal.jsonl"
 
-# Columns of each table as journalled (the archive's own order); timestamps are converted.
-ATTEMPT_COLUMNS = ["attempt_id", "run_id", "source_id", "url", "final_url", "method", "purpose", "try_no",
-                   "status", "error", "outcome", "bytes", "sha256", "content_type", "started_at",
-                   "elapsed_ms", "etag", "last_modified", "not_modified", "conditional", "tls_verify"]
-VERSION_COLUMNS = ["sha256", "url", "source_id", "issuer", "title", "content_type", "encoding",
-                   "encoding_source", "bytes", "first_seen", "last_seen", "year_hint", "parent_url",
-                   "kind", "first_run_id", "last_run_id"]
-RUN_COLUMNS = ["run_id", "source_id", "started_at", "finished_at", "status", "requests", "pages_fetched",
-               "new_documents", "unchanged", "not_reports", "failures", "failure_reasons", "options",
-               "formats"]
+# Records carry each table's columns under their own names (a column added to a table later
+# simply appears in newer records); timestamps are ISO strings, converted back on replay.
 TIMESTAMPS = {"started_at", "first_seen", "last_seen", "finished_at", "at"}
 # The tables the journal rebuilds, in the order `archive verify` compares them.
 TABLES = {"fetch_attempts": "attempt_id", "document_versions": "url, sha256",
@@ -108,6 +100,10 @@ class Journal:
             view = view[n:]
         os.fsync(self._fd)
 
+    def size(self) -> int:
+        """Bytes in the journal: the offset the index records as applied up to."""
+        return os.fstat(self._fd).st_size
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
@@ -139,10 +135,31 @@ def _ts(value):
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_catalog = current_database() ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def _row(rec: dict, cols: list[str]) -> dict:
+    """The record's values for the table's columns (a column the record lacks stays NULL;
+    columns added to a table later are carried by newer records under their own names)."""
+    return {c: (_ts(rec[c]) if c in TIMESTAMPS or c.endswith("_at") else rec[c]) for c in cols if c in rec}
+
+
+def _skipped_txns(records) -> set:
+    return {r.get("txn") for _, r in records if r["rec"] == "rollback"}
+
+
 def replay(path: Path, con, schema_sql: str) -> dict[str, int]:
     """Rebuild the index tables into an empty connection from the journal. Returns row counts."""
     records = list(read(path))
-    rolled_back = {r.get("txn") for _, r in records if r["rec"] == "rollback"}
+    rolled_back = _skipped_txns(records)
+    next_id = max((r.get("attempt_id") or 0 for _, r in records if r["rec"] == "attempt"), default=0) + 1
+    # the sequence continues after the journalled ids, so new attempts never reuse one
+    con.execute(f"CREATE SEQUENCE IF NOT EXISTS fetch_attempt_ids START {int(next_id)}")
+    con.execute(schema_sql)
+    cols = {t: _columns(con, t) for t in ("fetch_attempts", "document_versions", "crawl_runs")}
     attempts, versions, runs = [], {}, {}
     upserts: list[tuple[str, dict]] = []
     for n, r in records:
@@ -150,52 +167,115 @@ def replay(path: Path, con, schema_sql: str) -> dict[str, int]:
             continue
         kind = r["rec"]
         if kind == "attempt":
-            attempts.append([_ts(r.get(c)) if c in TIMESTAMPS else r.get(c) for c in ATTEMPT_COLUMNS])
+            attempts.append(_row(r, cols["fetch_attempts"]))
         elif kind == "version":
             key = (r["url"], r["sha256"])
             if key in versions:  # written again after a kill between journal and index: seen again
-                versions[key]["last_seen"] = _ts(r["last_seen"])
-                versions[key]["last_run_id"] = r.get("last_run_id")
+                versions[key].update(_row(r, ["last_seen", "last_run_id"]))
             else:
-                versions[key] = {c: _ts(r.get(c)) if c in TIMESTAMPS else r.get(c) for c in VERSION_COLUMNS}
+                versions[key] = _row(r, cols["document_versions"])
         elif kind == "seen":
             row = versions.get((r["url"], r["sha256"]))
             if row is not None:
-                row["last_seen"] = _ts(r["last_seen"])
-                row["last_run_id"] = r.get("last_run_id")
+                row.update(_row(r, ["last_seen", "last_run_id"]))
         elif kind == "run_start":
-            runs[(r["run_id"], r["source_id"])] = {c: _ts(r.get(c)) if c in TIMESTAMPS else r.get(c)
-                                                    for c in RUN_COLUMNS}
+            runs[(r["run_id"], r["source_id"])] = _row(r, cols["crawl_runs"])
         elif kind == "run_finish":
             row = runs.get((r["run_id"], r["source_id"]))
             if row is not None:
-                row.update({c: _ts(r.get(c)) if c in TIMESTAMPS else r.get(c)
-                            for c in RUN_COLUMNS if c in r and c not in ("run_id", "source_id", "started_at")})
+                row.update(_row(r, [c for c in cols["crawl_runs"] if c not in ("run_id", "source_id", "started_at")]))
         elif kind == "runs_interrupted":
             for row in runs.values():
-                if row["status"] == "running":
+                if row.get("status") == "running":
                     row["status"] = "interrupted"
         elif kind == "upsert":
-            upserts.append((r["table"], {k: _ts(v) if k in TIMESTAMPS or k.endswith("_at") else v
-                                         for k, v in r["row"].items()}))
-        elif kind == "rollback":
-            pass
-        else:
+            upserts.append((r["table"], r["row"]))
+        elif kind != "rollback":
             raise PipelineError(f"{path} line {n}: unknown record kind {kind!r}")
-    next_id = max((a[0] for a in attempts), default=0) + 1
-    # the sequence continues after the journalled ids, so new attempts never reuse one
-    con.execute(f"CREATE SEQUENCE IF NOT EXISTS fetch_attempt_ids START {int(next_id)}")
-    con.execute(schema_sql)
-    _insert(con, "fetch_attempts", ATTEMPT_COLUMNS, attempts)
-    _insert(con, "document_versions", VERSION_COLUMNS, [[v[c] for c in VERSION_COLUMNS] for v in versions.values()])
-    _insert(con, "crawl_runs", RUN_COLUMNS, [[v[c] for c in RUN_COLUMNS] for v in runs.values()])
+    _insert_dicts(con, "fetch_attempts", cols["fetch_attempts"], attempts)
+    _insert_dicts(con, "document_versions", cols["document_versions"], list(versions.values()))
+    _insert_dicts(con, "crawl_runs", cols["crawl_runs"], list(runs.values()))
     counts = {"fetch_attempts": len(attempts), "document_versions": len(versions), "crawl_runs": len(runs)}
     for table, row in upserts:
-        cols = list(row)
-        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [row[c] for c in cols])
+        _upsert(con, table, row)
         counts[table] = counts.get(table, 0) + 1
     return counts
+
+
+def _upsert(con, table: str, row: dict) -> None:
+    row = _row(row, list(row))
+    names = list(row)
+    con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                [row[c] for c in names])
+
+
+def apply_tail(con, records: list[tuple[int, dict]]) -> int:
+    """Redo journal records the index may lack (written before a kill, never committed), on an
+    existing index. Every step is idempotent, so applying a record the index already has
+    changes nothing. Returns how many records were applied. The caller holds the transaction."""
+    rolled_back = _skipped_txns(records)
+    cols = {t: _columns(con, t) for t in ("fetch_attempts", "document_versions", "crawl_runs")}
+    applied = 0
+    for _, r in records:
+        kind = r["rec"]
+        if kind == "rollback" or r.get("txn") in rolled_back:
+            continue
+        applied += 1
+        if kind == "attempt":
+            if not con.execute("SELECT 1 FROM fetch_attempts WHERE attempt_id = ?", [r["attempt_id"]]).fetchone():
+                _insert_one(con, "fetch_attempts", _row(r, cols["fetch_attempts"]))
+        elif kind == "version":
+            if con.execute("SELECT 1 FROM document_versions WHERE url = ? AND sha256 = ?",
+                           [r["url"], r["sha256"]]).fetchone():
+                _touch(con, r)
+            else:
+                _insert_one(con, "document_versions", _row(r, cols["document_versions"]))
+        elif kind == "seen":
+            _touch(con, r)
+        elif kind == "run_start":
+            if not con.execute("SELECT 1 FROM crawl_runs WHERE run_id = ? AND source_id = ?",
+                               [r["run_id"], r["source_id"]]).fetchone():
+                _insert_one(con, "crawl_runs", _row(r, cols["crawl_runs"]))
+        elif kind == "run_finish":
+            row = _row(r, [c for c in cols["crawl_runs"] if c not in ("run_id", "source_id", "started_at")])
+            con.execute(f"UPDATE crawl_runs SET {', '.join(f'{c} = ?' for c in row)} "
+                        "WHERE run_id = ? AND source_id = ?", [*row.values(), r["run_id"], r["source_id"]])
+        elif kind == "runs_interrupted":
+            con.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+        elif kind == "upsert":
+            _upsert(con, r["table"], r["row"])
+    return applied
+
+
+def _touch(con, r: dict) -> None:
+    con.execute("UPDATE document_versions SET last_seen = ?, last_run_id = ? WHERE url = ? AND sha256 = ?",
+                [_ts(r["last_seen"]), r.get("last_run_id"), r["url"], r["sha256"]])
+
+
+def _insert_one(con, table: str, row: dict) -> None:
+    names = list(row)
+    con.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                [row[c] for c in names])
+
+
+def _insert_dicts(con, table: str, cols: list[str], rows: list[dict]) -> None:
+    _insert(con, table, cols, [[r.get(c) for c in cols] for r in rows])
+
+
+def read_from(path: Path, offset: int) -> list[tuple[int, dict]]:
+    """Complete records after byte `offset` (line numbers relative to it)."""
+    out = []
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        for n, raw in enumerate(fh, 1):
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                rec = json.loads(raw)
+            except ValueError:
+                raise PipelineError(f"{path}: a record after byte {offset} is not JSON: the journal is damaged") from None
+            out.append((n, rec))
+    return out
 
 
 def _insert(con, table: str, cols: list[str], rows: list[list]) -> None:
@@ -219,18 +299,19 @@ def _insert(con, table: str, cols: list[str], rows: list[list]) -> None:
 def backfill_records(con) -> list[dict]:
     """Journal records that recreate an index written before the journal existed."""
     out: list[dict] = []
-    for row in con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM crawl_runs ORDER BY started_at, run_id, source_id").fetchall():
-        rec = dict(zip(RUN_COLUMNS, row))
-        out.append({"rec": "run_start", "backfill": True, **rec})
-    for row in con.execute(f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM fetch_attempts ORDER BY attempt_id").fetchall():
-        out.append({"rec": "attempt", "backfill": True, **dict(zip(ATTEMPT_COLUMNS, row))})
-    for row in con.execute(f"SELECT {', '.join(VERSION_COLUMNS)} FROM document_versions "
-                           "ORDER BY first_seen, url, sha256").fetchall():
-        out.append({"rec": "version", "backfill": True, **dict(zip(VERSION_COLUMNS, row))})
+
+    def rows(sql: str):
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    out += [{"rec": "run_start", "backfill": True, **r}
+            for r in rows("SELECT * FROM crawl_runs ORDER BY started_at, run_id, source_id")]
+    out += [{"rec": "attempt", "backfill": True, **r} for r in rows("SELECT * FROM fetch_attempts ORDER BY attempt_id")]
+    out += [{"rec": "version", "backfill": True, **r}
+            for r in rows("SELECT * FROM document_versions ORDER BY first_seen, url, sha256")]
     for table in UPSERT_TABLES:
         if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]:
-            cur = con.execute(f"SELECT * FROM {table}")
-            cols = [d[0] for d in cur.description]
-            out += [{"rec": "upsert", "backfill": True, "table": table, "row": dict(zip(cols, r))}
-                    for r in cur.fetchall()]
+            out += [{"rec": "upsert", "backfill": True, "table": table, "row": r}
+                    for r in rows(f"SELECT * FROM {table}")]
     return out
