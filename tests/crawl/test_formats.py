@@ -18,23 +18,21 @@ from ingest.config import paths as make_paths
 from ingest.parse.formats import document_format
 from ingest.refresh import summary as summary_mod
 from tests.crawl.conftest import FAST, query
-from tests.crawl import portal as portal_mod
-from tests.crawl.portal import Portals
+from tests.crawl.portal import PORTAL, Portals
 from tests.parse.parse_expect import FIXTURES, SHARED_CORPUS
 
 
 def test_crawl_runs_count_documents_by_format(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(data_dir))
-    portal_dir = tmp_path / "portal"
-    shutil.copytree(portal_mod.PORTAL, portal_dir)
-    monkeypatch.setattr(portal_mod, "PORTAL", portal_dir)  # the hosts serve this copy
-    site = portal_dir / "county"
+    site = tmp_path / "county"
+    shutil.copytree(PORTAL / "county", site)
     office = FIXTURES / "office"
     shutil.copy(office / "word_2021.wps", site / "upload/2024/sjj2023.wps")
     shutil.copy(office / "word_2021.docx", site / "upload/2021/nb2020.docx")
     (site / "upload/2023/nb2022.pdf").write_bytes(_scan_pdf())
     portals = Portals()
+    portals["county"].root_dir = site
     try:
         registry = tmp_path / "registry.yaml"
         registry.write_text(portals.registry_yaml(include_dead=False), encoding="utf-8")
