@@ -39,7 +39,7 @@ import notebook_support as nbs
 con = nbs.connect(WAREHOUSE)
 nbs.setup_charts()
 years = nbs.normalise_years(YEARS)
-print(f"warehouse: {nbs.warehouse_path(WAREHOUSE)} (read-only)")
+nbs.about(con, WAREHOUSE)
 
 counties = nbs.query(con, """
     select region_code, any_value(region_name) as region_name, any_value(prefecture_code) as prefecture_code,
@@ -89,7 +89,7 @@ if not df.empty:
         "penalty_decisions", "fee_amount_yuan", "info_processing_fee_yuan", "template",
         "published_date"]].T
     shown.columns.name = "year"
-    display(shown)
+    nbs.table(shown, rows_are_measures=True)
 
 # %% [markdown]
 # ## Applications received (表三 一、二、四)
@@ -108,7 +108,7 @@ if not df.empty:
     nbs.finish(fig, f"{name}: applications by year")
     if df.applications_new_yoy_pct.notna().any():
         yoy = df[["year", "applications_new", "applications_new_yoy_change", "applications_new_yoy_pct"]]
-        display(yoy.set_index("year"))
+        nbs.table(yoy)
 
 # %% [markdown]
 # ## Outcome mix (表三 三、本年度办理结果)
@@ -133,7 +133,7 @@ if not df.empty:
         ax.bar_label(container, labels=[f"{v:.0f}%" if v >= 5 else "" for v in shares[col]],
                      label_type="center", fontsize=8, color="white")
     nbs.finish(fig, f"{name}: outcome mix")
-    display(counts.astype("Int64"))
+    nbs.table(counts)
 
 # %% [markdown]
 # ## Disclosure rate
@@ -225,7 +225,7 @@ if not df.empty:
     nbs.few_bars(ax, len(series))
     ax.set_ylabel("万元 (10,000 yuan)")
     nbs.finish(fig, f"{name}: administrative fees charged")
-    display(fees)
+    nbs.table(fees)
     old = df[df.template == "2019"]
     if not old.empty:
         nbs.note("Years on the 2019 template report fee *items* (上一年项目数量 / 本年增减), not "
@@ -237,7 +237,7 @@ if not df.empty:
 
 # %%
 if not df.empty:
-    display(nbs.query(con, """
+    nbs.table(nbs.query(con, """
         select year, issuer, title, published_date, template, table3_shape, source_url, report_id
         from dim_report where report_id in (select report_id from mart_county_year where region_code = ?)
         order by year

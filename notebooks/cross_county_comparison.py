@@ -40,7 +40,7 @@ import notebook_support as nbs
 con = nbs.connect(WAREHOUSE)
 nbs.setup_charts()
 years = nbs.normalise_years(YEARS)
-print(f"warehouse: {nbs.warehouse_path(WAREHOUSE)} (read-only)")
+nbs.about(con, WAREHOUSE)
 
 areas = nbs.query(con, """
     select 'prefecture' as level, prefecture_code as region_code, any_value(prefecture_name) as region_name,
@@ -100,7 +100,7 @@ if area is not None and not df.empty:
                 "applications_new_rank_in_prefecture", "disclosure_rate_rank_in_prefecture",
                 "applications_new_rank_in_province", "disclosure_rate_rank_in_province",
                 "review_cases", "litigation_cases", "permit_decisions", "penalty_decisions", "fee_amount_yuan"]]
-    display(shown.set_index("region_code"))
+    nbs.table(shown)
 
 
 def colours(labels) -> list[str]:

@@ -7,6 +7,8 @@ this folder imports it with no installation step.
 
 from __future__ import annotations
 
+import datetime
+import numbers
 import os
 import re
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -114,6 +117,76 @@ def resolve_region(con, spec: str | None, candidates: pd.DataFrame, what: str = 
 
 
 # ---- presentation ------------------------------------------------------------------------
+
+PERCENT_SUFFIXES = ("_rate", "_share", "_pct", "_ratio")
+
+
+YEAR_COLUMNS = {"year", "first_year", "last_year", "report_year"}  # printed 2023, not 2,023
+
+
+def _kind(name) -> str:
+    name = str(name)
+    if name in YEAR_COLUMNS:
+        return "year"
+    if name.endswith(PERCENT_SUFFIXES) or name.endswith("%"):
+        return "percent"
+    if name.endswith("_yuan") or "(yuan)" in name or "（元）" in name:
+        return "money"
+    return "plain"
+
+
+def fmt(value, kind: str = "plain") -> str:
+    """One cell as a reader reads it: ratios as %, dates as dates, nulls as "—", thousands split."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "—"
+    if isinstance(value, float) and value != value:
+        return "—"
+    if isinstance(value, (pd.Timestamp, datetime.date)):
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Number):
+        v = float(value)
+        if kind == "year":
+            return str(int(v))
+        if kind == "percent":
+            return f"{v * 100:.1f}%"
+        if kind == "money":
+            return f"{v:,.2f}"
+        return f"{int(v):,}" if v.is_integer() else f"{v:,.2f}"
+    return str(value)
+
+
+def table(df: pd.DataFrame, *, rows_are_measures: bool = False) -> None:
+    """Display a frame formatted for reading (see fmt). The format of a value follows its
+    column's name (…_rate/_share/_pct → %, …_yuan → money), or its row's name when the frame is
+    transposed (`rows_are_measures`, one measure per row)."""
+    if df.empty:
+        note("no rows")
+        return
+    out = df.copy()
+    if rows_are_measures:
+        out = out.astype(object)
+        for idx in out.index:
+            out.loc[idx] = [fmt(v, _kind(idx)) for v in df.loc[idx]]
+    else:
+        out = out.astype(object)
+        for col in out.columns:
+            out[col] = [fmt(v, _kind(col)) for v in df[col]]
+    # A plain 0, 1, 2 … index says nothing to a reader: hide it.
+    display(out.style.hide(axis="index") if isinstance(out.index, pd.RangeIndex) else out)
+
+
+def about(con, path=None) -> None:
+    """Which warehouse the page was computed from — its publish time and size, never the path of
+    the machine that rendered it."""
+    p = warehouse_path(path)
+    published = pd.Timestamp(p.stat().st_mtime, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+    reports = con.execute("select count(*) from dim_report").fetchone()[0] if has_table(con, "dim_report") else 0
+    display(Markdown(f"*Computed from the warehouse published {published} ({reports:,} reports), "
+                     "opened read-only.*"))
+
 
 def note(text: str) -> None:
     """A visible remark in the rendered notebook, used instead of failing on thin data."""

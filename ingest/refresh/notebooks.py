@@ -99,13 +99,26 @@ def render(path: Path, out_dir: Path, params: dict, *, timeout_s: int = CELL_TIM
             error = f"{type(exc).__name__}: {_first_line(str(exc))}" + (f" (kernel: {tail[0]})" if tail else "")
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter()
+    # Rendered as a report: the code cells and prompts are hidden (the runnable notebook beside
+    # it keeps them), and nothing is loaded from a CDN, so the page opens offline as it was made.
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
+    body = offline_html(body)
     html = out_dir / f"{path.stem}.html"
     _atomic_write(html, body)
     _atomic_write(out_dir / f"{path.stem}.ipynb", nbformat.writes(nb))
     images = len(re.findall(r'<img[^>]+src="data:image/png', body))
     return Rendered(path.stem, html, time.monotonic() - t0, error, images)
+
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
+_REMOTE_STYLE = re.compile(r'<link[^>]*\shref="(?:https?:)?//[^"]*"[^>]*>\s*', re.IGNORECASE)
+
+
+def offline_html(body: str) -> str:
+    """Drop the CDN scripts and styles nbconvert's template links (require.js, MathJax, widget
+    managers): a report of tables and PNG charts needs none of them, and offline they only stall."""
+    return _REMOTE_STYLE.sub("", _REMOTE_SCRIPT.sub("", body))
 
 
 def _first_line(text: str) -> str:

@@ -134,9 +134,15 @@ def test_notebooks_render_charts_for_many_counties_and_years(demo_data, tmp_path
         noise, cells = _outputs(out / f"{name}.ipynb")
         assert noise == [], f"{name}: {noise}"
         assert "COUNTY = '西城'" in cells  # the injected parameters are shown in the output
+        # Rendered as a report: no code, no path of this machine, values formatted for reading.
+        assert "import notebook_support" not in html and "nbs.query" not in html, name
+        assert str(demo_data) not in html and str(REPO) not in html, name
+        assert not re.search(r"<td>(NaN|&lt;NA&gt;|None)</td>|\d 00:00:00", html), name
+        assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html), name
     county = (out / "county_year_over_year.html").read_text(encoding="utf-8")
     assert "西城区" in county and "Only 20" not in county  # two years: no one-year note
-    assert "prefecture median" in county
+    assert re.search(r"<td>\d{1,3}\.\d%</td>", county), "the disclosure rate as a percent"
+    assert "there is no prefecture median" not in county  # peers exist: the median line is drawn
     cross = (out / "cross_county_comparison.html").read_text(encoding="utf-8")
     assert "北京市, 2020" in cross and "showing 2020, the last of [2019, 2020]" in cross
     quality = (out / "data_quality.html").read_text(encoding="utf-8")
