@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "templates": ("ingest.templates_cli", "show the template description or write the dbt seeds from it"),
     "crawl": ("ingest.crawl.cli", "fetch annual reports from the county registry into the raw archive"),
     "archive": ("ingest.crawl.archive_cli", "add local files to the raw archive, list or export it"),
+    "registry": ("ingest.crawl.registry_cli", "propose registry entries from a prefecture's portal, add, check them"),
     "load": ("ingest.load.cli", "parse archived documents into the raw parse tables"),
     "build": ("ingest.load.build", "load, then dbt build the warehouse aside and swap it in"),
     "validate": ("ingest.validate.cli", "run the Great Expectations suites and record findings"),

@@ -61,6 +61,8 @@ FIELDS: dict[str, tuple[bool, str]] = {
     "extra_domains": (False, "more sites this issuer's reports live on"),
     "options": (False, "adapter-specific mapping"),
     "notes": (False, "free text"),
+    "checked_at": (False, "when `registry check` last tried the entry page (UTC, ISO 8601)"),
+    "evidence": (False, "what `registry discover` / `registry check` saw, in words"),
 }
 TOP_LEVEL_FIELDS = {"version": "format version (1)", "sources": "list of entries"}
 _REQUIRED = tuple(k for k, (req, _) in FIELDS.items() if req)
