@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-STAGES = ["parse", "crawl", "warehouse", "validate", "refresh"]
+STAGES = ["parse", "crawl", "discovery", "warehouse", "validate", "refresh"]
 
 
 def main(argv: list[str]) -> int:
