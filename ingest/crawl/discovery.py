@@ -81,15 +81,6 @@ def is_column_title(text: str | None) -> bool:
     return bool(_COLUMN_WORDS.search(t))
 
 
-_HUB = re.compile(r"^(?:政府信息公开|信息公开|政务公开|政府信息公开专栏|法定主动公开内容|政府信息公开目录|"
-                  r"政府信息公开平台|政务公开专栏|信息公开目录)$")
-
-
-def is_hub_title(text: str | None) -> bool:
-    """Anchor text of a portal's disclosure platform page (followed only from an entry page)."""
-    return bool(_HUB.match(_compact(text or "")))
-
-
 def is_year_link(text: str | None) -> bool:
     """Per-year sub-column anchors: 2023, 2023年, 2023年度."""
     t = _compact(text or "")
