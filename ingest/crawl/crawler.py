@@ -548,7 +548,10 @@ class SourceWalk:
             attachments = [a for a in attachments if d.is_report_title(a.text) or re.search(
                 r"全真版|原文|PDF版|pdf版|下载", a.text or "")]
         if not inline and not attachments:
-            self.summary.not_reports += 1
+            from ingest.crawl.images import store_picture_report  # a report page made of <img>s
+
+            if not await store_picture_report(self, link, context, here, decoded.text, title, issuer, year):
+                self.summary.not_reports += 1
             return
         for a in attachments:
             a_title = a.text if d.is_report_title(a.text) else title
