@@ -33,7 +33,7 @@ from ingest.errors import UserError
 
 BOM = "\ufeff"
 MART_PREFIXES = ("fct_", "dim_", "mart_")
-EXTRA_TABLES = ("validation_findings",)  # not a dbt model, but what analysts ask for next
+EXTRA_TABLES = ("validation_findings", "validation_resolved_findings")  # not a dbt model, but what analysts ask for next
 DBT_MODELS = REPO_ROOT / "dbt_project" / "models"
 
 LABELS_FILE = Path(__file__).with_name("export_labels.yaml")
