@@ -1,8 +1,9 @@
 """Report pages published as pictures (图片版): the page's <img>s, in page order, as one document.
 
 Some counties put their annual report online as a page whose content is a series of scanned
-page images. Such a page carries no report text and links no file, so without this it would
-be counted "not a report". When a detail page's title names a year's report, its content
+page images, shown (<img>) or linked as attachments (附件1.jpg …). Such a page carries no
+report text and links no document file, so without this it would be counted "not a report";
+storing each picture as a report of its own would file one page as a whole report. When a detail page's title names a year's report, its content
 pictures are fetched (through the same polite fetcher, each try recorded and each body stored
 as a blob as it came) and the report is stored as an image bundle (ingest/parse/image_bundle.py:
 a deterministic ZIP of the pictures in page order with a manifest), kind `page`, under the
@@ -35,7 +36,8 @@ MIN_SIDE = 200  # a picture declared smaller than this (width/height attributes)
 
 
 def content_pictures(url: str, html: str) -> list[str]:
-    """Absolute URLs of the content pictures of a page, in page order (duplicates once)."""
+    """Absolute URLs of the content pictures of a page, in page order (duplicates once): its
+    <img>s and its links to pictures (a thumbnail linking the full page gives the full one)."""
     tree = parse_html(html)
     node = None
     for sel in _CONTENT:
@@ -46,21 +48,37 @@ def content_pictures(url: str, html: str) -> list[str]:
     if node is None:
         return []
     out: list[str] = []
-    for img in node.css("img"):
-        attrs = img.attributes
-        src = attrs.get("data-src") or attrs.get("data-original") or attrs.get("src") or ""
+    for el in node.css("img, a[href]"):  # document order
+        attrs = el.attributes
+        if el.tag == "a":
+            # a linked picture (附件1.jpg, or a thumbnail opening the full page): the full one
+            src = attrs.get("href") or ""
+            if not _PICTURE.search(unquote(urlsplit(src).path)):
+                continue
+        else:
+            if _linked_picture(el):
+                continue  # its link already gave the full-size picture
+            src = attrs.get("data-src") or attrs.get("data-original") or attrs.get("src") or ""
+            if any(_small(attrs.get(k)) for k in ("width", "height")):
+                continue
         if not src or src.startswith("data:"):
             continue
         path = unquote(urlsplit(src).path)
         name = path.rsplit("/", 1)[-1]
         if _FURNITURE.search(name) or (not _PICTURE.search(path) and "." in name):
             continue
-        if any(_small(attrs.get(k)) for k in ("width", "height")):
-            continue
         target = absolute(url, src)
         if target and target not in out:
             out.append(target)
     return out
+
+
+def _linked_picture(img) -> bool:
+    parent = img.parent
+    while parent is not None and parent.tag not in ("a", "body"):
+        parent = parent.parent
+    return (parent is not None and parent.tag == "a"
+            and bool(_PICTURE.search(unquote(urlsplit(parent.attributes.get("href") or "").path))))
 
 
 def _small(value: str | None) -> bool:

@@ -33,6 +33,8 @@ def document_format(data: bytes, filename: str | None = None, content_type: str 
         return "other"
     if kind == "pdf":
         return _pdf_format(data)
+    if kind == "images":
+        return "image"  # an image bundle: a report page made of pictures (ingest/crawl/images.py)
     return kind if kind in FORMATS else "other"
 
 

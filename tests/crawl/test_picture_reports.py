@@ -93,6 +93,9 @@ def test_picture_report_is_stored_as_one_bundle_in_page_order(site, tmp_path):
 def test_content_pictures_skip_furniture_and_keep_order():
     html = ('<html><body><div class="header"><img src="/logo.png"></div><div id="zoom">'
             '<img src="a/3.jpg"><img data-src="a/1.jpg" src="/loading.gif"><img src="a/3.jpg">'
-            '<img src="/images/share_wx.png"><img src="x.png" width="16"></div></body></html>')
+            '<img src="/images/share_wx.png"><img src="x.png" width="16">'
+            '<a href="/up/p4.JPG"><img src="/up/p4_thumb.jpg" width="100"></a>'
+            '<a href="/up/附件5.png">附件5.png</a><a href="/up/notes.pdf">说明</a></div></body></html>')
     assert content_pictures("https://x.gov.cn/nb/t.html", html) == [
-        "https://x.gov.cn/nb/a/3.jpg", "https://x.gov.cn/nb/a/1.jpg"]
+        "https://x.gov.cn/nb/a/3.jpg", "https://x.gov.cn/nb/a/1.jpg", "https://x.gov.cn/up/p4.JPG",
+        "https://x.gov.cn/up/附件5.png"]
