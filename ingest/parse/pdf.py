@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from ingest.errors import NotAReport, UserError
 from ingest.parse.layout import Block, Document
-from ingest.parse.pdf_grid import Grid, build_table, contains, continues, join, rules, table_regions
+from ingest.parse.pdf_grid import (Grid, build_table, contains, continues, join, merge, restack,
+                                   rules, table_regions)
 from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, gapped_tokens, is_page_number,
                                    orientation, paragraph_text, paragraphs, unradical)
 from ingest.parse.text import heading_key, rows_from_lines, split_line
@@ -180,8 +181,9 @@ def _read_page(page, number: int) -> _Page:
                 n_chars=sum(1 for c in chars if not c["text"].isspace()), n_images=n_images)
     if not out.n_chars:
         return out
-    for region in table_regions(rules(page)):
-        grid = build_table(region, chars, number)
+    raw = rules(page, raw=True)
+    for region in table_regions(merge(raw)):
+        grid = build_table(region, chars, number, raw)
         # A ruled box around a paragraph is not a table, and rows ruled without any column
         # rule hold label and numbers in one "cell": both are read as text lines instead.
         if grid.n_cols >= 2 and any(c.text for c in grid.cells):
@@ -242,6 +244,8 @@ def _assemble(pages: list[_Page], doc_warnings: list[str], cell_meta=None) -> Do
                 rows = _placed_rows([x for x in seg.flow if isinstance(x, Line)], doc_warnings)
             else:
                 rows = rows_from_lines([ln for ln in lines if ln])
+                if seg.key == "table4":
+                    rows = _table4_rows(rows, lines, doc_warnings)
             if rows:
                 pages_of = sorted({x.page for x in seg.flow if isinstance(x, Line)})
                 blocks.append(Block(rows=rows, section=seg.key, grid=False,
@@ -268,6 +272,8 @@ def _assemble(pages: list[_Page], doc_warnings: list[str], cell_meta=None) -> Do
                 doc_warnings.extend(x.notes)
                 rows, ids = x.expand()
                 section = _heading_in_grid(rows) or (seg.key if seg.key in _TABLE_SECTIONS else None)
+                if section == "table3":
+                    _drop_blank_tails(rows, ids)
                 blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
                                     origin=f"pdf {_pages_txt(x.page, x.last_page)}",
                                     meta=cell_meta(x) if cell_meta else _cell_meta(x, ids)))
@@ -290,7 +296,7 @@ def _segments(pages: list[_Page]) -> list[_Segment]:
             if isinstance(obj, Grid):
                 prev = seg.flow[-1] if seg.flow else None
                 if isinstance(prev, Grid) and continues(prev, obj):
-                    seg.flow[-1] = join(prev, obj)
+                    seg.flow[-1] = restack(prev, obj) if prev.width else join(prev, obj)
                 else:
                     seg.flow.append(obj)
                 continue
@@ -300,6 +306,24 @@ def _segments(pages: list[_Page]) -> list[_Segment]:
             else:
                 seg.flow.append(obj)
     return [s for s in segments if s.heading is not None or s.flow]
+
+
+def _drop_blank_tails(rows: list[list[str]], ids: list[list[int]]) -> None:
+    """A blank cell spanning several columns at the right end of a table-3 row is no value
+    cell (each value has a column of its own) but the empty box of a table whose rows are
+    ragged (LibreOffice printing a table with an empty <tr>): read as a value it would make
+    an eighth column and shift the row. Its positions become "no printed cell" (id -1)."""
+    for row, rid in zip(rows, ids):
+        j = len(row)
+        while j > 0 and not row[j - 1]:
+            k = j - 1
+            while k > 0 and rid[k - 1] == rid[j - 1]:
+                k -= 1
+            if j - k < 2:
+                break
+            for m in range(k, j):
+                rid[m] = -1
+            j = k
 
 
 def _cell_meta(grid: Grid, ids: list[list[int]]) -> list[list[dict | None]]:
@@ -378,6 +402,12 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
                 texts = [""] * width
             else:
                 texts = placed
+        if vals and re.sub(r"\s+", "", label) in ("小计", "合计"):
+            # Which group a subtotal closes or opens is said only by the group label beside it,
+            # and in flattened text that label stands centred in the middle of its rows.
+            doc_warnings.append(f"table3 (pdf page {line.page}): a {label} row prints no group label "
+                                "beside it, so which group it sums is not certain; its values are left null")
+            texts = [""] * len(texts)
         if label and not vals:
             rows.append([label])
             open_row = True
@@ -413,6 +443,25 @@ def _split_glued(vals: list[tuple[str, float, float]], line: Line,
                 piece = chars[start:k]
                 out.append(("".join(c["text"] for c in piece), piece[0]["x0"], piece[-1]["x1"]))
                 start = k
+    return out
+
+
+def _table4_rows(rows: list[list[str]], lines: list[str], doc_warnings: list[str]) -> list[list[str]]:
+    """Table 4 printed without rules: its one row of numbers is read only when it prints a
+    number in every column (15; 12 when no 总计 column is printed); a blank cell leaves no
+    trace in flattened text, so a shorter row cannot be placed and is left null."""
+    first = next((i for i, ln in enumerate(lines) if split_line(ln)[1]), len(lines))
+    # 总计 printed in the header: 15 columns; else 12, unless the row prints all 15 anyway
+    widths = (15,) if any("总计" in ln for ln in lines[:first]) else (12, 15)
+    width = widths[0]
+    out = []
+    for row in rows:
+        label, values = split_line(" ".join(row)) if row else ("", [])
+        if values and len(values) >= 4 and len(values) not in widths:
+            doc_warnings.append(f"table4: {len(values)} numbers printed for {width} columns in a table "
+                                "without rules; their columns cannot be placed, so they are left null")
+            row = ([label] if label else []) + [""] * width
+        out.append(row)
     return out
 
 

@@ -67,6 +67,8 @@ class Grid:
     cells: list[Cell]
     last_page: int = 0
     notes: list[str] = field(default_factory=list)  # what the reader could not place, as sentences
+    width: int = 0  # value columns (the last ones) of a grid stacked from one table per row
+    parts: list["Grid"] = field(default_factory=list)  # the tables it was stacked from
 
     def __post_init__(self) -> None:
         if not self.last_page:
@@ -117,8 +119,9 @@ def _is_white(color) -> bool:
     return bool(vals) and all(v >= 0.98 for v in vals)
 
 
-def rules(page) -> list[Seg]:
-    """Every visible axis-parallel rule on a pdfplumber page, merged where collinear."""
+def rules(page, raw: bool = False) -> list[Seg]:
+    """Every visible axis-parallel rule on a pdfplumber page, merged where collinear
+    (`raw=True`: as drawn, unmerged — for `build_table` to merge again band by band)."""
     segs: list[Seg] = []
 
     def add(x0: float, top: float, x1: float, bottom: float) -> None:
@@ -159,7 +162,7 @@ def rules(page) -> list[Seg]:
         for (xa, ta), (xb, tb) in zip(pts, pts[1:]):
             if abs(ta - tb) < 0.5 or abs(xa - xb) < 0.5:
                 add(min(xa, xb), min(ta, tb), max(xa, xb), max(ta, tb))
-    return merge(segs)
+    return segs if raw else merge(segs)
 
 
 def merge(segs: list[Seg]) -> list[Seg]:
@@ -456,39 +459,83 @@ def bands(region: list[Seg]) -> list[list[Seg]]:
             cuts.append(y)
     if not cuts:
         return [region]
-    edges = [min(s.pos for s in hs)] + cuts + [max(s.pos for s in hs)]
+    # outer edges from the column rules too: a table cut by a page break has no rule along the cut
+    edges = ([min(min(s.pos for s in hs), min(s.a for s in vs))] + cuts
+             + [max(max(s.pos for s in hs), max(s.b for s in vs))])
     out = []
     for top, bottom in zip(edges, edges[1:]):
         part = [s for s in hs if top - SNAP <= s.pos <= bottom + SNAP]
         part += [Seg(False, s.pos, max(s.a, top), min(s.b, bottom)) for s in vs
                  if min(s.b, bottom) - max(s.a, top) > SNAP]
-        if sum(1 for s in part if not s.horizontal) < 2 or sum(1 for s in part if s.horizontal) < 2:
+        if sum(1 for s in part if not s.horizontal) < 2 or not any(s.horizontal for s in part):
             return [region]  # not a stack of tables after all
         out.append(part)
     return out
 
 
-def build_table(region: list[Seg], chars: list[dict], page_no: int) -> Grid:
+def build_table(region: list[Seg], chars: list[dict], page_no: int,
+                raw: list[Seg] | None = None) -> Grid:
     """`build_grid`, except that a region of stacked tables with their own columns (`bands`)
-    is read band by band and stacked under the first band's header (`stack`)."""
+    is read band by band and stacked under the first band's header (`stack`).
+
+    `raw`: the page's rules unmerged (`rules(page, raw=True)`). Merging snaps collinear rules
+    of the whole page onto one position, which can move a column rule of one small table by a
+    point or two towards a neighbour table's; each band's rules are merged again from these.
+    """
     parts = bands(region)
     if len(parts) == 1:
         return build_grid(region, chars, page_no)
+    if raw is not None:
+        parts = [_band_rules(part, raw) or part for part in parts]
     grids = [build_grid(p, chars, page_no) for p in parts]
-    return stack(grids)
+    out = stack(grids)
+    out.parts = grids
+    return out
 
 
-def stack(grids: list[Grid]) -> Grid:
+def _band_rules(part: list[Seg], raw: list[Seg]) -> list[Seg]:
+    """The raw rules inside one band's box, merged on their own."""
+    hs = [s for s in part if s.horizontal]
+    vs = [s for s in part if not s.horizontal]
+    top = min([s.pos for s in hs] + [s.a for s in vs])
+    bottom = max([s.pos for s in hs] + [s.b for s in vs])
+    x0 = min([s.a for s in hs] + [s.pos for s in vs]) - JOIN
+    x1 = max([s.b for s in hs] + [s.pos for s in vs]) + JOIN
+    out = [s for s in raw if s.horizontal and top - SNAP <= s.pos <= bottom + SNAP
+           and s.b >= x0 and s.a <= x1]
+    out += [Seg(False, s.pos, max(s.a, top), min(s.b, bottom)) for s in raw
+            if not s.horizontal and x0 <= s.pos <= x1 and min(s.b, bottom) - max(s.a, top) > SNAP]
+    merged = merge(out)
+    ok = sum(1 for s in merged if not s.horizontal) >= 2 and any(s.horizontal for s in merged)
+    return merged if ok else []
+
+
+def restack(upper: Grid, lower: Grid) -> Grid:
+    """`lower` (the next page) carrying on `upper`, a table stacked from one table per row:
+    its rows are placed under upper's columns the same way (see `stack`)."""
+    return stack([upper] + (lower.parts or [lower]), width=upper.width)
+
+
+def stack(grids: list[Grid], width: int = 0) -> Grid:
     """One grid from a header table and the one-row tables under it, columns placed with
     certainty: every row's value cells (numbers or blanks, the trailing run of its cells) are
     right-aligned with the header's last columns only when the row prints exactly as many as
     most rows do; otherwise its values are left blank and `Grid.notes` says so. Label cells
-    stay left, in order. Never a value moved into a neighbouring column."""
+    stay left, in order. Never a value moved into a neighbouring column.
+
+    `width`: the value columns of a head that is itself a stacked grid (the part of the table
+    on the page before); rows repeating one of the head's header rows are dropped."""
     head = grids[0]
+    head_rows = [[c.text for c in sorted((c for c in head.cells if c.row == r), key=lambda c: c.col) if c.text]
+                 for r in range(min(head.n_rows, 4))]
     rows: list[list[Cell]] = []
     for g in grids[1:]:
         for r in range(g.n_rows):
-            rows.append(sorted((c for c in g.cells if c.row == r), key=lambda c: c.col))
+            cs = sorted((c for c in g.cells if c.row == r), key=lambda c: c.col)
+            texts = [c.text for c in cs if c.text]
+            if width and texts and texts in head_rows and not any(_is_value(t) for t in texts):
+                continue  # a header row repeated at the top of the next page
+            rows.append(cs)
 
     def trailing(cells: list[Cell]) -> int:
         k = len(cells)
@@ -496,9 +543,10 @@ def stack(grids: list[Grid]) -> Grid:
             k -= 1
         return len(cells) - k
 
-    runs = [trailing(cs) for cs in rows if cs]
-    counts = {n: runs.count(n) for n in set(runs) if n}
-    width = max(counts, key=lambda n: (counts[n], n)) if counts else 0
+    if not width:
+        runs = [trailing(cs) for cs in rows if cs]
+        counts = {n: runs.count(n) for n in set(runs) if n}
+        width = max(counts, key=lambda n: (counts[n], n)) if counts else 0
     n_label_head = head.n_cols - width
     if width == 0 or n_label_head < 1:
         # nothing to align on: each table as printed, one under the other
@@ -542,7 +590,8 @@ def stack(grids: list[Grid]) -> Grid:
     last = grids[-1]
     out = Grid(page=head.page, x0=min(g.x0 for g in grids), top=head.top, x1=max(g.x1 for g in grids),
                bottom=last.bottom, n_rows=row, n_cols=n_cols, cells=cells, last_page=last.last_page)
-    out.notes = notes
+    out.notes = list(head.notes) + notes
+    out.width = width
     return out
 
 
