@@ -78,7 +78,7 @@ def _ole_kind(data: bytes, filename: str | None, content_type: str | None) -> st
         # .doc and .wps hold the same Word stream and convert alike; only the name or the
         # served type tells which one the publisher made (for the crawler's format counts).
         name, ct = (filename or "").lower(), (content_type or "").lower()
-        return "wps" if name.endswith(".wps") or "wps" in ct else "doc"
+        return "wps" if name.endswith(".wps") or "wps" in ct or "ms-works" in ct else "doc"
     if {"workbook", "book"} & names:
         what = "an Excel workbook (.xls/.et)"
     elif "powerpoint document" in names:
