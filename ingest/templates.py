@@ -189,6 +189,17 @@ class Templates:
         """Narrative fact key → the (table, row, column) cells whose sum it restates."""
         return {k: [tuple(c) for c in v["cells"]] for k, v in (self.raw.get("narrative_facts") or {}).items()}
 
+    def narrative_readings(self) -> dict[str, list[list[tuple[str, str, str]]]]:
+        """Narrative fact key → every cell sum it may restate (`cells`, then `or_cells`)."""
+        out = {}
+        for k, v in (self.raw.get("narrative_facts") or {}).items():
+            out[k] = [[tuple(c) for c in v["cells"]]] + ([[tuple(c) for c in v["or_cells"]]] if v.get("or_cells") else [])
+        return out
+
+    def narrative_levels(self) -> dict[str, str]:
+        """Narrative fact key → error | warning: how sure a difference from the table is."""
+        return {k: v.get("level", "warning") for k, v in (self.raw.get("narrative_facts") or {}).items()}
+
     def cell_kind(self, template: str, table: str, column_key: str) -> str:
         """count | signed_count | money of a cell's column (tables 3 and 4 are all counts)."""
         if table == "table2":

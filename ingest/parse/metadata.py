@@ -290,52 +290,8 @@ def _section_six(narrative: str) -> str:
     return ""
 
 
-_UNIT = r"(?:件|个|条|份|宗|起|次|笔)"
-_APPL_RECEIVED = re.compile(
-    rf"(?:受理|收到|接收|新收|接到)([^。；;，,\d]{{0,24}}?)(?:共|合计|总计|数量为|为)?(\d+){_UNIT}")
-_APPL_HANDLED = re.compile(rf"(?:办结|答复|办理完毕|处理完毕|已办理)([^。；;，,\d]{{0,12}}?)(?:共|为)?(\d+){_UNIT}")
-
-
-def _case_patterns(word: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    after = re.compile(rf"{word}(?:案件|申请|案)?[^。；;，,\d]{{0,8}}?(\d+){_UNIT}")
-    before = re.compile(rf"(\d+){_UNIT}[^。；;，,\d]{{0,8}}?{word}")
-    none = re.compile(rf"(?:未|没有|无)(?:发生|出现|产生|收到|涉及|被提起)?[^。；;\d]{{0,24}}?{word}")
-    return after, before, none
-
-
-_REVIEW = _case_patterns("行政复议")
-_LITIGATION = _case_patterns("行政诉讼")
-
-
 def narrative_facts(narrative: str) -> dict:
-    facts: dict = {}
-    for s in _SENTENCE.findall(narrative):
-        # only sentences about applications or cases can state a headline number
-        has_appl = "申请" in s
-        has_review = "复议" in s
-        has_suit = "诉讼" in s
-        if not (has_appl or has_review or has_suit):
-            continue
-        flat = squash(s)
-        if has_appl and "applications_received" not in facts:
-            for m in _APPL_RECEIVED.finditer(flat):
-                if "申请" in m.group(1) or "申请" in flat[max(0, m.start() - 6):m.start()]:
-                    facts["applications_received"] = {"value": int(m.group(2)), "raw_text": m.group(0)}
-                    break
-        if has_appl and "applications_handled" not in facts:
-            m = _APPL_HANDLED.search(flat)
-            if m:
-                facts["applications_handled"] = {"value": int(m.group(2)), "raw_text": m.group(0)}
-        for key, present, (after, before, none) in (("review_cases", has_review, _REVIEW),
-                                                      ("litigation_cases", has_suit, _LITIGATION)):
-            if not present or key in facts or _CASE_WORD[key] not in flat:
-                continue
-            m = after.search(flat) or before.search(flat)
-            if m:
-                facts[key] = {"value": int(m.group(1)), "raw_text": m.group(0)}
-            elif none.search(flat):
-                facts[key] = {"value": 0, "raw_text": flat}
-    return facts
+    """Headline figures of the narrative, each with its sentence (ingest/parse/narrative.py)."""
+    from ingest.parse import narrative as narrative_rules
 
-
-_CASE_WORD = {"review_cases": "行政复议", "litigation_cases": "行政诉讼"}
+    return narrative_rules.facts(narrative)

@@ -19,6 +19,10 @@ PUBLISHER = "publisher"
 PIPELINE = "pipeline"
 
 
+ERROR = "error"
+WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class RuleInfo:
     id: str
@@ -26,6 +30,11 @@ class RuleInfo:
     suite: str
     en: str
     zh: str
+    # How sure a publisher finding is: error = the printed numbers contradict each other
+    # (arithmetic, carry-over, impossible values); warning = a reading could still differ
+    # (narrative wording, a table we could not read, a re-publication). Narrative findings take
+    # their fact's level from templates.yaml (an unambiguous sentence is an error).
+    level: str = ERROR
 
 
 _GENERIC = [
@@ -36,13 +45,14 @@ _GENERIC = [
     RuleInfo("money_non_negative", PUBLISHER, "cell_values",
              "every money cell (fees, procurement amount) is >= 0", "金额不为负数"),
     RuleInfo("narrative_matches_tables", PUBLISHER, "narrative",
-             "a number stated in the narrative equals the table cell it restates", "正文数字与表格一致"),
+             "a number stated in the narrative equals the table cell it restates", "正文数字与表格一致",
+             WARNING),
     RuleInfo("tables_printed", PUBLISHER, "tables_printed",
              "tables 2, 3 and 4 each print at least one cell (not missing, not only an image)",
-             "三张统计表均以文字公布"),
+             "三张统计表均以文字公布", WARNING),
     RuleInfo("unique_issuer_year", PUBLISHER, "report_identity",
              "one report per issuer and year (two different documents were published)",
-             "同一机关同一年度只有一份年报"),
+             "同一机关同一年度只有一份年报", WARNING),
     RuleInfo("report_loaded_once", PIPELINE, "report_identity",
              "no report id or document content is loaded twice", "同一文档只入库一次"),
     RuleInfo("report_has_template", PIPELINE, "report_identity",
@@ -73,6 +83,10 @@ def rule(rule_id: str) -> RuleInfo:
 
 def severities() -> dict[str, str]:
     return {k: r.severity for k, r in _by_id().items()}
+
+
+def levels() -> dict[str, str]:
+    return {k: r.level for k, r in _by_id().items()}
 
 
 @functools.cache

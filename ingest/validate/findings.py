@@ -15,12 +15,12 @@ import pandas as pd
 
 from ingest import templates
 from ingest.validate import catalog
-from ingest.validate.frames import Frames, narrative_cells
+from ingest.validate.frames import Frames
 from ingest.validate.suites import CheckResult
 
 FINDING_COLUMNS = ["finding_id", "run_id", "report_id", "issuer_id", "issuer", "region_code", "year",
                    "rule_id", "severity", "table_key", "row_key", "column_key", "expected", "actual",
-                   "difference", "message", "checked_at"]
+                   "difference", "message", "level", "evidence", "checked_at"]
 
 
 def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: datetime) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: d
         elif res.suite == "cell_values":
             parts.append(_values(df, rid, frames))
         elif rid == "narrative_matches_tables":
-            parts.append(_narrative(df, t))
+            parts.append(_narrative(df, t, frames))
         elif rid == "tables_printed":
             parts.append(pd.DataFrame({
                 "report_no": df["report_no"].to_numpy(), "rule_id": rid,
@@ -54,13 +54,14 @@ def build(frames: Frames, results: list[CheckResult], run_id: str, checked_at: d
                                     "expected", "actual", "difference", "message"])
     else:
         out = pd.concat(parts, ignore_index=True)
-    for col in ("table_key", "row_key", "column_key", "expected", "actual", "difference"):
+    for col in ("table_key", "row_key", "column_key", "expected", "actual", "difference", "level", "evidence"):
         if col not in out:
             out[col] = None
     out = out.merge(frames.reports[["report_no", "report_id", "issuer_id", "issuer", "region_code",
                                     "year"]], on="report_no", how="left")
     out["severity"] = out["rule_id"].map(catalog.severities())
     out["run_id"] = run_id
+    out["level"] = out["level"].where(out["level"].notna(), out["rule_id"].map(catalog.levels()))
     out["checked_at"] = checked_at
     out["finding_id"] = [
         _finding_id(*vals) for vals in
@@ -133,24 +134,36 @@ def _values(groups: pd.DataFrame, rule_id: str, frames: Frames) -> pd.DataFrame:
     return out
 
 
-def _narrative(df: pd.DataFrame, t: templates.Templates) -> pd.DataFrame:
-    mapping = narrative_cells(t)
+def _narrative(df: pd.DataFrame, t: templates.Templates, frames: Frames) -> pd.DataFrame:
+    readings = t.narrative_readings()
+    levels = t.narrative_levels()
     key = df["key"].astype(str)
+    ev = frames.details.get("narrative_evidence")
+    if ev is not None and len(ev):
+        ev = df[["report_no"]].assign(key=key.to_numpy()).merge(ev, on=["report_no", "key"], how="left")
+        evidence, reading = ev["evidence"].to_numpy(), ev["reading"].fillna(0).astype(int).to_numpy()
+    else:
+        evidence, reading = [None] * len(df), [0] * len(df)
 
-    def where(k: str) -> tuple[str, str, str]:
-        cells = mapping[k]
+    def where(k: str, i: int) -> tuple[str, str, str]:
+        cells = readings[k][i if i < len(readings[k]) else 0]
         return ("+".join(dict.fromkeys(c[0] for c in cells)), "+".join(dict.fromkeys(c[1] for c in cells)),
                 "+".join(dict.fromkeys(c[2] for c in cells)))
 
-    cells = [where(k) for k in key]
+    def alternatives(k: str) -> str:
+        return "".join(f" (nor {'+'.join(c[1] for c in cells)})" for cells in readings[k][1:])
+
+    cells = [where(k, i) for k, i in zip(key, reading)]
     out = pd.DataFrame({"report_no": df["report_no"].to_numpy(), "rule_id": "narrative_matches_tables",
                         "table_key": [c[0] for c in cells], "row_key": [c[1] for c in cells],
                         "column_key": [c[2] for c in cells], "expected": df["expected"].to_numpy(),
                         "actual": df["actual"].to_numpy(), "difference": df["difference"].to_numpy()})
     out["message"] = [
-        f"the narrative states {k} = {_fmt(a)} but the table's {c[0]} {c[1]}/{c[2]} = {_fmt(e)} "
-        f"(difference {_fmt(d)})"
+        f"the narrative states {k} = {_fmt(a)} but the table's {c[0]} {c[1]}/{c[2]} = {_fmt(e)}"
+        f"{alternatives(k)} (difference {_fmt(d)})"
         for k, c, a, e, d in zip(key, cells, df["actual"], df["expected"], df["difference"])]
+    out["level"] = [levels.get(k, catalog.WARNING) for k in key]
+    out["evidence"] = evidence
     return out
 
 
@@ -275,6 +288,7 @@ def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.
                row_key::VARCHAR AS row_key, column_key::VARCHAR AS column_key,
                expected::DECIMAL(24,6) AS expected, actual::DECIMAL(24,6) AS actual,
                difference::DECIMAL(24,6) AS difference, message::VARCHAR AS message,
+               level::VARCHAR AS level, evidence::VARCHAR AS evidence,
                checked_at::TIMESTAMPTZ AS checked_at
         FROM findings
     """)
@@ -287,7 +301,7 @@ def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.
     """)
     con.execute("""
         CREATE OR REPLACE TABLE validation_rules AS
-        SELECT id AS rule_id, severity, suite, en AS description_en, zh AS description_zh FROM rules
+        SELECT id AS rule_id, severity, level, suite, en AS description_en, zh AS description_zh FROM rules
     """)
     con.execute("""
         CREATE TABLE IF NOT EXISTS validation_runs (

@@ -98,7 +98,7 @@ def load(con: duckdb.DuckDBPyConnection) -> Frames:
         else:
             frames.checks[rule.id] = _balance(con, rule)
     frames.checks["cell_values"], frames.details["bad_values"] = _cell_values(con)
-    frames.checks["narrative"] = _narrative(con, t)
+    frames.checks["narrative"], frames.details["narrative_evidence"] = _narrative(con, t)
     frames.checks["report_identity"] = _identity(reports)
     frames.checks["tables_printed"] = _tables_printed(reports)
     frames.checks["completeness"], details = _completeness(con, reports)
@@ -319,21 +319,27 @@ def _cell_values(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataF
 
 # ---- narrative -------------------------------------------------------------------------------
 
-def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataFrame:
-    mapping = narrative_cells(t)
+def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One check per (report, narrative fact): the figure against the cell sums it may restate
+    (templates.yaml `cells` / `or_cells`): difference 0 when any reading agrees, else the
+    difference from the first reading; not evaluable when no reading has all its cells.
+    Also the sentence of each fact (the finding's evidence)."""
+    readings = t.narrative_readings()
     empty = pd.DataFrame({"report_no": pd.Series(dtype="int32"), "key": pd.Categorical([]),
                           "actual": pd.Series(dtype=float), "expected": pd.Series(dtype=float),
                           "difference": pd.Series(dtype=float)})
-    if not mapping or not has_table(con, "int_narrative_facts"):
-        return empty
+    no_evidence = pd.DataFrame({"report_no": pd.Series(dtype="int32"), "key": pd.Series(dtype=str),
+                                "evidence": pd.Series(dtype=str), "reading": pd.Series(dtype="Int64")})
+    if not readings or not has_table(con, "int_narrative_facts"):
+        return empty, no_evidence
     con.register("v_narrative_map_df", pd.DataFrame(
-        [(k, len(cells), *c) for k, cells in mapping.items() for c in cells],
-        columns=["fact_key", "n_cells", "table_key", "row_key", "column_key"]))
-    # A fact restating several cells (litigation = direct + after review) is compared with their
-    # sum, and only when every one of them is printed.
-    df = con.execute("""
+        [(k, i, len(cells), *c) for k, alts in readings.items() for i, cells in enumerate(alts) for c in cells],
+        columns=["fact_key", "reading", "n_cells", "table_key", "row_key", "column_key"]))
+    raw = "n.raw_text" if _has_column(con, "int_narrative_facts", "raw_text") else "NULL::VARCHAR"
+    df = con.execute(f"""
         WITH s AS (
-            SELECT r.report_no, n.fact_key AS key, any_value(n.value) AS actual,
+            SELECT r.report_no, n.fact_key AS key, m.reading, any_value(n.value) AS actual,
+                   any_value({raw}) AS evidence,
                    sum(c.value) AS expected, count(c.value) = any_value(m.n_cells) AS evaluable
             FROM wh.int_narrative_facts n
             JOIN v_narrative_map_df m USING (fact_key)
@@ -341,17 +347,32 @@ def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.Dat
             LEFT JOIN wh.int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
                                            AND c.row_key = m.row_key AND c.column_key = m.column_key
             WHERE r.in_dim_report AND n.value IS NOT NULL
-            GROUP BY ALL)
+            GROUP BY ALL),
+        pick AS (
+            SELECT report_no, key, actual, evidence, reading, expected, evaluable,
+                   row_number() OVER (PARTITION BY report_no, key
+                                      ORDER BY (evaluable AND expected = actual) DESC, evaluable DESC,
+                                               reading) AS rk
+            FROM s)
         SELECT report_no, key, actual::DOUBLE AS actual,
                CASE WHEN evaluable THEN expected END::DOUBLE AS expected,
-               CASE WHEN evaluable THEN actual - expected END::DOUBLE AS difference
-        FROM s ORDER BY report_no, key
+               CASE WHEN evaluable THEN actual - expected END::DOUBLE AS difference,
+               evidence, CASE WHEN evaluable THEN reading END AS reading
+        FROM pick WHERE rk = 1 ORDER BY report_no, key
     """).df()
     if df.empty:
-        return empty
+        return empty, no_evidence
     df["report_no"] = df["report_no"].astype("int32")
+    evidence = df[["report_no", "key", "evidence", "reading"]].copy()
+    evidence["key"] = evidence["key"].astype(str)
+    df = df.drop(columns=["evidence", "reading"])
     df["key"] = df["key"].astype("category")
-    return df
+    return df, evidence
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'wh' AND table_name = ? "
+                       "AND column_name = ?", [table, column]).fetchone()[0] > 0
 
 
 def narrative_cells(t: templates.Templates) -> dict[str, list[tuple[str, str, str]]]:

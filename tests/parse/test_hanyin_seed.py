@@ -81,7 +81,10 @@ def test_metadata_fee_and_narrative(hanyin):
     assert hanyin["info_processing_fee_yuan"] == 0
     assert isinstance(hanyin["info_processing_fee_yuan"], Decimal)
     assert hanyin["narrative"] == {
-        "applications_received": {"value": 30, "raw_text": "受理依申请公开申请30件"},
+        # the whole sentence is kept as evidence, the words that bound the figure as `match`
+        "applications_received": {"value": 30, "match": "受理依申请公开申请30件",
+                                  "raw_text": "(二)依申请公开一是全年受理依申请公开申请30件,同比增加58%,"
+                                              "其中网络申请21件,信函申请9件"},
         "info_processing_fee_yuan": {"value": Decimal(0), "raw_text": "本年度未收取政府信息公开信息处理费"},
     }
     assert hanyin["warnings"] == []

@@ -70,8 +70,10 @@ def test_word_pasted_2021_metadata():
     assert r["info_processing_fee_yuan"] == Decimal("120")
     assert {k: v["value"] for k, v in r["narrative"].items()} == {
         "applications_received": 57, "applications_handled": 57, "review_cases": 2,
-        "litigation_cases": 0, "info_processing_fee_yuan": Decimal("120")}
-    assert r["narrative"]["applications_received"]["raw_text"] == "收到政府信息公开申请57件"
+        "info_processing_fee_yuan": Decimal("120")}  # 未发生…行政诉讼 states no figure
+    assert r["narrative"]["applications_received"]["match"] == "共收到政府信息公开申请57件"
+    assert r["narrative"]["applications_received"]["raw_text"] == (
+        "全年共收到政府信息公开申请57件,已全部按期办结57件,办结率100%")
     assert r["source"] == {"kind": "html", "encoding": "utf-8", "encoding_source": "meta", "url": None}
     assert r["parser_version"] == PARSER_VERSION
 

@@ -155,7 +155,8 @@ def test_narrative_headline_numbers():
     facts = metadata.narrative_facts(text)
     assert {k: v["value"] for k, v in facts.items()} == {
         "applications_received": 126, "applications_handled": 126, "review_cases": 4, "litigation_cases": 2}
-    assert facts["review_cases"]["raw_text"] == "行政复议案件4件"
+    assert facts["review_cases"]["match"] == "行政复议案件4件"
+    assert facts["review_cases"]["raw_text"] == "全年发生政府信息公开行政复议案件4件,被提起行政诉讼2件"
 
 
 def test_published_date_from_signature_when_no_header():

@@ -128,3 +128,12 @@ def test_fingerprint_moves_with_the_registry_entries():
     a = issuers.rules_fingerprint({"pingtan": PINGTAN})
     b = issuers.rules_fingerprint({"pingtan": SourceEntry("pingtan", "平潭县", "350128", government="X")})
     assert a != b and a == issuers.rules_fingerprint({"pingtan": PINGTAN})
+
+
+def test_a_county_name_inside_a_longer_unknown_name_is_no_match():
+    # 示范县 (the fixtures' fictional county) ends in 范县 (410926): not the same unit
+    assert identify("示范县人民政府").region_code is None
+    assert identify("示范县人民政府").match_method == "unmatched"
+    # but a vertical agency's prefix before the county name is fine
+    m = identify("国家税务总局汉阴县税务局")
+    assert (m.region_code, m.issuer_level) == ("610921", "department")
