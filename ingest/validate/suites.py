@@ -304,4 +304,7 @@ def build_docs(ctx, paths: Paths, run_id: str) -> Path:
     keys = [k for k in ctx.validation_results_store.list_keys() if k.run_id.run_name == run_id]
     keys += [ExpectationSuiteIdentifier(name=s.name) for s in suites()]
     ctx.build_data_docs(resource_identifiers=keys)
+    from ingest.validate.offline_docs import make_offline
+
+    make_offline(docs_dir(paths))  # every asset local: the site opens offline
     return docs_dir(paths) / "index.html"

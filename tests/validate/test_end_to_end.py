@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,6 +182,23 @@ def test_data_docs_show_each_suite_run(pipeline):
     pages = {p.parent.parent.parent.name: p for p in (docs / "validations").rglob("*.html")}
     assert {"t3_column_balance", "t4_group_total", "cell_values", "completeness"} <= set(pages)
     assert "岚皋县人民政府 2023" in pages["t4_group_total"].read_text(encoding="utf-8")
+
+
+def test_data_docs_load_nothing_from_outside_the_site(pipeline, tmp_path):
+    """Offline, CDN-linked Data Docs render blank: every style, script and image is local."""
+    docs = pipeline["data"] / "reports" / "data_docs"
+    remote = re.compile(r"""(?:src|href)="(?:https?:)?//|url\(['"]?(?:https?:)?//""")
+    for page in [*docs.rglob("*.html"), *docs.rglob("*.css")]:
+        text = page.read_text(encoding="utf-8")
+        assert not remote.search(text), f"{page.relative_to(docs)}: {remote.search(text).group(0)}"
+        for ref in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"#?]+)', text):
+            assert (page.parent / ref).resolve().is_file(), f"{page.relative_to(docs)} links a missing {ref}"
+    chromium = shutil.which("chromium")
+    if chromium:  # the list of runs is built by bootstrap-table: it shows only when the scripts load
+        r = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                            f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                            (docs / "index.html").as_uri()], capture_output=True, text=True, timeout=120)
+        assert "Showing 1 to" in r.stdout, r.stderr[-1000:]
 
 
 # ---- the published Hongze reports (../shared/corpus) --------------------------------------
