@@ -118,6 +118,7 @@ def check(report: dict, templates=None) -> dict:
             return None  # not evaluable
         return sum(vals_l) == sum(vals_r)
 
+    _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr)
     broken = [i for i in range(len(insts)) if holds(i) is False]
     if not broken:
         return report
@@ -167,3 +168,29 @@ def check(report: dict, templates=None) -> dict:
     warnings.append(f"OCR check: the balancing rules break and {total} different readings would "
                     f"mend them ({listing}); those cells are left null")
     return report
+
+
+LOW_CONFIDENCE = 0.6  # below this a recognised number is a guess unless a rule confirms it
+
+
+def _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr) -> None:
+    """OCR'd numbers read with low confidence that no balancing rule confirms → null."""
+    for table, rows in meta.items():
+        if not isinstance(rows, dict) or not isinstance(report.get(table), dict):
+            continue
+        for row, cols in rows.items():
+            for col, m in (cols or {}).items():
+                conf = (m or {}).get("confidence")
+                if conf is None or conf >= LOW_CONFIDENCE or not is_ocr(table, row, col):
+                    continue
+                if value(table, row, col) is None:
+                    continue
+                if any(holds(i) for i in by_cell.get((table, row, col), [])):
+                    continue  # a rule that holds with this number confirms it
+                raw = report["raw"][table][row][col]
+                report[table][row][col] = None
+                m["note"] = (f"OCR read {raw!r} with confidence {conf:.2f} and no balancing rule "
+                             "confirms it: null")
+                report.setdefault("warnings", []).append(
+                    f"OCR check: {table} {row}/{col} read {raw!r} with confidence {conf:.2f}, "
+                    "which no balancing rule confirms; left null")

@@ -182,6 +182,16 @@ def test_a_break_no_reading_explains_is_left_to_validation(html_report):
     assert not any(w.startswith("OCR check") for w in r["warnings"])
 
 
+def test_low_confidence_numbers_need_a_rule_to_confirm_them(html_report):
+    r = _as_ocr(html_report)
+    r["cell_meta"]["table3"]["partial"]["natural_person"]["confidence"] = 0.41  # row and column hold
+    r["cell_meta"]["table2"]["permits"]["decisions"].update(read="ocr", confidence=0.41)  # no rule
+    r = ocr_check.check(r)
+    assert r["table3"]["partial"]["natural_person"] == 6
+    assert r["table2"]["permits"]["decisions"] is None
+    assert any("table2 permits/decisions" in w and "0.41" in w for w in r["warnings"])
+
+
 def test_printed_cells_are_never_changed(html_report):
     r = copy.deepcopy(html_report)
     r["table3"]["partial"]["natural_person"] = 8
