@@ -70,7 +70,8 @@ class LoadSummary:
         return (f"load: {self.documents} archived documents; parsed {self.parsed} ({self.cells} cells), "
                 f"failed {self.failed}{f' ({kinds})' if kinds else ''}, already done {self.skipped}; "
                 f"parser {self.parser_version}; {self.seconds:.1f}s"
-                + ("; needs_tool: documents waiting for LibreOffice are parsed once it is installed"
+                + ("; needs_tool: documents waiting for a program (LibreOffice, the OCR engine) are "
+                   "parsed once it is installed"
                    if self.failures_by_kind.get("needs_tool") else ""))
 
 
