@@ -111,6 +111,10 @@ class Crawl:
         self.options = options or {}
         self.progress = progress
         self.validators = archive.validators()
+        # a 304 carries no Content-Type: the one its stored 200 answer had stands for it, so a
+        # document first recorded from a 304 (a killed run's blob, recorded on the rerun) is
+        # described exactly as an uninterrupted run would describe it
+        self.content_types: dict[tuple[str, str], str] = _stored_content_types(archive)
         self.summaries: dict[str, SourceSummary] = {s.id: SourceSummary(s.id) for s in sources}
         self._current: dict[str, SourceSummary] = {}
 
@@ -146,6 +150,8 @@ class Crawl:
             not_modified=t.not_modified, conditional=t.conditional, tls_verify=t.tls_verify))
         if body is not None and t.status == 200 and t.method == "GET":
             self.validators[t.url] = (t.etag, t.last_modified, sha)
+            if t.content_type:
+                self.content_types[(t.url, sha)] = t.content_type
 
     def _stored_body(self, sha256: str) -> bytes | None:
         return self.archive.read_blob(sha256) if self.archive.has_blob(sha256) else None
@@ -415,6 +421,8 @@ class SourceWalk:
         # a redirect took us
         here = result.final.final_url or result.final.url
         content_type = result.final.content_type
+        if content_type is None and result.not_modified and result.request.validators:
+            content_type = self.crawl.content_types.get((link.url, result.request.validators[2]))
         sniffed = d.sniff_content_type(body)
         if purpose == ATTACHMENT or (purpose == DETAIL and sniffed and not d.is_text_type(sniffed)):
             # a detail link may serve the file itself (download.jsp?id=…)
@@ -593,6 +601,17 @@ class SourceWalk:
             self.summary.new_urls.append(doc.url)
         else:
             self.summary.unchanged += 1
+
+
+def _stored_content_types(archive: Archive) -> dict[tuple[str, str], str]:
+    """(url, sha256) → the Content-Type its 200 answer carried (read once, before the crawl)."""
+    if not archive.exists:
+        return {}
+    rows = archive.query(
+        "SELECT url, sha256, content_type FROM fetch_attempts WHERE status = 200 AND sha256 IS NOT NULL"
+        " AND content_type IS NOT NULL"
+        " QUALIFY row_number() OVER (PARTITION BY url, sha256 ORDER BY attempt_id DESC) = 1")
+    return {(u, s): c for u, s, c in rows}
 
 
 def _strip_extension(title: str | None) -> str | None:
