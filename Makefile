@@ -53,14 +53,14 @@ help:
 	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
 setup:
-	@command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || \
-	echo "warning: LibreOffice (soffice) is not installed: .doc/.wps reports are recorded as needs_tool and parsed once it is (Debian/Ubuntu: apt-get install libreoffice-writer-nogui)" >&2
+	@$(PYTHON) ingest/doctor.py
 	@want=$$($(PYTHON) -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())') || exit 1; \
 	if [ -x "$(VENV)/bin/python" ] && [ "$$(cat '$(STAMP)' 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
 	echo "setting up $(VENV) (first run, or pyproject.toml changed) …"; \
 	if [ ! -x "$(VENV)/bin/python" ]; then $(PYTHON) -m venv "$(VENV)" || exit 1; fi; \
+	if [ -t 1 ]; then quiet=; else quiet=--quiet; fi; \
 	"$(VENV)/bin/python" -m pip install --quiet --upgrade pip && \
-	"$(VENV)/bin/python" -m pip install --quiet -e '.[test]' && \
+	"$(VENV)/bin/python" -m pip install $$quiet --progress-bar on -e '.[test]' && \
 	echo "$$want" > "$(STAMP)" && echo "$(VENV) is ready"
 
 test: $(SETUP)

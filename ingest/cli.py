@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sql": ("ingest.sql", "query the published warehouse read-only and print the result"),
     "correct": ("ingest.correct", "add a reviewed correction of one cell to the corrections file"),
     "status": ("ingest.status", "what the warehouse holds: reports, coverage, last refresh, findings"),
+    "doctor": ("ingest.doctor", "which optional system programs (LibreOffice, Chromium …) are missing"),
     "browse": ("ingest.browse", "serve the published warehouse in Datasette (make browse)"),
     "compare": ("ingest.compare", "counties side by side: headline measures with ranks \"k of N\""),
 }
