@@ -107,6 +107,9 @@ def main(argv: list[str]) -> int:
     from bench import parse_ocr  # scanned pages (OCR): CPU-s a page, pages in parallel
 
     missed += parse_ocr.run()
+    from bench import parse_glued  # text whose cells ran together (ingest/parse/glued)
+
+    missed += parse_glued.run()
     return 1 if (missed and args.strict) else 0
 
 

@@ -176,7 +176,7 @@ def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, lis
                    "do not follow the row's label (the text's order is not the table's)"
                    if not row.anchored else
                    f"cannot fill {len(cols)} cells (too few digits: a blank cell may have vanished)")
-            warnings.append(f"{table} {row.key} ({row.label}): the glued digits {run!r} {why}; "
+            warnings.append(f"{_where(table, row)}: the glued digits {run!r} {why}; "
                             f"{', '.join(cols)} left null")
             meta = {"read": "recovered", "candidates": 0 if row.readings is not None else None,
                     "undecided": True, "note": f"glued digits {run!r} {why}"}
@@ -195,7 +195,7 @@ def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, lis
         if undecided and any(len(sets[j]) != 1 for j in range(len(cols))):
             shown = ", ".join("|".join(row.readings[k]) for k in ks[:_SHOWN])
             more = f" and {len(ks) - _SHOWN} more" if len(ks) > _SHOWN else ""
-            warnings.append(f"{table} {row.key} ({row.label}): the glued digits {run!r} fit "
+            warnings.append(f"{_where(table, row)}: the glued digits {run!r} fit "
                             f"{len(ks)} readings ({shown}{more}); {', '.join(undecided)} left null")
         texts = [row.label]
         metas: list[dict | None] = [None]
@@ -219,6 +219,10 @@ def _solve(rows: list[_Row], rules: list[Rule], table: str, names: dict[str, lis
         out_rows.append(texts)
         out_meta.append(metas)
     return Block(rows=out_rows, section=table, origin=origin, meta=out_meta)
+
+
+def _where(table: str, row: _Row) -> str:
+    return table if row.key == table else f"{table} {row.key} ({row.label})"
 
 
 def _alone(row: _Row, reading: tuple[str, ...], j: int) -> bool:

@@ -20,7 +20,7 @@ from decimal import Decimal
 NULL_MARKS = ("/", "／", "—", "－", "——", "-")
 _TOKEN = re.compile(r"——|[/／—－]|[+\-]?[0-9.]+|[+\-]")
 
-CAP = 20_000  # readings per row; beyond this a row is left null (see module doc)
+CAP = 5_000  # readings per row; beyond this a row is left null (see module doc)
 
 
 def tokens(run: str) -> list[str]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NODES = 200_000
+NODES = 20_000
 TEMPLATE_WEIGHT = 1000
 
 
@@ -122,7 +122,9 @@ def solve(domains: dict[str, list[tuple]], rules: list[Rule], nodes: int = NODES
                 best_sets.append(dict(choice))
             return
         r = order[depth]
-        for _c, k in own_cost[r]:
+        for own_c, k in own_cost[r]:
+            if best[0] is not None and cost + own_c > best[0]:
+                break  # readings are sorted by their own rules' cost: none left can do better
             visited[0] += 1
             if visited[0] > nodes:
                 cut[0] = True
