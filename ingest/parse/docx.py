@@ -78,6 +78,17 @@ def _open(data: bytes):
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, PackageNotFoundError …
+        # python-docx refuses packages whose main part has another content type (.dotx, .docm,
+        # some WPS and converter output) although the body is the same WordprocessingML:
+        # read word/document.xml itself (through the same guards) before giving up.
+        if z.find("word/document.xml") is not None:
+            try:
+                root = z.xml("word/document.xml")
+            except UserError:
+                root = None
+            body = root.find(f"{{{W}}}body") if root is not None else None
+            if body is not None:
+                return body, None
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
         raise UserError(f"the .docx file is damaged or not a Word document ({detail})") from None
     title = None

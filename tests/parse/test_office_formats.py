@@ -88,6 +88,17 @@ def test_docx_table_split_at_a_page_break_is_joined():
     _same_as_html(OFFICE / "split_2021.docx", "word_2021", "docx")
 
 
+def test_docx_with_another_main_content_type_is_still_read(tmp_path):
+    """python-docx refuses a .dotx/.docm-typed main part; the body is the same WordprocessingML."""
+    with zipfile.ZipFile(OFFICE / "word_2021.docx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
+    path = tmp_path / "word_2021.docx"
+    path.write_bytes(_zip(parts))
+    _same_as_html(path, "word_2021", "docx")
+
+
 @pytest.mark.parametrize("name", ["word_2021", "report_2019", "subtotals_28x8"])
 def test_ofd_reads_what_the_html_reads(name):
     _same_as_html(OFFICE / f"{name}.ofd", name, "ofd")
