@@ -3,7 +3,7 @@ remembered column.
 
 Serves the fixture portal layouts of tests/crawl/layouts.py (each on its own 127.0.0.1 port:
 a column three and four levels down with department and township columns, a column reached
-only through "更多>>" and a footer icon, a small portal) and crawls them as `python -m ingest
+only through "更多>>" and a footer icon, a column only the site map links, a small portal) and crawls them as `python -m ingest
 crawl` does, twice into one DATA_DIR:
 
 - from the home page: nothing remembered, the best-first search finds the columns;
@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-LAYOUTS = ("deep", "footer", "moved")
+LAYOUTS = ("deep", "footer", "sitemap", "moved")
 
 
 def _crawl(registry: Path, data: Path) -> dict:

@@ -214,6 +214,9 @@ _TEXT_EVIDENCE: tuple[tuple[re.Pattern, int, str], ...] = (
     (re.compile(r"^(?:部门|乡镇|镇街|街道|县直|区直|镇办|乡镇街道)(?:政府)?(?:信息公开|政务公开|公开)"), 45,
      "the departments' or townships' disclosure"),
     (re.compile(r"^(?:政务公开|政务信息公开|政府公开|信息公开专栏|政务公开专栏)$"), 40, "the 政务公开 hub"),
+    # a site map lists every column on one static page, even where the menus are drawn by
+    # scripts: worth one request once the stronger leads are spent
+    (re.compile(r"^(?:网站地图|站点地图|网站导航)$"), 25, "the site map"),
     (re.compile(r"信息公开|政务公开"), 10, "a disclosure page"),
 )
 _URL_EVIDENCE: tuple[tuple[re.Pattern, int], ...] = (
@@ -226,7 +229,7 @@ _URL_EVIDENCE: tuple[tuple[re.Pattern, int], ...] = (
 _MORE_WORDS = re.compile(r"(?:查看)?更多(?:信息)?|查看全部|[Mm]ore|MORE|[>》»+]+")
 _EMPTY_ANCHOR = re.compile(r"^(?:更多|查看更多|更多>+|more|MORE|More|>+|》+|\+|更多信息|查看全部|全部|进入|进入专栏|详细)?[>》»\s]*$")
 # Anchors that never lead to a report column, whatever their URL says.
-_NEVER = re.compile(r"登录|注册|English|英文|无障碍|长者|关怀|邮箱|留言|信箱|投诉|举报|网站地图|联系我们|"
+_NEVER = re.compile(r"登录|注册|English|英文|无障碍|长者|关怀|邮箱|留言|信箱|投诉|举报|联系我们|"
                     r"隐私|声明|纠错|智能问答|搜索|打印|关闭|分享|收藏|返回|上一篇|下一篇|回到顶部|申请表|"
                     r"指南|制度|规定|办法|依申请|申请公开|解读|图解|新闻|要闻|动态|领导|机构|概况")
 _ISSUER_NAME = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:局|委员会|委|办公室|办|中心|院|所|队|站|镇|乡|街道|"

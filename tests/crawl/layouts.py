@@ -6,7 +6,8 @@ Each layout is a small site written into a directory and served by a real HTTP s
 (首页 → 政务公开 → 政府信息公开 → 法定主动公开内容 → 政府信息公开年报) with per-year
 sub-columns; department and township reports on each issuer's own disclosure page, reached
 through a 部门信息公开 / 乡镇信息公开 directory; a column linked only from a box's "更多>>" and
-a footer image link; a column that moved; a prefecture portal linking its counties; and sites
+a footer image link; a column only the site map links (menus drawn by a script); a column that
+moved; a prefecture portal linking its counties; and sites
 that yield nothing for a known reason. Every page carries the navigation noise of a real
 portal (news, services, contact links) that the search must not wander into.
 
@@ -168,6 +169,25 @@ def moved(version: int) -> dict[str, str | bytes]:
     return site
 
 
+def sitemap() -> dict[str, str | bytes]:
+    """平利县: menus drawn by a script (no links in the HTML); only the site map links the column."""
+    gov = "平利县人民政府"
+    home = _home(gov).replace(NAV, '<div class="header" id="menu"></div><script src="/js/menu.js"></script>')
+    return {
+        "/index.html": home,
+        "/wzdt/index.html": page("网站地图", links(("/", "首页"), ("/xwzx/", "新闻中心"), ("/gk/", "政务公开"),
+                                                 ("/gk/nb/", "政府信息公开年报"), ("/bs/", "办事服务")),
+                                 gov=gov, crumb="网站地图"),
+        "/gk/index.html": page("政务公开", links(("/gk/zcjd/", "政策解读")), gov=gov, crumb="政务公开"),
+        "/gk/nb/index.html": page("政府信息公开年报", links(
+            ("./t20240118_1.html", "平利县人民政府2023年政府信息公开工作年度报告"),
+            ("./t20240119_2.html", "平利县发展和改革局2023年政府信息公开工作年度报告")), gov=gov,
+            crumb="政务公开 &gt; 政府信息公开年报"),
+        "/gk/nb/t20240118_1.html": report("平利县人民政府2023年政府信息公开工作年度报告", "县政府办", gov=gov),
+        "/gk/nb/t20240119_2.html": report("平利县发展和改革局2023年政府信息公开工作年度报告", "县发改局", gov=gov),
+    }
+
+
 def nocolumn() -> dict[str, str | bytes]:
     """汉滨区: 政务公开 → 政府信息公开 exist, no report column anywhere."""
     gov = "汉滨区人民政府"
@@ -247,13 +267,16 @@ EXPECTED: dict[str, set[tuple[str, str, str, int]]] = {
         ("/art/2024/1/23/art_5502_2.html", "page", "岚皋县民主镇", 2023),
     },
     "moved": {("/art/t20240120_1.html", "page", "紫阳县人民政府", 2023)},
+    "sitemap": {("/gk/nb/t20240118_1.html", "page", "平利县人民政府", 2023),
+                ("/gk/nb/t20240119_2.html", "page", "平利县发展和改革局", 2023)},
     "nocolumn": set(), "empty": set(), "dead": set(), "robots": set(),
 }
 
 # registry facts per layout: (id, name, code)
 COUNTIES = {
     "deep": ("shiquan", "石泉县", "610922"), "footer": ("langao", "岚皋县", "610925"),
-    "moved": ("ziyang", "紫阳县", "610924"), "nocolumn": ("hanbin", "汉滨区", "610902"),
+    "moved": ("ziyang", "紫阳县", "610924"), "sitemap": ("pingli", "平利县", "610926"),
+    "nocolumn": ("hanbin", "汉滨区", "610902"),
     "empty": ("baihe", "白河县", "610929"), "dead": ("zhenping", "镇坪县", "610927"),
     "robots": ("ningshan", "宁陕县", "610923"),
 }
@@ -273,7 +296,7 @@ class Layouts:
     def __init__(self, tmp: Path, names: tuple[str, ...] = tuple(COUNTIES)):
         self.tmp = tmp
         self.portals: dict[str, Portal] = {}
-        builders = {"deep": deep, "footer": footer, "moved": lambda: moved(1), "nocolumn": nocolumn,
+        builders = {"deep": deep, "footer": footer, "moved": lambda: moved(1), "sitemap": sitemap, "nocolumn": nocolumn,
                     "empty": empty, "dead": dead, "robots": robots}
         for name in names:
             files = builders[name]()
@@ -283,6 +306,9 @@ class Layouts:
                 files.setdefault("/zwgk/index.html", page("政务公开", links(
                     ("/zwgk/zcjd/", "政策解读"), ("/zwgk/jyta/", "建议提案办理")), gov=gov, crumb="政务公开"))
                 files.setdefault("/xwzx/index.html", page("新闻中心", links(*NEWS), gov=gov, crumb="新闻中心"))
+                files.setdefault("/wzdt/index.html", page("网站地图", links(
+                    ("/", "首页"), ("/xwzx/", "新闻中心"), ("/zwgk/", "政务公开"), ("/bsfw/", "办事服务")),
+                    gov=gov, crumb="网站地图"))
             root = write_site(tmp / name, files)
             self.portals[name] = Portal(name, root_dir=root).start()
         urls = {COUNTIES[n][1]: p.base + "/" for n, p in self.portals.items()}

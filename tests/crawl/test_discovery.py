@@ -71,7 +71,7 @@ def test_every_report_is_found_from_the_home_page_within_the_budget(world):
         s = summary[sid]
         assert s["search_pages"] <= SEARCH_BUDGET, (name, s["search_pages"])
         # the search never wandered into the news, services or contact pages
-        assert not any(h.path.startswith(("/xwzx/", "/bsfw/", "/hdjl/", "/lxwm/", "/wzdt/"))
+        assert not any(h.path.startswith(("/xwzx/", "/bsfw/", "/hdjl/", "/lxwm/"))
                        for h in layouts[name].hits), name
     deep_hits = [h.path for h in layouts["deep"].hits]
     assert "/zwgk/xxgk/fdzdgknr/ndbg/" in deep_hits and deep_hits[:2] == ["/robots.txt", "/"]
@@ -93,7 +93,7 @@ def test_each_source_that_yields_nothing_says_why(world):
     layouts, _, _, summary = world
     nocol = summary["hanbin"]
     assert nocol["new_documents"] == 0 and nocol["failures"] == 0
-    assert nocol["why"].startswith("no report column found after 4 page(s)")
+    assert nocol["why"].startswith("no report column found after 5 page(s)")  # the site map too
     assert "best candidates: 「政府信息公开」" in nocol["why"]
     assert summary["baihe"]["why"] == (f"column found (政府信息公开年报 {layouts['empty'].base}/zwgk/zfxxgknb/) "
                                        "but it lists no report")
@@ -148,6 +148,7 @@ def test_remembered_column_is_where_the_next_run_starts_and_a_moved_one_is_searc
     (None, "乡镇政府信息公开年报", "/col/col5502/index.html", None, d.COLUMN_SCORE, None),
     ("政府信息公开", None, "/xxgk/", None, 50, d.COLUMN_SCORE),
     ("政务公开", None, "/zwgk/", None, d.MIN_FOLLOW, 60),
+    ("网站地图", None, "/wzdt/", None, d.MIN_FOLLOW, 40),  # one page listing every column
     ("", None, "/xxgk/zfxxgknb/", None, 60, None),  # an icon link: the URL words speak
 ])
 def test_column_score_ranks_the_path_to_the_column(text, title, url, context, at_least, below):
@@ -159,7 +160,7 @@ def test_column_score_ranks_the_path_to_the_column(text, title, url, context, at
 
 @pytest.mark.parametrize("text,url", [
     ("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "/zwgk/zfxxgknb/notice.html"),
-    ("政府信息公开指南", "/zfxxgk/zn/"), ("新闻中心", "/xwzx/"), ("网站地图", "/zfxxgk/map.html"),
+    ("政府信息公开指南", "/zfxxgk/zn/"), ("新闻中心", "/xwzx/"), ("联系我们", "/zfxxgk/lxwm.html"),
     ("更多", "/xwzx/"), ("2023年政府信息公开工作年度报告", "/nb/t1.html"),
 ])
 def test_words_that_lead_elsewhere_score_nothing(text, url):
@@ -197,9 +198,9 @@ def test_refresh_summary_prints_the_per_source_table_with_why_nothing(world):
                             sources_reached=[o.source_id for o in outcomes if o.reached],
                             sources=[asdict(o) for o in outcomes])
     text = s.render()
-    assert "7 reached, 0 failed; 4 reached but yielded no report" in text
+    assert "8 reached, 0 failed; 4 reached but yielded no report" in text
     rows = {line.split()[0]: line for line in text.splitlines() if line.startswith("             ")}
-    assert "no report column found after 4 page(s)" in rows["hanbin"]
+    assert "no report column found after 5 page(s)" in rows["hanbin"]
     assert "robots.txt disallows the entry page" in rows["ningshan"]
     assert f"(first: {layouts['dead'].base}/zwgk/zfxxgknb/202401/t20240101_1.html)" in rows["zhenping"]
     assert rows["shiquan"].split()[1:5] == ["complete", str(by_id["shiquan"].pages_fetched), "8", "0"]
