@@ -122,3 +122,15 @@ def test_set_fields_edits_one_entry_and_keeps_everything_else():
     assert out == ("version: 1\nsources:\n  - id: a  # first\n    name: 汉阴县\n    confirmed: true\n"
                    "    options:\n      areas: {x: y}\n    checked_at: \"2026-11-29T00:00:00+00:00\"\n"
                    "  # between\n  - id: b\n    confirmed: false\n")
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path):
+    from tests.crawl.portal import closed_port
+
+    dead = run_cli("registry", "discover", f"http://127.0.0.1:{closed_port()}/", *FAST, data_dir=tmp_path / "d")
+    assert dead.returncode == 2 and dead.stderr.startswith("error: cannot read http://127.0.0.1:")
+    assert "connection refused" in dead.stderr and len(dead.stderr.strip().splitlines()) == 1
+    for args, message in [(["registry"], "choose an action"), (["registry", "discover", "ftp://x/"], "not an http(s) URL"),
+                          (["registry", "check", "--registry", str(tmp_path / "none.yaml")], "registry file not found")]:
+        r = run_cli(*args, data_dir=tmp_path / "d")
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
