@@ -64,7 +64,7 @@ def to_docx(data: bytes, label: str = ".doc", *, timeout: float | None = None) -
         raise UserError(f"the {label} file is {len(data)} bytes (at most {MAX_INPUT_BYTES} are "
                         "converted)")
     timeout = TIMEOUT_S if timeout is None else timeout
-    with tempfile.TemporaryDirectory(prefix="govreports-soffice-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="govreports-soffice-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         # .doc routes .wps through the Word filter too (same stream); LibreOffice sniffs RTF
         src = work / ("input.rtf" if label == ".rtf" else "input.doc")

@@ -266,16 +266,44 @@ def test_without_libreoffice_a_doc_needs_the_tool(monkeypatch):
 
 
 @needs_soffice
-def test_a_conversion_over_its_time_is_stopped():
+def test_a_conversion_over_its_time_is_stopped(monkeypatch):
     from ingest.parse import office
 
+    started_groups = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kw):
+        proc = real_popen(*args, **kw)
+        started_groups.append(proc.pid)  # start_new_session: its pid is its process group
+        return proc
+
+    monkeypatch.setattr(office.subprocess, "Popen", popen)
     started = time.perf_counter()
     with pytest.raises(UserError, match="within"):
         office.to_docx((OFFICE / "word_2021.doc").read_bytes(), ".doc", timeout=0.3)
     assert time.perf_counter() - started < 15
-    # the process group is gone: no soffice left running with a profile of ours
-    left = subprocess.run(["pgrep", "-f", "govreports-soffice-"], capture_output=True, text=True)
-    assert left.stdout.strip() == "", left.stdout
+    # the whole process group (soffice and the soffice.bin it forks) is gone: nothing of it
+    # runs any more (a killed grandchild may linger a moment as a zombie until it is reaped)
+    (group,) = started_groups
+    deadline = time.monotonic() + 2  # an unkilled soffice would still be converting then
+    while _running_in_group(group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running_in_group(group) == []
+
+
+def _running_in_group(group: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # state, ppid, pgrp, …
+        if int(fields[2]) == group and fields[0] != "Z":
+            out.append(int(entry))
+    return out
 
 
 def test_cli_prints_one_line_for_a_refused_container(tmp_path):
