@@ -513,7 +513,7 @@ class SourceWalk:
             return f"robots.txt disallows the entry page {robots_entries[0]}"
         if self.entries_failed and len(self.entries_failed) == len(self.source.entry) and not s.pages_fetched:
             url, error = self.entries_failed[0]
-            return f"entry page failed: {error} ({url})"
+            return f"entry page failed: {reason_key(error)} ({url})"
         if not self.columns and not self.doc_links:
             best = sorted(((sc, t, u, f) for u, (sc, t, f) in self.candidates.items()), key=lambda c: -c[0])[:3]
             listed = "; ".join(f"「{t[:20]}」 {u} ({sc}{'' if f else ', not fetched'})" for sc, t, u, f in best)

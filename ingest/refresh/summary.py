@@ -162,7 +162,7 @@ def crawl_outcome(paths: Paths, old_runs: set[str]) -> list[SourceOutcome]:
             error = max(counts, key=counts.get) if counts else status
             url = (last.get("failure_urls") or {}).get(error)
             if url:
-                error = f"{error} ({url})"
+                error = f"{error}: {url}"
         out.append(SourceOutcome(str(source_id), str(status), pages or 0, new or 0, error, unchanged or 0,
                                  failures or 0, int(last.get("robots_excluded") or 0), last.get("why")))
     return out
