@@ -685,6 +685,8 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                 rv[c] = rr[c] = None
         else:
             v, by_col = got
+            if len(v.values) > len(cols):
+                by_col = None  # more numbers than cells: the check below nulls the row
             if by_col and set(by_col) & set(cols):
                 cells = [by_col.get(c) for c in cols]
                 extra = [k for k in by_col if k not in cols]
@@ -694,8 +696,12 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
             else:
                 cells = list(v.values[:len(cols)]) + [None] * (len(cols) - len(v.values))
                 if len(v.values) > len(cols):
+                    # "18 468" for one column: a thousands space or two cells? Never read it as 18.
+                    shown = " ".join(c.text for c in v.values if c is not None)
                     warnings.append(f"table2 {r.key}: {len(v.values)} values printed for "
-                                    f"{len(cols)} columns; the extra ones are ignored")
+                                    f"{len(cols)} columns ({shown!r}): which of them belong "
+                                    "together is not known; values null")
+                    cells = [None] * len(cols)
             for c, cell in zip(cols, cells):
                 text = None if cell is None else cell.text
                 rr[c] = text

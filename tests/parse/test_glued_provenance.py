@@ -96,3 +96,18 @@ def test_an_older_parsed_database_gains_the_provenance_columns(tmp_path):
         assert con.execute("SELECT read_method, raw_text FROM cells").fetchall() == [(None, "0")]
     finally:
         con.close()
+
+
+def test_space_inside_a_number_is_one_cell_only_where_the_layout_says_so():
+    from ingest.parse import parse_bytes
+
+    text = ("示范县人民政府2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（五）项\n"
+            "信息内容\n本年处理决定数量\n行政许可 18 468\n三、收到和处理政府信息公开申请情况\n")
+    report = parse_bytes(text.encode(), filename="t.txt")
+    assert report["table2"]["permits"]["decisions"] is None  # never silently 18
+    assert any("'18 468'" in w and "permits" in w for w in report["warnings"])
+    html = ("<html><body><h1>示范县人民政府2023年政府信息公开工作年度报告</h1><p>二、主动公开政府信息情况</p>"
+            "<table><tr><td>第二十条第（五）项</td></tr><tr><td>信息内容</td><td>本年处理决定数量</td></tr>"
+            "<tr><td>行政许可</td><td>18 468</td></tr></table></body></html>")
+    report = parse_bytes(html.encode(), filename="t.html")
+    assert report["table2"]["permits"]["decisions"] == 18468  # one printed cell
