@@ -73,6 +73,39 @@ def test_docx_reads_what_the_html_reads(name):
     _same_as_html(OFFICE / f"{name}.docx", name, "docx")
 
 
+def test_docx_merges_expand_like_html_spans():
+    """gridSpan/vMerge/hMerge and gridBefore/gridAfter → the grid and ids html.expand makes from
+    the same table written with colspan/rowspan (and short rows padded with negative ids)."""
+    from lxml import etree
+
+    from ingest.parse import docx, html
+    from selectolax.lexbor import LexborHTMLParser
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def tc(text, props=""):
+        return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    span, restart, cont = '<w:gridSpan w:val="2"/>', '<w:vMerge w:val="restart"/>', "<w:vMerge/>"
+    hstart = '<w:hMerge w:val="restart"/>'
+    pads = '<w:trPr><w:gridBefore w:val="1"/><w:gridAfter w:val="1"/></w:trPr>'
+    tbl = etree.fromstring(
+        f"<w:tbl {w}><w:tblGrid>" + '<w:gridCol w:w="900"/>' * 4 + "</w:tblGrid>"
+        f"<w:tr>{tc('A', span + restart)}{tc('B')}{tc('C')}</w:tr>"
+        f"<w:tr>{tc('', span + cont)}{tc('1')}{tc('2', hstart)}</w:tr>"
+        f"<w:tr>{pads}{tc('x')}{tc('y')}</w:tr>"
+        "</w:tbl>")
+    table = docx._expand(tbl)
+    page = LexborHTMLParser('<table><tr><td colspan="2" rowspan="2">A</td><td>B</td><td>C</td></tr>'
+                            '<tr><td>1</td><td>2</td></tr><tr><td></td><td>x</td><td>y</td></tr></table>')
+    rows, ids = html.expand(page.css_first("table"))
+    assert table.rows[:2] == rows[:2]
+    assert [len(set(r)) for r in table.ids[:2]] == [len(set(r)) for r in ids[:2]]
+    assert table.ids[0][0] == table.ids[0][1] == table.ids[1][0] == table.ids[1][1]  # one merged cell
+    # gridBefore / gridAfter: positions no printed cell covers
+    assert table.rows[2] == ["", "x", "y", ""] and table.ids[2][0] < 0 and table.ids[2][3] < 0
+
+
 def test_docx_table_split_at_a_page_break_is_joined():
     """Table 3 cut by hand into two tables, header repeated, the 不予公开 label cell continued
     across the cut: one table again, every cell where the unsplit report has it."""
