@@ -9,11 +9,15 @@ dependency of pdfplumber), which reads a page in milliseconds where pdfminer tak
 
 from __future__ import annotations
 
+import threading
+
 # Every value document_format returns, in the order summaries list them.
 FORMATS = ("html", "pdf_text", "pdf_scanned", "pdf_unreadable", "docx", "doc", "wps", "rtf",
            "ofd", "image", "text", "other")
-_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")  # BMP: sniff_kind checks its header
 _PDF_PAGES = 5  # pages looked at: a report's first pages hold its text if any page does
+# PDFium is not thread-safe, and the crawler sniffs in worker threads (asyncio.to_thread)
+_PDFIUM = threading.Lock()
 _PDF_BYTES = 200 * 1024 * 1024
 
 
@@ -45,6 +49,11 @@ def _pdf_format(data: bytes) -> str:
         import pypdfium2 as pdfium
     except ImportError:  # pragma: no cover - installed with pdfplumber
         return "pdf_unreadable"
+    with _PDFIUM:
+        return _pdf_text_or_scan(pdfium, data)
+
+
+def _pdf_text_or_scan(pdfium, data: bytes) -> str:
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # damaged, encrypted
