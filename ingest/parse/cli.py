@@ -14,7 +14,8 @@ from ingest.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="an .html/.htm, .txt or .pdf file of one report ('-' reads stdin)")
+    parser.add_argument("path", help="one report: HTML, text, PDF, Word (.docx/.doc/.wps), OFD or a picture, "
+                        "sniffed from its bytes ('-' reads stdin)")
     parser.add_argument("--json", action="store_true",
                         help="print the JSON object of the parser contract (report-format.md)")
     parser.add_argument("--compact", action="store_true", help="with --json: one line, no indent")
