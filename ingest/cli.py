@@ -15,7 +15,7 @@ from ingest.errors import PipelineError, UserError
 
 # name → (module, one-line help). Modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "parse": ("ingest.parse.cli", "parse one report file (.html/.htm/.txt/.pdf) and print its tables"),
+    "parse": ("ingest.parse.cli", "parse one report file (HTML, text, PDF, Word, OFD, picture) and print its tables"),
     "templates": ("ingest.templates_cli", "show the template description or write the dbt seeds from it"),
     "crawl": ("ingest.crawl.cli", "fetch annual reports from the county registry into the raw archive"),
     "archive": ("ingest.crawl.archive_cli", "add local files to the raw archive, list or export it"),
