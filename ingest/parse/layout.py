@@ -1,10 +1,12 @@
-"""The intermediate form every front end (html, text, pdf) produces and the one mapper consumes.
+"""The intermediate form every front end (html, text, pdf, docx, ofd, ocr) produces and the one
+mapper consumes.
 
 A front end's only job is to say *what was printed, in what order, under which heading*; it
 knows nothing of row or column keys. `ingest.parse.mapper.map_document(doc)` does the rest.
 
 Document
-    kind             "html" | "text" | "pdf"
+    kind             "html" | "text" | "pdf" | "docx" | "doc" | "wps" | "rtf" | "ofd" | "images"
+                     (the front end; .doc/.wps/RTF are read as the .docx LibreOffice makes)
     text             every readable line of the report in reading order (tables included),
                      one paragraph / printed line per line. Metadata (title, 索引号, dates) and
                      the narrative figures are read from here when `narrative` is empty.
