@@ -329,8 +329,7 @@ class SourceWalk:
             why = (f"remembered column {self.remembered_failed[0][0]} failed ({self.remembered_failed[0][1]})"
                    if self.remembered_failed else "remembered columns list no report")
             self.summary.notes.append(why + "; searched again from the entry")
-            self.mode = "re-search"
-            self.credit.clear()
+            self.mode = "re-search"  # remembered columns that did answer keep their credit
             for link in self.adapter.seeds(self.source):
                 if link.role == LIST and link.url in set(self.source.entry):
                     self.done.discard(link.key)

@@ -204,3 +204,28 @@ def test_refresh_summary_prints_the_per_source_table_with_why_nothing(world):
     assert "robots.txt disallows the entry page" in rows["ningshan"]
     assert f"(first: {layouts['dead'].base}/zwgk/zfxxgknb/202401/t20240101_1.html)" in rows["zhenping"]
     assert rows["shiquan"].split()[1:5] == ["complete", str(by_id["shiquan"].pages_fetched), "8", "0"]
+
+
+def test_one_column_moving_keeps_the_others_remembered(tmp_path):
+    """A re-search after one remembered column failed remembers the columns that still answered."""
+    layouts = Layouts(tmp_path / "sites", names=("deep",))
+    try:
+        site = layouts["deep"]
+        registry = tmp_path / "registry.yaml"
+        registry.write_text(layouts.registry_yaml(), encoding="utf-8")
+        first = crawl(registry, tmp_path / "data")["shiquan"]
+        before = {c["url"].removeprefix(site.base) for c in first["columns"]}
+        assert "/bm/wjj/nb/" in before
+        # the health bureau moves its column: the old URL answers 404, its page links the new one
+        root = site.root
+        (root / "bm/wjj/nb").rename(root / "bm/wjj/ndbg")
+        index = root / "bm/wjj/index.html"
+        index.write_text(index.read_text(encoding="utf-8").replace("/bm/wjj/nb/", "/bm/wjj/ndbg/"), encoding="utf-8")
+        second = crawl(registry, tmp_path / "data")["shiquan"]
+        assert second["new_documents"] == 1 and second["unchanged"] == len(EXPECTED["deep"]) - 1  # the moved URL
+        assert second["notes"][0].startswith(f"remembered column {site.base}/bm/wjj/nb/ failed (HTTP 404)")
+        memory = json.loads((tmp_path / "data" / "crawl" / "columns.json").read_text(encoding="utf-8"))
+        after = {c["url"].removeprefix(site.base) for c in memory["sources"]["shiquan"]["columns"]}
+        assert after == (before - {"/bm/wjj/nb/"}) | {"/bm/wjj/ndbg/"}
+    finally:
+        layouts.stop()
