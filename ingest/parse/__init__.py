@@ -120,7 +120,7 @@ def _text_kind(data: bytes, content_type: str | None) -> str:
 
 
 def sniff_kind(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
-    """'pdf' | 'html' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' | 'images' from the bytes (magic numbers,
+    """'pdf' | 'html' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' | 'mht' | 'images' from the bytes (magic numbers,
     ZIP members, OLE streams); name and content type only break ties. Raises NotAReport (one
     line) for a format this parser does not read."""
     head = data[:2048].lstrip()
@@ -132,6 +132,10 @@ def sniff_kind(data: bytes, filename: str | None = None, content_type: str | Non
     for magic, what in _OTHER_FORMATS.items():
         if head.startswith(magic):
             raise NotAReport(f"{_name(filename)} is {what}, not a report this parser reads ({_READS})")
+    from ingest.parse.mht import is_mht
+
+    if is_mht(data):  # before the HTML mark: the page inside is quoted-printable, not HTML as is
+        return "mht"
     if _HTML_MARK.search(data[:8192]):
         return "html"
     ct = (content_type or "").lower()
@@ -197,6 +201,7 @@ _FRONT_ENDS = {
     "wps": lambda d, f, c: _office(d, f, c, kind="wps"),
     "rtf": lambda d, f, c: _office(d, f, c, kind="rtf"),
     "ofd": _ofd,
+    "mht": lambda d, f, c: __import__("ingest.parse.mht", fromlist=["extract"]).extract(d),
     "images": _images,  # pictures and image bundles, read by OCR (ocr.py)
 }
 

@@ -349,3 +349,42 @@ def test_cli_prints_one_line_for_a_refused_container(tmp_path):
                               capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def _mht(html_bytes: bytes, charset: str, encoding: str) -> bytes:
+    """A report saved by Word/WPS as a single-file web page (.mht, often named .doc): the MIME
+    layout Word writes, the page quoted-printable (76-column lines, soft breaks) or base64."""
+    import base64
+    import quopri
+
+    if encoding == "qp":
+        body, cte = quopri.encodestring(html_bytes), "quoted-printable"
+    else:
+        raw = base64.b64encode(html_bytes)
+        body, cte = b"\n".join(raw[i:i + 76] for i in range(0, len(raw), 76)), "base64"
+    boundary = b"----=_NextPart_01DA0000.5F3C2A10"
+    return (b"MIME-Version: 1.0\nContent-Type: multipart/related; boundary=\"" + boundary + b"\"\n\n"
+            b"This document is a Single File Web Page, also known as a Web Archive file.\n\n"
+            b"--" + boundary + b"\nContent-Location: file:///C:/report.htm\n"
+            b"Content-Transfer-Encoding: " + cte.encode() + b"\n"
+            b"Content-Type: text/html; charset=\"" + charset.encode() + b"\"\n\n" + body + b"\n\n"
+            b"--" + boundary + b"\nContent-Location: file:///C:/report.files/filelist.xml\n"
+            b"Content-Type: text/xml; charset=\"utf-8\"\n\n<xml/>\n\n--" + boundary + b"--\n")
+
+
+@pytest.mark.parametrize("name,charset,encoding", [("word_2021", "utf-8", "qp"),
+                                                    ("gbk_2022", "gb18030", "base64")])
+def test_mht_reads_what_the_html_reads(tmp_path, name, charset, encoding):
+    from ingest.decode import decode_bytes
+
+    page = decode_bytes((HTML / f"{name}.html").read_bytes(), None).text
+    data = _mht(page.encode(charset), charset, encoding)
+    if encoding == "qp":
+        assert b"=\n" in data and b"=3D" in data  # soft line breaks that would split numbers
+    path = tmp_path / f"{name}.doc"  # portals serve them as .doc
+    path.write_bytes(data)
+    assert sniff_kind(data, path.name) == "mht"
+    want, got = _html(name), _report(path)
+    assert got["source"]["kind"] == "mht"
+    for key in ("table2", "table3", "table4", "raw", "title", "year", "issuer", "narrative", "warnings"):
+        assert got[key] == want[key], key
