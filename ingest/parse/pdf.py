@@ -26,7 +26,7 @@ from ingest.parse.layout import Block, Document
 from ingest.parse.pdf_grid import (Grid, build_table, contains, continues, join, merge, restack,
                                    rules, table_regions)
 from ingest.parse.pdf_text import (Line, chars_to_text, cluster_lines, gapped_tokens, is_page_number,
-                                   orientation, paragraph_text, paragraphs, unradical)
+                                   join_pieces, orientation, paragraph_text, paragraphs, unradical)
 from ingest.parse.text import heading_key, rows_from_lines, split_line
 
 
@@ -357,7 +357,7 @@ def _gapped_text(line: Line) -> str:
     return chars_to_text(line.chars, keep_gaps=True)
 
 
-TOL = 2.0  # points: a number's centre this far outside its column's extent still belongs to it
+TOL = 2.0  # points: how far a digit may stand outside where the complete rows print its column
 
 
 def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
@@ -365,11 +365,13 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
 
     Flattened text only says "label n n n": a row that leaves a cell blank prints fewer numbers,
     and reading them left to right shifts every later value into the wrong column. The columns
-    are where the rows printing a number in every column put them (each column's extent over
-    those rows); a shorter row's numbers are placed by where they stand, the missing positions
-    read as printed blanks. A number that falls in no column or in two, two numbers in one
-    column, or no two complete rows to learn the columns from: the row's columns cannot be
-    placed with certainty, so its values are left blank and a warning says so — never shifted.
+    are where the rows printing a number in every column put them (the centre of each column's
+    numbers over those rows); a shorter row's digits are placed by where they stand, the
+    missing positions read as printed blanks, and numbers of neighbouring columns set so close
+    that they read as one ("0 00") are cut where the column changes. A digit not clearly
+    nearer one column than its neighbour, two numbers in one column, or fewer than two complete
+    rows to learn the columns from: the row's columns cannot be placed with certainty, so its
+    values are left blank and a warning says so — never shifted.
     """
     parsed = []
     for line in lines:
@@ -383,17 +385,17 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
     full = [v for _, v, _ in parsed if len(v) == width]
     if not full and len({len(v) for _, v, _ in parsed if v}) == 1:
         width = 0  # every row prints as many numbers (a part of table 3): nothing to place
-    bands = None
+    centres = None
     if width > 1 and len(full) >= 2:
-        bands = [(min(v[i][1] for v in full) - TOL, max(v[i][2] for v in full) + TOL) for i in range(width)]
-        if any(bands[i][1] >= bands[i + 1][0] for i in range(width - 1)):
-            bands = None  # columns overlap: positions decide nothing
-    rows: list[list[str]] = []
-    open_row = False
+        centres = [statistics.median((v[i][1] + v[i][2]) / 2 for v in full) for i in range(width)]
+        extents = [(min(v[i][1] for v in full) - TOL, max(v[i][2] for v in full) + TOL) for i in range(width)]
+        if any(centres[i + 1] - centres[i] < 3.0 for i in range(width - 1)):
+            centres = None  # columns on top of each other: positions decide nothing
+    placed_texts: list[list[str]] = []
     for label, vals, line in parsed:
         texts = [t for t, _, _ in vals]
         if vals and len(vals) < width:
-            placed = _place(_split_glued(vals, line, bands), bands) if bands else None
+            placed = _place(vals, line, centres, extents) if centres else None
             if placed is None:
                 what = label or " ".join(texts)
                 doc_warnings.append(
@@ -402,11 +404,15 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
                 texts = [""] * width
             else:
                 texts = placed
-        if vals and re.sub(r"\s+", "", label) in ("小计", "合计"):
-            # Which group a subtotal closes or opens is said only by the group label beside it,
-            # and in flattened text that label stands centred in the middle of its rows.
-            doc_warnings.append(f"table3 (pdf page {line.page}): a {label} row prints no group label "
-                                "beside it, so which group it sums is not certain; its values are left null")
+        placed_texts.append(texts)
+    if centres:
+        left = min(e[0] for e in extents[:1])
+        return _geometric_rows(parsed, placed_texts, left, doc_warnings)
+    rows: list[list[str]] = []
+    open_row = False
+    for (label, vals, line), texts in zip(parsed, placed_texts):
+        if vals and _is_subtotal(label):
+            doc_warnings.append(_subtotal_warning(label, line))
             texts = [""] * len(texts)
         if label and not vals:
             rows.append([label])
@@ -422,27 +428,155 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
     return rows
 
 
-def _split_glued(vals: list[tuple[str, float, float]], line: Line,
-                 bands: list[tuple[float, float]]) -> list[tuple[str, float, float]]:
-    """Numbers of neighbouring columns set so close that they read as one ("0 00" for 0 0 0):
-    a token whose characters each lie wholly in a column is cut where the column changes."""
-    out = []
-    for text, x0, x1 in vals:
+def _is_subtotal(label: str) -> bool:
+    return re.sub(r"\s+", "", label) in ("小计", "合计")
+
+
+def _subtotal_warning(label: str, line: Line) -> str:
+    # Which group a subtotal closes or opens is said only by the group label beside it, and in
+    # flattened text that label stands centred in the middle of its rows.
+    return (f"table3 (pdf page {line.page}): a {label} row prints no group label beside it, so "
+            "which group it sums is not certain; its values are left null")
+
+
+def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
+                    doc_warnings: list[str]) -> list[list[str]]:
+    """Rows of a borderless table whose labels wrap: a label is printed over several lines
+    around its row's numbers ("1.属于国家" / 1 0 0 … / "秘密"), and a group label stands
+    centred beside its rows. Each line of label text (left of the numbers) goes to the row of
+    numbers nearest to it on its page; a line about as near to two rows belongs to neither
+    with certainty, so both rows' values are left null. A row's label pieces that overlap
+    horizontally are one cell (its own label, or a group label beside it), read top to bottom.
+    Lines that reach into the number columns (the header) stay rows of their own."""
+    value_lines = [i for i, (_, vals, _) in enumerate(parsed) if vals]
+    heights = sorted(parsed[i][2].bottom - parsed[i][2].top for i in value_lines)
+    reach = 2.0 * heights[len(heights) // 2] if heights else 0.0
+    pieces: dict[int, list[tuple[str, float, float, float]]] = {i: [] for i in value_lines}
+    uncertain: set[int] = set()
+    own_line: list[object] = []  # rows in reading order: value line index, or a kept line
+    between = []  # label lines as near to two rows of numbers
+    for i, (label, vals, line) in enumerate(parsed):
+        label_chars = [c for c in line.chars if c["x1"] <= left + 0.5 and not c["text"].isspace()]
+        if vals:
+            pieces[i].extend(_label_pieces(label_chars, line))
+            own_line.append(i)
+            continue
+        if not label or any(c["x1"] > left + 0.5 for c in line.chars if not c["text"].isspace()):
+            own_line.append(label)  # header or a note across the table
+            continue
+        mid = (line.top + line.bottom) / 2
+        near = sorted((abs((parsed[j][2].top + parsed[j][2].bottom) / 2 - mid), j) for j in value_lines
+                      if parsed[j][2].page == line.page)
+        if not near or near[0][0] > reach:
+            own_line.append(label)
+            continue
+        if len(near) > 1 and near[1][0] - near[0][0] < 2.0:
+            between.append((_label_pieces(label_chars, line), near[0][1], near[1][1], label, line))
+            continue
+        pieces[near[0][1]].extend(_label_pieces(label_chars, line))
+    for ps, a, b, label, line in between:
+        # A group label centred over an even number of rows stands between two of them; it
+        # is no part of either row's own label if it shares no column with what they print.
+        if any(p[1] < q[2] and q[1] < p[2] for p in ps for j in (a, b) for q in _own_label(pieces[j])):
+            uncertain.update((a, b))
+            doc_warnings.append(f"table3 (pdf page {line.page}): the label text {label!r} stands as near "
+                                "to two rows of numbers; both rows' values are left null")
+    rows: list[list[str]] = []
+    for item in own_line:
+        if isinstance(item, str):
+            rows.append([item])
+            continue
+        labels = _label_cells(pieces[item])
+        texts = placed_texts[item]
+        line = parsed[item][2]
+        if item in uncertain:
+            texts = [""] * len(texts)
+        elif labels and _is_subtotal(labels[-1]) and len(labels) == 1:
+            doc_warnings.append(_subtotal_warning(labels[-1], line))
+            texts = [""] * len(texts)
+        rows.append([*labels, *texts])
+    return rows
+
+
+def _label_pieces(chars: list[dict], line: Line) -> list[tuple[str, float, float, float]]:
+    """A line's label characters cut where a gap wider than a fifth of a character stands (the
+    padding between two label cells; Chinese text sets its characters edge to edge)."""
+    out: list[list] = []
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        size = float(c.get("size") or 10.0)
+        if out and c["x0"] - out[-1][2] <= 0.2 * size:
+            out[-1][0] += c["text"]
+            out[-1][2] = max(out[-1][2], c["x1"])
+        else:
+            out.append([c["text"], c["x0"], c["x1"], line.top])
+    return [(t, a, b, top) for t, a, b, top in out]
+
+
+def _own_label(pieces: list[tuple[str, float, float, float]]) -> list[tuple[str, float, float, float]]:
+    """The pieces of a row's own label: its rightmost label cell."""
+    groups = _label_groups(pieces)
+    return max(groups, key=lambda g: min(q[1] for q in g)) if groups else []
+
+
+def _label_cells(pieces: list[tuple[str, float, float, float]]) -> list[str]:
+    """Pieces overlapping horizontally → one cell each, left to right, text read top to bottom."""
+    cells = []
+    for g in sorted(_label_groups(pieces), key=lambda g: min(q[1] for q in g)):
+        text = ""
+        for t, _, _, _ in sorted(g, key=lambda q: (q[3], q[1])):
+            text = join_pieces(text, t)
+        cells.append(text)
+    return cells
+
+
+def _label_groups(pieces: list[tuple[str, float, float, float]]) -> list[list[tuple[str, float, float, float]]]:
+    groups: list[list[tuple[str, float, float, float]]] = []
+    for piece in sorted(pieces, key=lambda p: p[1]):
+        hit = [g for g in groups if any(piece[1] < q[2] and q[1] < piece[2] for q in g)]
+        for g in hit[1:]:
+            hit[0].extend(g)
+            groups.remove(g)
+        if hit:
+            hit[0].append(piece)
+        else:
+            groups.append([piece])
+    return groups
+
+
+def _place(vals: list[tuple[str, float, float]], line: Line, centres: list[float],
+           extents: list[tuple[float, float]]) -> list[str] | None:
+    """Each printed character of a short row's numbers → its column (see _placed_rows): the
+    nearest column centre, clearly nearer than the neighbour's, and inside the extent the
+    complete rows print that column in (a table further down with other column widths —
+    the second half of a split table — is never read against these columns)."""
+    out = [""] * len(centres)
+    done: set[int] = set()
+    prev: tuple[int, int] | None = None  # (token, column) of the previous character
+    for k, (text, x0, x1) in enumerate(vals):
         chars = sorted((c for c in line.chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
                         and not c["text"].isspace()), key=lambda c: c["x0"])
-        cols = []
+        if "".join(c["text"] for c in chars) != text:
+            return None
         for c in chars:
-            hit = [i for i, (a, b) in enumerate(bands) if a <= c["x0"] and c["x1"] <= b]
-            cols.append(hit[0] if len(hit) == 1 else None)
-        if len(set(cols)) < 2 or None in cols or "".join(c["text"] for c in chars) != text:
-            out.append((text, x0, x1))
-            continue
-        start = 0
-        for k in range(1, len(chars) + 1):
-            if k == len(chars) or cols[k] != cols[start]:
-                piece = chars[start:k]
-                out.append(("".join(c["text"] for c in piece), piece[0]["x0"], piece[-1]["x1"]))
-                start = k
+            x = (c["x0"] + c["x1"]) / 2
+            i = min(range(len(centres)), key=lambda j: abs(centres[j] - x))
+            side = i + 1 if x > centres[i] else i - 1
+            if not 0 <= side < len(centres):
+                side = i - 1 if side > i else i + 1
+            if 0 <= side < len(centres) and abs(x - centres[i]) > 0.5 * abs(centres[side] - centres[i]) - 1.0:
+                return None  # about as near the neighbouring column
+            if not (extents[i][0] <= c["x0"] and c["x1"] <= extents[i][1]):
+                return None
+            if prev is not None and prev[1] == i and prev[0] != k:
+                return None  # two numbers in one column
+            if prev is not None and prev[1] != i and i in done:
+                return None
+            if prev is None or prev[1] != i:
+                done.add(i)
+                if prev is not None and i < prev[1]:
+                    return None
+            out[i] += c["text"]
+            prev = (k, i)
     return out
 
 
@@ -462,19 +596,6 @@ def _table4_rows(rows: list[list[str]], lines: list[str], doc_warnings: list[str
                                 "without rules; their columns cannot be placed, so they are left null")
             row = ([label] if label else []) + [""] * width
         out.append(row)
-    return out
-
-
-def _place(vals: list[tuple[str, float, float]], bands: list[tuple[float, float]]) -> list[str] | None:
-    out = [""] * len(bands)
-    last = -1
-    for text, x0, x1 in vals:
-        centre = (x0 + x1) / 2
-        hits = [i for i, (a, b) in enumerate(bands) if a <= centre <= b and a <= x0 and x1 <= b]
-        if len(hits) != 1 or hits[0] <= last:
-            return None
-        last = hits[0]
-        out[last] = text
     return out
 
 

@@ -307,7 +307,7 @@ def build_grid(region: list[Seg], chars: list[dict], page_no: int) -> Grid:
         r = min(max(bisect.bisect_right(ys, cy) - 1, 0), n_rows - 1)
         per_cell[owner[find(r * n_cols + c)]].append(ch)
     for cell, cs in zip(cells, per_cell):
-        cell.text = cell_text(cs)
+        cell.text = cell_text(cs, cell.x1 - cell.x0)
     return Grid(page=page_no, x0=x0, top=top, x1=x1, bottom=bottom, n_rows=n_rows, n_cols=n_cols,
                 cells=cells)
 

@@ -167,11 +167,15 @@ def cluster_lines(chars: list[dict]) -> list[Line]:
     return lines
 
 
-def cell_text(chars: list[dict]) -> str:
+def cell_text(chars: list[dict], width: float | None = None) -> str:
     """The text of one table cell: its lines joined as if never wrapped.
 
     A label wrapped inside its cell ("（二）部分公开（区分处理的，只计这一情形，不" / "计其他情形）")
     and a label printed one character per line (三 / 、 / 本 / 年 …) both come out whole.
+    `width` (the cell's): a number wrapped in a column too narrow for it ("5" / "5" in a
+    narrow 总计 column) is one number when its first line and the next digit could not have
+    stood side by side in the cell; otherwise two lines of digits stay apart ("10 5", which
+    no reader takes for a number).
     """
     level = [c for c in chars if orientation(c) == "level"]
     turned = [c for c in chars if orientation(c) == "turned"]
@@ -180,9 +184,25 @@ def cell_text(chars: list[dict]) -> str:
         text = _rotated_text(turned)
     else:
         text = ""
+        prev: Line | None = None
         for line in cluster_lines(level):
-            text = join_pieces(text, line.text)
+            piece = line.text
+            if (prev is not None and width and text[-1:].isdigit() and piece[:1].isdigit()
+                    and _wrapped_number(prev, line, width)):
+                text += piece
+            else:
+                text = join_pieces(text, piece)
+            prev = line
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _wrapped_number(upper: Line, lower: Line, width: float) -> bool:
+    """Whether `lower` starts where `upper`'s digits ran out of room (see cell_text)."""
+    if not all(c["text"].isdigit() or c["text"].isspace() for c in upper.chars + lower.chars):
+        return False
+    first = min(lower.chars, key=lambda c: c["x0"])
+    used = (upper.x1 - upper.x0) + (first["x1"] - first["x0"])
+    return used > 0.6 * width
 
 
 def orientation(char: dict) -> str:
