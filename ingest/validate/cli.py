@@ -131,7 +131,8 @@ def _print(outcome, show: int) -> None:
               "(table validation_resolved_findings)")
     for row in f.head(max(show, 0)).itertuples():
         year = "" if row.year is None or row.year != row.year else int(row.year)
-        print(f"  [{row.severity}] {row.issuer} {year} {row.rule_id}: {row.message}")
+        level = f" {row.level}" if getattr(row, "level", None) else ""
+        print(f"  [{row.severity}{level}] {row.issuer} {year} {row.rule_id}: {row.message}")
     if len(f) > show > 0:
         print(f"  … {len(f) - show} more")
     if outcome.docs_index:
