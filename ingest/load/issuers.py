@@ -166,6 +166,14 @@ def _upper_names() -> tuple[dict[str, str], dict[str, str]]:
     return pref, prov
 
 
+@functools.cache
+def _upper_sorted() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Prefecture names, province names, and both, longest first (prefix matching)."""
+    pref, prov = _upper_names()
+    by_len = lambda names: tuple(sorted(names, key=len, reverse=True))  # noqa: E731
+    return by_len(pref), by_len(prov), by_len({*pref, *prov})
+
+
 def _short_forms(name: str) -> set[str]:
     names = {name}
     for suffix in _STRIP_SUFFIXES:
@@ -225,8 +233,7 @@ def _pick(text: str, start: int, cands: tuple[regions.Region, ...],
 
 def _only_context(prefix: str) -> bool:
     """The text before a county name is only province/prefecture names (陕西省安康市)."""
-    pref, prov = _upper_names()
-    names = sorted({*pref, *prov}, key=len, reverse=True)
+    names = _upper_sorted()[2]
     while prefix:
         n = next((n for n in names if prefix.startswith(n)), None)
         if n is None:
@@ -255,11 +262,11 @@ def _upper_body(name: str) -> tuple[str, str] | None:
     pref, prov = _upper_names()
     rest = name
     prov_code = None
-    for n in sorted(prov, key=len, reverse=True):
+    for n in _upper_sorted()[1]:
         if rest.startswith(n):
             prov_code, rest = prov[n], rest[len(n):]
             break
-    for n in sorted(pref, key=len, reverse=True):
+    for n in _upper_sorted()[0]:
         if rest.startswith(n) and len(n) >= 2:
             return "prefecture_body", f"{pref[n]}:{rest[len(n):] or 'government'}"
     if prov_code:
