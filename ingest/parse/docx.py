@@ -41,7 +41,9 @@ _CUSTOM, _SMART, _HYPER, _FLD, _INS, _RUN = (
     f"{{{W}}}{t}" for t in ("customXml", "smartTag", "hyperlink", "fldSimple", "ins", "r"))
 _SKIP = {f"{{{W}}}{t}" for t in ("del", "delText", "instrText", "moveFrom", "rPr", "pPr", "tcPr",
                                   "trPr", "tblPr", "footnoteReference", "commentReference")}
-_SKIP.add(f"{{{MC}}}Fallback")  # text boxes are stored twice: read the mc:Choice copy only
+_SKIP.add(f"{{{MC}}}Fallback")
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ALT = f"{{{W}}}altChunk"  # text boxes are stored twice: read the mc:Choice copy only
 _MAX_SPAN = 100  # as html._MAX_SPAN: a gridSpan beyond this is damage, not layout
 _LINE = "\n"
 
@@ -58,15 +60,68 @@ class _Table:
         self.columns = columns or []  # w:tblGrid column widths (twentieths of a point)
 
 
+class _AltChunk:
+    """A w:altChunk: a part in another format (HTML, MHT) that Word imports where it stands —
+    how web CMSs "export to Word". Its rel id, resolved against word/_rels/document.xml.rels."""
+
+    __slots__ = ("rid",)
+
+    def __init__(self, rid: str | None):
+        self.rid = rid
+
+
 def extract(data: bytes) -> Document:
-    body, title = _open(data)
-    items: list[object] = []  # str (a paragraph line) | _Table | None (a page break)
+    z, body, title = _open(data)
+    items: list[object] = []  # str (a paragraph line) | _Table | None (a page break) | _AltChunk
     _walk(body, items)
-    items = _join_split_tables(items)
-    return _assemble(items, title)
+    chunks = [_chunk_document(z, x.rid) for x in items if isinstance(x, _AltChunk)]
+    items = _join_split_tables([x for x in items if not isinstance(x, _AltChunk)])
+    chunks = [c for c in chunks if c is not None]
+    if chunks and not any(isinstance(x, (str, _Table)) for x in items):
+        doc = chunks[0]  # the whole report is the imported page (the common export)
+        for more in chunks[1:]:
+            _append(doc, more)
+        doc.kind, doc.title = "docx", title or doc.title
+        return doc
+    doc = _assemble(items, title)
+    for more in chunks:
+        _append(doc, more)
+    return doc
+
+
+def _append(doc: Document, more: Document) -> None:
+    doc.text = "\n".join(t for t in (doc.text, more.text) if t)
+    doc.narrative = "\n".join(t for t in (doc.narrative, more.narrative) if t)
+    doc.blocks.extend(more.blocks)
+    doc.meta = {**more.meta, **doc.meta}
+    doc.warnings.extend(more.warnings)
+
+
+def _chunk_document(z: SafeZip, rid: str | None) -> Document | None:
+    """The HTML or MHT part an altChunk imports, read by its own front end (None if absent)."""
+    import posixpath
+
+    from ingest.parse import html, mht
+
+    if not rid or z.find("word/_rels/document.xml.rels") is None:
+        return None
+    rels = z.xml("word/_rels/document.xml.rels")
+    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+    external = next((r.get("TargetMode") for r in rels if r.get("Id") == rid), None) == "External"
+    if not target or external:  # never fetched: a chunk outside the package is not read
+        return None
+    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("word", target))
+    if z.find(path) is None:
+        return None
+    data = z.read(path)
+    try:
+        return mht.extract(data) if mht.is_mht(data) else html.extract(data)
+    except NotAReport:
+        return None
 
 
 def _open(data: bytes):
+    """(the checked container, the w:body element, the core-properties title or None)."""
     z = SafeZip(data, "the .docx file")
     if z.find("word/document.xml") is None and z.find("[Content_Types].xml") is None:
         raise NotAReport("the ZIP container holds no Word document (no word/document.xml)")
@@ -88,7 +143,7 @@ def _open(data: bytes):
                 root = None
             body = root.find(f"{{{W}}}body") if root is not None else None
             if body is not None:
-                return body, None
+                return z, body, None
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
         raise UserError(f"the .docx file is damaged or not a Word document ({detail})") from None
     title = None
@@ -96,7 +151,7 @@ def _open(data: bytes):
         title = (document.core_properties.title or "").strip() or None
     except Exception:  # a damaged docProps/core.xml is no reason to lose the report
         title = None
-    return document.element.body, title
+    return z, document.element.body, title
 
 
 # ---- walking the body ----------------------------------------------------------------------
@@ -120,6 +175,8 @@ def _walk(parent, items: list[object]) -> None:
                     items.append(table)
         elif tag in (_SDT, _SDTC, _CUSTOM):
             _walk(el, items)
+        elif tag == _ALT:
+            items.append(_AltChunk(el.get(f"{{{R}}}id")))
 
 
 def _paragraph_lines(p) -> tuple[list[str], bool]:

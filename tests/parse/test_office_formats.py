@@ -132,6 +132,28 @@ def test_docx_with_another_main_content_type_is_still_read(tmp_path):
     _same_as_html(path, "word_2021", "docx")
 
 
+def test_docx_made_of_an_imported_html_page_reads_it(tmp_path):
+    """A CMS's "export to Word": the body is one w:altChunk importing the page (an HTML part)."""
+    with zipfile.ZipFile(OFFICE / "word_2021.docx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    doc = parts["word/document.xml"]
+    start, end = doc.index(b"<w:body>") + len(b"<w:body>"), doc.index(b"</w:body>")
+    parts["word/document.xml"] = doc[:start] + b'<w:altChunk r:id="rIdAlt1"/>' + doc[end:]
+    rels = parts["word/_rels/document.xml.rels"]
+    parts["word/_rels/document.xml.rels"] = rels.replace(b"</Relationships>", (
+        b'<Relationship Id="rIdAlt1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/aFChunk" Target="afchunk.htm"/></Relationships>'))
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/word/afchunk.htm" ContentType="text/html"/></Types>'))
+    parts["word/afchunk.htm"] = (HTML / "word_2021.html").read_bytes()
+    path = tmp_path / "export.docx"
+    path.write_bytes(_zip(parts))
+    want, got = _html("word_2021"), _report(path)
+    assert got["source"]["kind"] == "docx"
+    for key in ("table2", "table3", "table4", "raw", "title", "year", "issuer", "narrative", "warnings"):
+        assert got[key] == want[key], key
+
+
 @pytest.mark.parametrize("name", ["word_2021", "report_2019", "subtotals_28x8"])
 def test_ofd_reads_what_the_html_reads(name):
     _same_as_html(OFFICE / f"{name}.ofd", name, "ofd")
