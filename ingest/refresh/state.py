@@ -25,6 +25,10 @@ BUILD_SOURCES = {
     "dbt_project": ("dbt_project", {"target", "logs", "dbt_packages", ".user.yml"}),
     "load_code": ("ingest/load", {"__pycache__"}),
     "templates": ("ingest/templates.yaml", set()),
+    # which county a report belongs to: the reviewed alias table and the shipped registry
+    # (ingest/load/issuers.py re-identifies reports when either changes)
+    "identity_data": ("ingest/data", {"__pycache__"}),
+    "registry": ("ingest/sources", set()),
 }
 VALIDATION_SOURCES = {
     "expectations": ("expectations", {"uncommitted", "__pycache__"}),
