@@ -226,6 +226,7 @@ _URL_EVIDENCE: tuple[tuple[re.Pattern, int], ...] = (
     (re.compile(r"(?:zwgk|zwxxgk)", re.IGNORECASE), 25),
     (re.compile(r"(?:bmxxgk|xzxxgk|jdxxgk|bmgk|xzgk)", re.IGNORECASE), 30),
 )
+_CATALOGUE = re.compile(r"^(?:政府)?(?:信息|主动)公开目录$")
 _MORE_WORDS = re.compile(r"(?:查看)?更多(?:信息)?|查看全部|[Mm]ore|MORE|[>》»+]+")
 _EMPTY_ANCHOR = re.compile(r"^(?:更多|查看更多|更多>+|more|MORE|More|>+|》+|\+|更多信息|查看全部|全部|进入|进入专栏|详细)?[>》»\s]*$")
 # Anchors that never lead to a report column, whatever their URL says.
@@ -252,7 +253,9 @@ def column_score(text: str | None, title: str | None = None, url: str = "", cont
     else:
         borrowed = False
     for w in words:
-        if _NOT_A_REPORT.search(w) or _NEVER.search(w) or is_report_title(w) or (
+        # 政府信息公开目录 / 主动公开目录 is the disclosure catalogue (a hub), not a notice
+        notice = _NOT_A_REPORT.search(w) and not _CATALOGUE.search(w)
+        if notice or _NEVER.search(w) or is_report_title(w) or (
                 year_of(w) is not None and not _YEAR_ONLY.match(w)):
             return 0, ""  # the words say what it is, and it is something else
         if len(w) > 40:
