@@ -211,7 +211,7 @@ _TEXT_EVIDENCE: tuple[tuple[re.Pattern, int, str], ...] = (
     (re.compile(r"^(?:政府)?信息公开(?:专栏|平台|目录|网)?$|^政府信息公开(?:专栏|平台|目录)$"), 60,
      "the disclosure platform"),
     (re.compile(r"法定主动公开(?:内容)?|^主动公开(?:目录|内容)?$"), 45, "the statutory disclosure list"),
-    (re.compile(r"^(?:部门|乡镇|镇街|街道|县直|区直|镇办|乡镇街道)(?:政府)?(?:信息公开|政务公开|公开)"), 45,
+    (re.compile(r"^(?:乡镇街道|镇街道|部门|乡镇|镇街|街道|县直|区直|镇办)(?:政府)?(?:信息公开|政务公开|公开)"), 45,
      "the departments' or townships' disclosure"),
     (re.compile(r"^(?:政务公开|政务信息公开|政府公开|信息公开专栏|政务公开专栏)$"), 40, "the 政务公开 hub"),
     # a site map lists every column on one static page, even where the menus are drawn by
@@ -260,8 +260,9 @@ def column_score(text: str | None, title: str | None = None, url: str = "", cont
             return 0, ""  # the words say what it is, and it is something else
         if len(w) > 40:
             continue
+        plain = re.sub(r"[()（）【】\[\]]", "", w)  # 镇(街道)信息公开, 政府信息公开年报(专栏)
         for pattern, score, reason in _TEXT_EVIDENCE:
-            if pattern.search(w):
+            if pattern.search(plain):
                 if score > best:
                     best, why = score, reason
                 break

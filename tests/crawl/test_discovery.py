@@ -151,6 +151,8 @@ def test_remembered_column_is_where_the_next_run_starts_and_a_moved_one_is_searc
     ("网站地图", None, "/wzdt/", None, d.MIN_FOLLOW, 40),  # one page listing every column
     ("政府信息公开目录", None, "/xxgkml/", None, 50, d.COLUMN_SCORE),  # the catalogue, not a notice
     ("主动公开目录", None, "/zdgkml/", None, d.MIN_FOLLOW, d.COLUMN_SCORE),
+    ("镇（街道）信息公开", None, "/zjxxgk/", None, 40, d.COLUMN_SCORE),
+    ("乡镇(街道)年报", None, "/x/", None, d.COLUMN_SCORE, None),
     ("", None, "/xxgk/zfxxgknb/", None, 60, None),  # an icon link: the URL words speak
 ])
 def test_column_score_ranks_the_path_to_the_column(text, title, url, context, at_least, below):
