@@ -331,4 +331,4 @@ _DIRECTORY = re.compile(r"(?:部门|乡镇|镇街|街道|单位|县直|区直)(?
 
 def is_issuer_directory(page_name: str | None) -> bool:
     """Is a page the list of departments' or townships' disclosure pages?"""
-    return bool(_DIRECTORY.search(_compact(page_name or "")))
+    return bool(_DIRECTORY.search(re.sub(r"[()（）]", "", _compact(page_name or ""))))
