@@ -26,9 +26,6 @@ MAX_TOTAL_BYTES = 256 * 1024 * 1024  # all parts, inflated
 MAX_RATIO = 200  # inflated / compressed; XML compresses ~10×, a bomb ~1000×
 RATIO_FLOOR = 1024 * 1024  # members smaller than this may have any ratio (tiny, harmless)
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
 
 class SafeZip:
     """A zip archive whose directory passed the caps; members read by name, capped again."""

@@ -11,12 +11,14 @@ Output is the same intermediate form the HTML front end makes from the same repo
   the HTML front end joins a Word-pasted cell's <p>s;
 - a table holding tables is a layout table: its cells' content is read as body content (the
   inner tables become the report's tables, as the HTML front end reads innermost tables);
-- a table cut in two at a page break (two w:tbl with only empty paragraphs between them and the
-  same number of grid columns) is joined again, header rows repeated on the second part dropped,
+- a table cut in two at a page break (two w:tbl with only empty paragraphs or the break between
+  them, and the same grid columns at the same widths) is joined again, header rows repeated on the second part dropped,
   and a merged label cell continued across the cut (a vMerge "continue" with no start above it
   in its own table) joined to its first half — as the PDF front end joins tables across pages;
 - tables are placed under the section heading (二/三/四) before them, else by their labels,
-  with the HTML front end's own rules.
+  with the HTML front end's own rules;
+- a body that imports an HTML or MHT part (w:altChunk: a CMS's "export to Word") is read
+  through that part's front end. Headers, footers and comments are page furniture: not read.
 
 The package is checked by ingest/parse/containers.py (member count, inflated sizes, ratios,
 no DTD in any XML part) before python-docx reads a byte of it.
@@ -37,13 +39,12 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _P, _TBL, _TR, _TC, _SDT, _SDTC = (f"{{{W}}}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent"))
 _T, _TAB, _BR, _CR, _NBH = (f"{{{W}}}{t}" for t in ("t", "tab", "br", "cr", "noBreakHyphen"))
-_CUSTOM, _SMART, _HYPER, _FLD, _INS, _RUN = (
-    f"{{{W}}}{t}" for t in ("customXml", "smartTag", "hyperlink", "fldSimple", "ins", "r"))
+_CUSTOM = f"{{{W}}}customXml"
 _SKIP = {f"{{{W}}}{t}" for t in ("del", "delText", "instrText", "moveFrom", "rPr", "pPr", "tcPr",
                                   "trPr", "tblPr", "footnoteReference", "commentReference")}
-_SKIP.add(f"{{{MC}}}Fallback")
+_SKIP.add(f"{{{MC}}}Fallback")  # text boxes are stored twice: read the mc:Choice copy only
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_ALT = f"{{{W}}}altChunk"  # text boxes are stored twice: read the mc:Choice copy only
+_ALT = f"{{{W}}}altChunk"
 _MAX_SPAN = 100  # as html._MAX_SPAN: a gridSpan beyond this is damage, not layout
 _LINE = "\n"
 

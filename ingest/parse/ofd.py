@@ -131,14 +131,14 @@ class _Reader:
             body = _child(content, "Content")
             if body is not None:
                 for layer in body:
-                    self._walk(layer, chars, segs, counts, (1, 0, 0, 1, 0, 0))
+                    self._walk(layer, chars, segs, counts)
             page = _Page(number=number, width=box[2] * MM, height=box[3] * MM,
                          n_chars=sum(1 for c in chars if not c["text"].isspace()),
                          n_images=counts["images"])
             out.append((page, chars, segs))
         return out
 
-    def _walk(self, el, chars, segs, counts, outer) -> None:
+    def _walk(self, el, chars, segs, counts) -> None:
         for obj in el:
             name = _local(obj.tag)
             counts["objects"] += 1
@@ -151,7 +151,7 @@ class _Reader:
             elif name == "ImageObject":
                 counts["images"] += 1
             elif name in ("PageBlock", "Layer"):
-                self._walk(obj, chars, segs, counts, outer)
+                self._walk(obj, chars, segs, counts)
             # CompositeObject (reused vector graphics) holds no report text
 
     def _text(self, obj, chars: list[dict]) -> None:
