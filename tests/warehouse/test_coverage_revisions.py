@@ -183,8 +183,15 @@ sources:
                                    [v1]).fetchall()[0]
         finally:
             parsed.close()
-        corrections.write_text(corrections.read_text(encoding="utf-8").replace(v1, v2), encoding="utf-8")
+        # … and a correction of a report this archive never held (the repository's file serves
+        # every deployment) is kept, unapplied, without failing the build
+        absent = "f" * 64
+        corrections.write_text(corrections.read_text(encoding="utf-8").replace(v1, v2)
+                               + f"elsewhere,{absent},table3,new,total,9,8,typo,,,someone,2024-05-01\n",
+                               encoding="utf-8")
         ingest("build", "--skip-load", env=env)
+        assert rows(published, "SELECT correction_id, status FROM int_cell_corrections ORDER BY 1") == [
+            (row["correction_id"], "applied"), ("elsewhere", "report_not_archived")]
 
         # ---- revisions: exactly the changed cells, both hashes, the newest version used ------
         (rev,) = rows(published, """SELECT old_sha256, new_sha256, revision_kind, old_url = new_url,
@@ -200,6 +207,8 @@ sources:
                            ("table3", "partial", "total", "value", 8, 9)]
         assert rows(published, "SELECT report_id, revision_count FROM mart_county_year "
                                "WHERE region_code = '610921' AND year = 2023") == [(v2, 1)]
+        assert rows(published, "SELECT report_id, revision_count FROM mart_issuer_year "
+                               "WHERE issuer_id = '610921:county_government' AND year = 2023") == [(v2, 1)]
 
         # ---- the corrected fact row keeps the printed value beside the corrected one ---------
         fact = rows(published, """SELECT applications, parsed_value::INT, raw_text, is_corrected, correction_id,

@@ -2,11 +2,12 @@
 -- to be laid over the parsed cells by int_report_cells. The archive and the parse are never
 -- changed: a correction is a row here, and every fact row says whether it was corrected.
 --
--- A correction must still match its report: the report is in the warehouse and has no newer
--- version, the cell exists (printed, or expected by the report's template), and the warehouse
--- holds exactly the printed text the correction says it corrects. Anything else fails the build
+-- A correction must still match its report: the report has no newer version, the cell exists
+-- (printed, or expected by the report's template), and the warehouse holds exactly the printed
+-- text the correction says it corrects. Anything else fails the build
 -- with one line naming the correction (DuckDB's error() below), so a correction never silently
--- lands on a revised report or on a cell that now reads differently.
+-- lands on a revised report or on a cell that now reads differently. A correction of a report
+-- this archive does not hold is kept with status report_not_archived and applies to nothing.
 with c as (
     select * from {{ ref('stg_corrections') }}
 ),
@@ -85,8 +86,9 @@ problems as (
                 then 'report ' || left(report_id, 12) || ' was revised: its source published version '
                      || left(revised_by, 12) || ' (first seen ' || strftime(revised_at, '%Y-%m-%d')
                      || '); check the cell in the new version and point the correction at it'
-            when not report_found
-                then 'report ' || left(report_id, 12) || ' is not in the warehouse'
+            -- a report this archive never held (the file serves every deployment, a fresh
+            -- clone holds only the snapshot): nothing to check or apply here
+            when not report_found then null
             when not cell_found
                 then 'report ' || left(report_id, 12) || ' has no cell ' || table_key || '.' || row_key
                      || '.' || column_key
@@ -122,7 +124,8 @@ select
     evidence_page,
     evidence_text,
     corrected_by,
-    corrected_at
+    corrected_at,
+    case when report_found then 'applied' else 'report_not_archived' end as status
 from failing
 -- the first problem (by correction id) stops the build, naming how many more there are
 where case
