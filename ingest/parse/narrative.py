@@ -98,7 +98,7 @@ def sentence_facts(s: str) -> list[tuple[str, int, str]]:
 def _clause_facts(clause: str, sentence: str) -> list[tuple[str, int, str]]:
     out = []
     m = _RECEIVED.search(clause)
-    if m and _plain(clause, m.start()) and not _OTHER_ITEMS.search(m.group(2)):
+    if m and _plain(clause, m.start()) and not _OTHER_ITEMS.search(m.group(2)) and _disclosure(m.group(2)):
         key = "applications_new" if m.group(1) == "新收" else "applications_received"
         out.append((key, int(m.group(3)), m.group(0)))
     m = _HANDLED.search(clause)
@@ -116,6 +116,15 @@ def _clause_facts(clause: str, sentence: str) -> list[tuple[str, int, str]]:
         if m and _plain(clause, m.start()):
             out.append((key, int(next(g for g in m.groups() if g and g.isdigit())), m.group(0)))
     return out
+
+
+# 受理行政许可申请3000件 counts permit applications: the words before 申请 must say disclosure
+# (公开, 信息) or name only who applied
+_APPLICANTS_ONLY = re.compile(r"(?:各类|的|群众|公民|法人|和|及|其他组织|市民|社会公众|依|新|到)*申请")
+
+
+def _disclosure(words: str) -> bool:
+    return "公开" in words or "信息" in words or bool(_APPLICANTS_ONLY.fullmatch(words))
 
 
 # reviews/suits about other matters than disclosure are counted elsewhere in the report

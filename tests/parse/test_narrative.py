@@ -76,6 +76,8 @@ def test_each_figure_keeps_its_sentence_and_the_words_that_bound_it():
     "行政诉讼败诉2件。",
     # an earlier year's figure
     "上年受理政府信息公开申请20件。",
+    # applications of another kind (政务服务 paragraphs of the 2019 template's reports)
+    "全年共受理行政许可申请3000件。",
 ])
 def test_figures_not_stated_plainly_are_not_read(sentence):
     assert figures(sentence) == {}
@@ -83,6 +85,11 @@ def test_figures_not_stated_plainly_are_not_read(sentence):
 
 def test_review_application_received_is_a_review_not_an_information_request():
     assert figures("收到行政复议申请2件，行政诉讼1起。") == {"review_cases": 2, "litigation_cases": 1}
+
+
+def test_applications_named_only_by_who_applied_are_disclosure_applications():
+    assert figures("全年共受理群众申请15件。") == {"applications_received": 15}
+    assert figures("共收到申请36件。") == {"applications_received": 36}
 
 
 def test_first_statement_of_a_measure_wins():
