@@ -210,6 +210,18 @@ def _canned_queries(tables: set[str]) -> dict[str, dict]:
                    "from dim_region r left join mart_county_year m on m.region_code = r.region_code "
                    "where r.prefecture_name = :prefecture group by 1, 2 order by 1",
         }
+    if {"mart_report_revisions", "mart_revision_cells"} <= tables:
+        q["revised_reports"] = {
+            "title": "Revised reports · 被修订的年报",
+            "description": "Reports whose source published a new version, with every cell that changed "
+                           "(old → new); the marts use the newest version.",
+            "sql": "select r.issuer, r.region_name, r.year, r.revision_kind, substr(r.old_sha256, 1, 12) as old, "
+                   "substr(r.new_sha256, 1, 12) as new, r.old_first_seen, r.new_first_seen, c.table_key, "
+                   "c.row_key, c.column_key, c.old_value, c.new_value, r.new_url "
+                   "from mart_report_revisions r join mart_revision_cells c "
+                   "on c.old_report_id = r.old_report_id and c.new_report_id = r.new_report_id "
+                   "order by r.new_first_seen desc, c.table_key, c.row_key, c.column_key",
+        }
     return q
 
 
