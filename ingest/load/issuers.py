@@ -45,7 +45,7 @@ MATCH_METHODS = ("source", "name", "name+context", "alias", "hint", "index_no", 
                  "ambiguous", "conflict", "prefecture_body", "province_body", "unmatched")
 ALIASES_FILE = Path(__file__).resolve().parents[1] / "data" / "issuer_aliases.csv"
 # Bump when the rules below change: the loader re-identifies every report on a new fingerprint.
-IDENTITY_RULES_VERSION = "3"
+IDENTITY_RULES_VERSION = "4"
 
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _GOVERNMENT = re.compile(r"^(人民)?政府$")
@@ -140,7 +140,7 @@ def rules_fingerprint(sources: dict[str, SourceEntry] | None = None) -> str:
 @functools.cache
 def _name_index() -> dict[str, tuple[tuple[regions.Region, ...], Alias | None]]:
     index: dict[str, list[regions.Region]] = {}
-    for r in regions.county_level_units():
+    for r in regions.all_units():
         index.setdefault(r.name, []).append(r)
     out = {k: (tuple(v), None) for k, v in index.items()}
     for a in aliases():
@@ -157,7 +157,7 @@ def _max_name_len() -> int:
 def _upper_names() -> tuple[dict[str, str], dict[str, str]]:
     """Prefecture and province names (with their short forms) → code."""
     pref, prov = {}, {}
-    for r in regions.county_level_units():
+    for r in regions.all_units():
         if r.prefecture_name != regions.DIRECT_GROUP_NAME and r.prefecture_type_zh != "直辖市":
             for n in _short_forms(r.prefecture_name):
                 pref.setdefault(n, r.prefecture_code)
@@ -257,18 +257,31 @@ def _level(rest: str, alias: Alias | None = None) -> tuple[str, str]:
     return "department", rest
 
 
+@functools.cache
+def _full_upper_names() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(full name, code) of prefectures and provinces, longest first. Only full names decide
+    that an issuer is an upper body: 江苏路街道 (上海) or 安康路社区 are not 江苏 or 安康 bodies."""
+    pref, prov = {}, {}
+    for r in regions.all_units():
+        if r.prefecture_name != regions.DIRECT_GROUP_NAME and r.prefecture_type_zh != "直辖市":
+            pref.setdefault(r.prefecture_name, r.prefecture_code)
+        prov.setdefault(r.province_name, r.province_code)
+    by_len = lambda d: tuple(sorted(d.items(), key=lambda kv: len(kv[0]), reverse=True))  # noqa: E731
+    return by_len(pref), by_len(prov)
+
+
 def _upper_body(name: str) -> tuple[str, str] | None:
     """A prefecture or province body (安康市人民政府, 陕西省统计局): its level and id part."""
-    pref, prov = _upper_names()
+    pref, prov = _full_upper_names()
     rest = name
     prov_code = None
-    for n in _upper_sorted()[1]:
+    for n, code in prov:
         if rest.startswith(n):
-            prov_code, rest = prov[n], rest[len(n):]
+            prov_code, rest = code, rest[len(n):]
             break
-    for n in _upper_sorted()[0]:
-        if rest.startswith(n) and len(n) >= 2:
-            return "prefecture_body", f"{pref[n]}:{rest[len(n):] or 'government'}"
+    for n, code in pref:
+        if rest.startswith(n):
+            return "prefecture_body", f"{code}:{rest[len(n):] or 'government'}"
     if prov_code:
         return "province_body", f"{prov_code}:{rest or 'government'}"
     return None

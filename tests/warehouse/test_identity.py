@@ -88,6 +88,11 @@ def test_prefecture_and_province_bodies_have_no_county(issuer, level, method):
         assert (m.region_code, m.issuer_level, m.match_method) == (None, level, method)
 
 
+def test_a_street_named_after_a_province_is_no_province_body():
+    m = identify("江苏路街道办事处", source=SourceEntry("cn", "长宁区", "310105", "上海市", "上海市", "长宁区人民政府"))
+    assert (m.region_code, m.issuer_level) == ("310105", "township")
+
+
 def test_duplicated_name_is_settled_by_the_source_context():
     beijing = SourceEntry("cy", "朝阳区", "110105", "北京市", "北京市", "朝阳区人民政府")
     m = identify("朝阳区人民政府", source=beijing)
