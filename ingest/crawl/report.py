@@ -29,6 +29,12 @@ def print_summary(run_id: str, sources, summaries, archive_dir: Path) -> None:
         whys.extend(f"  {s.id}: {n}" for n in m.notes)
     total = tuple(sum(r[i] for r in rows) for i in range(2, 8))
     _table(headers, rows + [("total", "", *total, "")])
+    formats: dict[str, int] = {}
+    for s in sources:
+        for fmt, n in summaries[s.id].formats.items():
+            formats[fmt] = formats.get(fmt, 0) + n
+    if formats:  # what the portals publish, by the stored bytes (crawl_runs.formats)
+        print("formats: " + ", ".join(f"{k} {v}" for k, v in sorted(formats.items(), key=lambda kv: (-kv[1], kv[0]))))
     for line in whys:
         print(line)
     print(f"run {run_id}; archive {archive_dir}")
@@ -43,7 +49,8 @@ def summary_json(run_id: str, summaries, archive_dir: Path) -> dict:
                   "new_documents": m.new_documents, "unchanged": m.unchanged, "not_reports": m.not_reports,
                   "failures": m.failures, "reasons": dict(m.reasons), "off_site_links": m.off_site_links,
                   "capped": m.capped, "robots_excluded": m.robots_excluded, "reason_urls": m.reason_urls,
-                  "search_pages": m.search_pages, "columns": m.columns, "why": m.why, "notes": m.notes}
+                  "search_pages": m.search_pages, "columns": m.columns, "why": m.why, "notes": m.notes,
+                  "formats": dict(m.formats)}
             for sid, m in summaries.items()},
     }
 

@@ -18,25 +18,28 @@ from ingest.config import paths as make_paths
 from ingest.parse.formats import document_format
 from ingest.refresh import summary as summary_mod
 from tests.crawl.conftest import FAST, query
-from tests.crawl.portal import PORTAL, Portals
+from tests.crawl import portal as portal_mod
+from tests.crawl.portal import Portals
 from tests.parse.parse_expect import FIXTURES, SHARED_CORPUS
 
 
 def test_crawl_runs_count_documents_by_format(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(data_dir))
-    site = tmp_path / "county"
-    shutil.copytree(PORTAL / "county", site)
+    portal_dir = tmp_path / "portal"
+    shutil.copytree(portal_mod.PORTAL, portal_dir)
+    monkeypatch.setattr(portal_mod, "PORTAL", portal_dir)  # the hosts serve this copy
+    site = portal_dir / "county"
     office = FIXTURES / "office"
     shutil.copy(office / "word_2021.wps", site / "upload/2024/sjj2023.wps")
     shutil.copy(office / "word_2021.docx", site / "upload/2021/nb2020.docx")
     (site / "upload/2023/nb2022.pdf").write_bytes(_scan_pdf())
     portals = Portals()
-    portals["county"].root_dir = site
     try:
         registry = tmp_path / "registry.yaml"
         registry.write_text(portals.registry_yaml(include_dead=False), encoding="utf-8")
-        with contextlib.redirect_stdout(io.StringIO()):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
             assert main(["crawl", "--registry", str(registry), *FAST, "--source", "hanyin"]) == 0
     finally:
         portals.stop()
@@ -53,6 +56,9 @@ def test_crawl_runs_count_documents_by_format(tmp_path, monkeypatch):
     assert (counts.get("wps"), counts.get("docx"), counts.get("pdf_scanned")) == (1, 1, 1)
     # the portal's other PDF is a stand-in with no page: counted as what it is, not by its name
     assert counts.get("pdf_unreadable") == 1
+    # the crawl's own summary prints them
+    printed = next(line for line in out.getvalue().splitlines() if line.startswith("formats: "))
+    assert all(f"{fmt} {n}" in printed for fmt, n in counts.items())
     # the refresh summary sums them for this run's rows only
     p = make_paths(data_dir)
     assert summary_mod.crawl_formats(p, set()) == dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
