@@ -685,7 +685,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                 rv[c] = rr[c] = None
         else:
             v, by_col = got
-            if len(v.values) > len(cols):
+            if sum(1 for c in v.values if c is not None and c.text) > len(cols):
                 by_col = None  # more numbers than cells: the check below nulls the row
             if by_col and set(by_col) & set(cols):
                 cells = [by_col.get(c) for c in cols]
@@ -695,10 +695,10 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                                     f"the {template} template does not give this row; ignored")
             else:
                 cells = list(v.values[:len(cols)]) + [None] * (len(cols) - len(v.values))
-                if len(v.values) > len(cols):
+                if sum(1 for c in v.values if c is not None and c.text) > len(cols):
                     # "18 468" for one column: a thousands space or two cells? Never read it as 18.
-                    shown = " ".join(c.text for c in v.values if c is not None)
-                    warnings.append(f"table2 {r.key}: {len(v.values)} values printed for "
+                    shown = " ".join(c.text for c in v.values if c is not None and c.text)
+                    warnings.append(f"table2 {r.key}: {len(shown.split())} values printed for "
                                     f"{len(cols)} columns ({shown!r}): which of them belong "
                                     "together is not known; values null")
                     cells = [None] * len(cols)
