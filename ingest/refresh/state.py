@@ -125,11 +125,32 @@ def parser_version() -> str:
     return str(PARSER_VERSION)
 
 
+def coverage_inputs() -> dict[str, str]:
+    """Build inputs outside BUILD_SOURCES: the corrections file when it lives outside the
+    repository ($INGEST_CORRECTIONS_FILE), and the coverage period — the coverage marts' statuses
+    change only on 1 January (a new complete year) and after 31 March (last year falls due)."""
+    import datetime as dt
+
+    from ingest.correct import corrections_file
+
+    out = {}
+    path = corrections_file()
+    if REPO_ROOT not in path.parents:
+        out["corrections_file"] = tree_digest(path, set())
+    as_of = os.environ.get("INGEST_COVERAGE_AS_OF") or dt.date.today().isoformat()
+    try:
+        day = dt.date.fromisoformat(as_of)
+        out["coverage_period"] = f"{day.year} {'after' if day > dt.date(day.year, 3, 31) else 'until'} 31 March"
+    except ValueError:
+        out["coverage_period"] = as_of
+    return out
+
+
 def current(paths: Paths) -> Fingerprints:
     return Fingerprints(
         archive=archive_digest(paths.archive_db),
         parser_version=parser_version(),
-        build=source_digests(BUILD_SOURCES),
+        build={**source_digests(BUILD_SOURCES), **coverage_inputs()},
         validation=source_digests(VALIDATION_SOURCES),
         notebooks=source_digests(NOTEBOOK_SOURCES),
     )
