@@ -232,7 +232,7 @@ def to_page(raw: dict, scale: float | None = None):
               "top": w["top"] * scale, "bottom": w["bottom"] * scale,
               "size": (w["bottom"] - w["top"]) * scale * 0.75, "upright": True, "conf": w["conf"],
               "page_number": n} for w in raw["words"]]
-    segs = merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]])
+    segs = _snap_ends(merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]]))
     page = _Page(number=n, width=raw["width"] * scale, height=raw["height"] * scale,
                  n_chars=sum(len(c["text"]) for c in chars), n_images=1)
     for region in table_regions(segs):
@@ -246,6 +246,30 @@ def to_page(raw: dict, scale: float | None = None):
             continue
         page.lines.append(line)
     return page, chars
+
+
+END_SNAP = 4.0  # points: how far a rule seen on an image may run past the rule it ends on
+
+
+def _snap_ends(segs: list) -> list:
+    """Rules of an image end where the crossing rule is, not past it.
+
+    On a scan a horizontal rule's pixels run to the far side of the vertical rule it meets
+    (its thickness, plus blur), a few points beyond the vertical's centre line; the grid
+    builder would make a sliver column of the difference. Each end within END_SNAP of a
+    crossing rule is moved onto it (and likewise for vertical rules).
+    """
+    hs = [s for s in segs if s.horizontal]
+    vs = [s for s in segs if not s.horizontal]
+    for group, others in ((hs, vs), (vs, hs)):
+        for s in group:
+            near = [o.pos for o in others if o.a - END_SNAP <= s.pos <= o.b + END_SNAP]
+            for attr in ("a", "b"):
+                end = getattr(s, attr)
+                best = min(near, key=lambda p: abs(p - end), default=None)
+                if best is not None and abs(best - end) <= END_SNAP:
+                    setattr(s, attr, best)
+    return segs
 
 
 class Provenance:

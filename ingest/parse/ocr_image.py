@@ -88,13 +88,14 @@ def read_page(number: int, gray, scale: float | None = None) -> dict:
     angle = skew_angle(gray)
     if angle:
         gray = rotate(gray, angle)
-    words = _words(gray)
+    lines: list = []
+    words = _words(gray, lines)
     cjk = sorted(w["bottom"] - w["top"] for w in words if len(w["text"]) == 1 and ord(w["text"]) > 0x2E80)
     char_h = float(cjk[len(cjk) // 2]) if cjk else 30.0
     words = [w for w in words if not _speck(w, char_h)]
     raw = {"number": number, "width": int(gray.shape[1]), "height": int(gray.shape[0]),
            "angle": angle, "char_h": char_h, "words": words,
-           "rules": find_rules(gray, words, char_h), "pid": os.getpid()}
+           "rules": find_rules(gray, words, char_h, lines), "pid": os.getpid()}
     raw["words"] += second_look(gray, raw, scale)
     raw["cpu"] = time.process_time() - t0
     return raw
@@ -155,7 +156,9 @@ def _clean(text: str) -> str:
     return m.group(1) if m else text
 
 
-def _words(gray) -> list[dict]:
+def _words(gray, lines: list | None = None) -> list[dict]:
+    """Recognised words (a CJK character, or a run of Latin letters and digits) with boxes;
+    `lines` collects each detected text line's box (it covers every stroke of its glyphs)."""
     import cv2
 
     res = engine()(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), return_word_box=True)
@@ -164,6 +167,9 @@ def _words(gray) -> list[dict]:
         return out
     word_results = res.word_results or [()] * len(res.txts)
     for box, txt, score, words in zip(res.boxes, res.txts, res.scores, word_results):
+        if lines is not None:
+            lines.append((float(min(p[0] for p in box)), float(min(p[1] for p in box)),
+                          float(max(p[0] for p in box)), float(max(p[1] for p in box))))
         pieces = [(w[0], w[1], w[2]) for w in words if w and w[0]] if words else []
         if not pieces or "".join(p[0] for p in pieces).replace(" ", "") != txt.replace(" ", ""):
             pieces = [(txt, score, box)]  # no usable word boxes: the line as one piece
@@ -228,13 +234,16 @@ def rotate(gray, angle: float):
 
 # ---- ruling lines ---------------------------------------------------------------------------
 
-def find_rules(gray, words: list[dict], char_h: float) -> list[tuple[bool, float, float, float]]:
+def find_rules(gray, words: list[dict], char_h: float,
+               lines: list | None = None) -> list[tuple[bool, float, float, float]]:
     """Table rules as (horizontal, pos, a, b) in pixels.
 
     A rule is a stroke far longer than it is thick. The kernels are as long as a character
     box is tall: a horizontal rule spans at least a cell, a vertical one at least a row, and a
     row is taller than its characters. A character's own long strokes (一, 丨, the bar of 十)
-    can still pass, so strokes lying inside a recognised character's box are dropped.
+    can still pass, so strokes lying inside a recognised character's box are dropped, and
+    short strokes inside a detected text line's box (per-character boxes are estimates: a
+    stroke of a bold heading may stick out of its character's box, never out of its line's).
     """
     import cv2
 
@@ -253,6 +262,9 @@ def find_rules(gray, words: list[dict], char_h: float) -> list[tuple[bool, float
             if long_ < length or across > thick:
                 continue
             if any(bx0 <= x and by0 <= y and x + w <= bx1 and y + h <= by1 for bx0, by0, bx1, by1 in boxes):
+                continue
+            if long_ < 1.6 * char_h and any(bx0 - 2 <= x and by0 - 2 <= y and x + w <= bx1 + 2 and y + h <= by1 + 2
+                                            for bx0, by0, bx1, by1 in lines or ()):
                 continue
             if horizontal:
                 out.append((True, y + h / 2, float(x), float(x + w)))
