@@ -71,10 +71,31 @@ class SafeZip:
         real = self.find(name)
         if real is None:
             raise UserError(f"{self.what} has no part {name!r}: the container is incomplete")
+        # Read in chunks and stop at the declared size: a member whose header understates what
+        # its deflate stream holds would otherwise inflate without bound before its CRC fails.
+        limit = min(self.infos[real].file_size, MAX_MEMBER_BYTES)
+        chunks, total = [], 0
         try:
-            return self.zf.read(real)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            with self.zf.open(real) as fh:
+                while True:
+                    chunk = fh.read(min(1 << 20, limit - total + 1))
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if total > limit:
+                        raise UserError(f"{self.what}: member {name[:80]!r} inflates past its declared "
+                                        f"size of {limit} bytes: refused as a possible zip bomb")
+                    chunks.append(chunk)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise UserError(f"{self.what}: part {name!r} is damaged ({exc})") from None
+        return b"".join(chunks)
+
+    def check_all(self) -> None:
+        """Inflate every member once within its caps (for readers, like python-docx, that read
+        the archive themselves: what they read then is known to stay within the declared sizes)."""
+        for name in self.infos:
+            if not name.endswith("/"):
+                self.read(name)
 
     def xml(self, name: str):
         return parse_xml(self.read(name), f"{self.what}: part {name!r}")

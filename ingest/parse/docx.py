@@ -127,8 +127,11 @@ def _open(data: bytes):
     if z.find("word/document.xml") is None and z.find("[Content_Types].xml") is None:
         raise NotAReport("the ZIP container holds no Word document (no word/document.xml)")
     for name in z.names():
+        if name.endswith("/"):
+            continue
+        part = z.read(name)  # every member inflated once within its caps before python-docx reads it
         if name.lower().endswith((".xml", ".rels")):
-            refuse_doctype(z.read(name), f"the .docx part {name!r}")
+            refuse_doctype(part, f"the .docx part {name!r}")
     import docx
 
     try:

@@ -234,6 +234,46 @@ def test_zip_bomb_member_is_refused_before_inflating():
         assert time.perf_counter() - started < 5  # refused from the directory, nothing inflated
 
 
+def _understate(data: bytes, name: bytes, size: int) -> bytes:
+    """The zip with `name`'s uncompressed size written as `size` in its local and central headers
+    (its deflate stream and CRC unchanged): a bomb that lies about what it inflates to."""
+    import struct
+
+    out = bytearray(data)
+    at = 0
+    while (at := out.find(b"PK\x03\x04", at)) >= 0:
+        n = struct.unpack_from("<H", out, at + 26)[0]
+        if out[at + 30:at + 30 + n] == name:
+            struct.pack_into("<I", out, at + 22, size)
+        at += 4
+    at = 0
+    while (at := out.find(b"PK\x01\x02", at)) >= 0:
+        n = struct.unpack_from("<H", out, at + 28)[0]
+        if out[at + 46:at + 46 + n] == name:
+            struct.pack_into("<I", out, at + 24, size)
+        at += 4
+    return bytes(out)
+
+
+def test_a_member_lying_about_its_size_is_stopped_at_the_declared_size():
+    """A deflate stream that inflates to 30 MB under a header declaring 1000 bytes."""
+    import tracemalloc
+
+    docx_parts = {"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>",
+                  "word/media/image1.png": b"\0" * (30 * 1024 * 1024)}
+    for data, name in ((_zip(docx_parts), b"word/media/image1.png"),
+                       (_zip({"OFD.xml": b" " * (30 * 1024 * 1024)}), b"OFD.xml")):
+        bomb = _understate(data, name, 1000)
+        tracemalloc.start()
+        # zipfile itself stops at the declared size (then the CRC fails); our chunked read
+        # stops there too: either way one line, and the 30 MB are never inflated
+        with pytest.raises(UserError, match="inflates past its declared size|Bad CRC"):
+            parse_bytes(bomb, filename="liar")
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 8 * 1024 * 1024  # stopped after the first chunk, not after 30 MB
+
+
 def test_too_many_members_and_too_large_members_are_refused():
     from ingest.parse import containers
 
