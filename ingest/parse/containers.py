@@ -4,9 +4,10 @@ without trusting them.
 Attachments are downloaded from the internet, so every container is hostile until measured:
 - ZIP: the central directory is read first and refused before anything is inflated when it
   holds too many members, a member or the whole declares too many bytes, or a member claims a
-  compression ratio no real document has (a zip bomb). zipfile never inflates past a member's
-  declared size, so the declared sizes checked here bound the memory actually used. Nothing is
-  ever extracted to disk (member names with ../ are harmless).
+  compression ratio no real document has (a zip bomb). Members are then read in chunks that
+  stop at the declared size (zipfile stops there too and fails the CRC of a member that lies),
+  so the declared sizes checked here bound the memory actually used. Nothing is ever extracted
+  to disk (member names with ../ are harmless).
 - XML: parsed by lxml with no DTD loading, no entity resolution, no network and no huge trees;
   a part that declares a DOCTYPE at all is refused (no office format needs one, and internal
   entities are the billion-laughs vector).
@@ -89,13 +90,6 @@ class SafeZip:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise UserError(f"{self.what}: part {name!r} is damaged ({exc})") from None
         return b"".join(chunks)
-
-    def check_all(self) -> None:
-        """Inflate every member once within its caps (for readers, like python-docx, that read
-        the archive themselves: what they read then is known to stay within the declared sizes)."""
-        for name in self.infos:
-            if not name.endswith("/"):
-                self.read(name)
 
     def xml(self, name: str):
         return parse_xml(self.read(name), f"{self.what}: part {name!r}")
