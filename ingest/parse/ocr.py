@@ -80,7 +80,7 @@ def decode_image(data: bytes, what: str) -> list:
     if len(data) > MAX_IMAGE_BYTES:
         raise UserError(f"{what} is {len(data)} bytes (at most {MAX_IMAGE_BYTES} are read for OCR)")
     # Pillow's own bomb guard, at our cap: it checks the header before decoding.
-    Image.MAX_IMAGE_PIXELS = MAX_PAGE_PIXELS
+    saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PAGE_PIXELS
     kind = (image_kind(data) or "image").upper()
     try:
         with warnings.catch_warnings():
@@ -104,6 +104,8 @@ def decode_image(data: bytes, what: str) -> list:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's errors for bad files
         raise UserError(f"{what} is a damaged {kind} picture and cannot be read "
                         f"({str(exc)[:120]})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved  # the process's other Pillow users keep their setting
     if len(frames) > MAX_PAGES:
         raise UserError(f"{what} has more than {MAX_PAGES} frames (at most {MAX_PAGES} pages are OCR'd)")
     return frames

@@ -246,6 +246,12 @@ def test_png_declaring_100000_by_100000_pixels_is_refused_before_decoding():
         parse_bytes(_png(100_000, 100_000), filename="bomb.png")
 
 
+def test_truncated_picture_is_damaged_not_a_blank_report():
+    data = (SCANS / "word_2021_p2.png").read_bytes()
+    with pytest.raises(UserError, match="damaged PNG picture"):
+        parse_bytes(data[: len(data) * 6 // 10], filename="cut.png")
+
+
 def test_picture_over_the_byte_cap_is_refused():
     with pytest.raises(UserError, match="bytes"):
         parse_bytes(_png(40, 40) + b"\0" * (ocr.MAX_IMAGE_BYTES + 1), filename="huge.png")
