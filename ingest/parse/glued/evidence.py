@@ -1,6 +1,6 @@
 """Narrative figures as extra evidence for the glued-digit search.
 
-The report's own sentences restate some cells: 共受理政府信息公开申请8件 (table 3 一、 总计),
+The report's own sentences restate some cells: 本年新收政府信息公开申请8件 (table 3 一、 总计),
 本年度制发规范性文件34件 (table 2), 作出行政处罚决定640起. Each becomes a weak rule of the search
 (search.Rule, weight 1): it can only choose between readings that break equally many template
 rules, never overrule the template's arithmetic, and a figure no reading agrees with changes
@@ -54,7 +54,9 @@ def table2_rules(narrative: str, template: str) -> list[Rule]:
 def table3_rules(narrative: str, total_col: int) -> list[Rule]:
     facts = narrative_facts(narrative or "")
     out = []
-    for fact, row in (("applications_received", "new"), ("applications_handled", "total")):
+    # 新收 N 件 is the 一、 row's total; 受理/收到 N 件 may also count 二、 (carried over), so it
+    # is not used: evidence must never favour a reading by a figure that means something else
+    for fact, row in (("applications_new", "new"), ("applications_handled", "total")):
         f = facts.get(fact)
         if f and isinstance(f.get("value"), int):
             out.append(Rule(f"narrative:{f.get('raw_text') or fact}", row, [(row, total_col)], [],
