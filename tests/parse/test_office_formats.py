@@ -154,7 +154,8 @@ def test_docx_made_of_an_imported_html_page_reads_it(tmp_path):
         assert got[key] == want[key], key
 
 
-@pytest.mark.parametrize("name", ["word_2021", "report_2019", "subtotals_28x8"])
+@pytest.mark.parametrize("name", ["word_2021", "report_2019", "subtotals_28x8", "nested", "gbk_2022",
+                                  "blanks", "mixed_templates", "table4_no_totals"])
 def test_ofd_reads_what_the_html_reads(name):
     _same_as_html(OFFICE / f"{name}.ofd", name, "ofd")
 
