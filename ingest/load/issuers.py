@@ -45,7 +45,7 @@ MATCH_METHODS = ("source", "name", "name+context", "alias", "hint", "index_no", 
                  "ambiguous", "conflict", "prefecture_body", "province_body", "unmatched")
 ALIASES_FILE = Path(__file__).resolve().parents[1] / "data" / "issuer_aliases.csv"
 # Bump when the rules below change: the loader re-identifies every report on a new fingerprint.
-IDENTITY_RULES_VERSION = "4"
+IDENTITY_RULES_VERSION = "5"
 
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _GOVERNMENT = re.compile(r"^(人民)?政府$")
@@ -340,6 +340,11 @@ def identify(issuer: str | None, archive_issuer: str | None = None, *, source: S
             return _build(name, region, end, "source", f"{src}; the issuer's {via} agrees", alias)
         else:
             upper = _upper_body(name)
+            short = re.sub(r"(自治县|自治旗|县|区|市|旗)$", "", source.name)
+            if upper is not None and len(short) >= 2 and short in name[2:]:
+                # 安康市生态环境局汉阴分局: a prefecture body's branch in this county is one of its bodies
+                return _build(name, region, 0, "source",
+                              f"{src}; the issuer is a branch in {short} of a prefecture or province body")
             if upper is not None:
                 level, part = upper
                 return _unknown(name, level, f"{src}, but the issuer is a {level.replace('_', ' ')}",

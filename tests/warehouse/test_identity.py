@@ -88,6 +88,13 @@ def test_prefecture_and_province_bodies_have_no_county(issuer, level, method):
         assert (m.region_code, m.issuer_level, m.match_method) == (None, level, method)
 
 
+def test_a_prefecture_bureau_branch_in_the_county_belongs_to_it():
+    m = identify("安康市生态环境局汉阴分局", source=HANYIN)
+    assert (m.region_code, m.issuer_level, m.issuer_id) == (
+        "610921", "department", "610921:department:安康市生态环境局汉阴分局")
+    assert identify("安康市生态环境局汉阴分局").region_code is None  # without the source: unknown
+
+
 def test_a_street_named_after_a_province_is_no_province_body():
     m = identify("江苏路街道办事处", source=SourceEntry("cn", "长宁区", "310105", "上海市", "上海市", "长宁区人民政府"))
     assert (m.region_code, m.issuer_level) == ("310105", "township")
