@@ -396,8 +396,15 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
         texts = [t for t, _, _ in vals]
         if vals and len(vals) < width:
             placed = _place(vals, line, centres, extents) if centres else None
+            what = label or " ".join(texts)
             if placed is None:
-                what = label or " ".join(texts)
+                placed = _digits_reading(texts, width)
+                if placed is not None:
+                    doc_warnings.append(
+                        f"table3 (pdf page {line.page}): the row {what!r} prints its numbers too close "
+                        f"to place ({' '.join(texts)!r}); read as {' '.join(placed)}, the only cut "
+                        "of its digits into its cells whose row total adds up (ingest/parse/glued)")
+            if placed is None:
                 doc_warnings.append(
                     f"table3 (pdf page {line.page}): the row {what!r} prints {len(vals)} numbers for "
                     f"{width} columns and their columns cannot be told by position; its values are left null")
@@ -426,6 +433,35 @@ def _placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
             rows.append(texts)
             open_row = len(texts) == 1
     return rows
+
+
+def _digits_reading(texts: list[str], width: int) -> list[str] | None:
+    """A row whose numbers ran together ("1 00 0 00 1") read by the glued-text decoder's digit
+    cutter (ingest/parse/glued): every way to cut its digits into `width` cells, kept only when
+    exactly one of them satisfies the row's own arithmetic (总计 = 自然人 + the five 法人 kinds;
+    with 小计: 小计 = the five, 总计 = 自然人 + 小计). A blank cell leaves too few digits or
+    breaks the sum; several readings, none, or no decoder: None (the row stays null)."""
+    try:
+        from ingest.parse.glued import digits
+    except ImportError:
+        return None
+    found = digits.readings(digits.tokens(" ".join(texts)), ["count"] * width)
+    if not found:
+        return None
+
+    def adds_up(cut: tuple[str, ...]) -> bool:
+        v = [int(x) for x in cut]
+        if width == 7:
+            return v[6] == sum(v[:6])
+        if width == 8:
+            return v[6] == sum(v[1:6]) and v[7] == v[0] + v[6]
+        return False
+
+    try:
+        good = [cut for cut in found if adds_up(cut)]
+    except ValueError:  # a null mark among the digits
+        return None
+    return list(good[0]) if len(good) == 1 else None
 
 
 def _is_subtotal(label: str) -> bool:
