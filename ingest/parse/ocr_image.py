@@ -141,6 +141,7 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
     return found
 
 
+_DASH_LINE = re.compile(r"^[一ー—－‐‑‒–―_~～\-]+$")
 _PUNCT = re.compile(r"^[.,，。·'`’‘:;：；_~]+$")
 _NUMBER_DOTS = re.compile(r"^(\d(?:[\d,，.]*\d)?)[.,，。·'`]+$")
 
@@ -170,6 +171,10 @@ def _words(gray, lines: list | None = None) -> list[dict]:
         if lines is not None:
             lines.append((float(min(p[0] for p in box)), float(min(p[1] for p in box)),
                           float(max(p[0] for p in box)), float(max(p[1] for p in box))))
+        if _DASH_LINE.match(txt.replace(" ", "")):
+            # A lone stroke is the table's null mark "—": OCR cannot tell it from 一 (which the
+            # number reader would take for 1), and no count is ever printed as a lone 一.
+            txt, words = "—", ()
         pieces = [(w[0], w[1], w[2]) for w in words if w and w[0]] if words else []
         if not pieces or "".join(p[0] for p in pieces).replace(" ", "") != txt.replace(" ", ""):
             pieces = [(txt, score, box)]  # no usable word boxes: the line as one piece

@@ -152,6 +152,15 @@ def _as_ocr(report, **reads):
     return r
 
 
+def test_a_lone_stroke_is_the_null_mark_never_the_numeral_one():
+    from ingest.parse.ocr_image import _DASH_LINE
+    from ingest.values import parse_value
+
+    assert parse_value("一") == 1  # why: the number reader takes a lone 一 for 1
+    assert all(_DASH_LINE.match(t) for t in ("一", "一一", "—", "－", "-"))
+    assert not any(_DASH_LINE.match(t) for t in ("一、", "10", "一般"))
+
+
 def test_readings_of_the_same_glyphs():
     assert {7, 10, 11, 71, 41} <= ocr_check.readings("1")
     assert {6, 9, 0, 3} <= ocr_check.readings("8")
