@@ -511,6 +511,16 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
             continue
         pieces[near[0][1]].extend(_label_pieces(label_chars, line))
     for ps, a, b, label, line in between:
+        # A label is centred on its row's numbers: of the two rows, the one whose label block
+        # stays centred on its numbers with this line added takes it, if only one does.
+        fits = [j for j in (a, b) if _centred_with(ps, pieces[j], parsed[j][2])]
+        if len(fits) != 1:
+            # two such lines around one row (a label of several lines): tried together
+            fits = [j for j in (a, b) if _centred_with(
+                [q for e in between if j in e[1:3] for q in e[0]], pieces[j], parsed[j][2])]
+        if len(fits) == 1:
+            pieces[fits[0]].extend(ps)
+            continue
         # A group label centred over an even number of rows stands between two of them; it
         # is no part of either row's own label if it shares no column with what they print.
         if any(p[1] < q[2] and q[1] < p[2] for p in ps for j in (a, b) for q in _own_label(pieces[j])):
@@ -534,7 +544,16 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
     return rows
 
 
-def _label_pieces(chars: list[dict], line: Line) -> list[tuple[str, float, float, float]]:
+def _centred_with(ps: list[tuple], own: list[tuple], values: Line, tol: float = 3.0) -> bool:
+    """Whether the label pieces of a row that share a column with `ps`, and `ps` itself,
+    form a block centred on the row's line of numbers."""
+    block = ps + [q for q in own if any(p[1] < q[2] and q[1] < p[2] for p in ps)]
+    top = min(q[3] for q in block)
+    bottom = max(q[4] for q in block)
+    return abs((top + bottom) / 2 - (values.top + values.bottom) / 2) <= tol
+
+
+def _label_pieces(chars: list[dict], line: Line) -> list[tuple[str, float, float, float, float]]:
     """A line's label characters cut where a gap wider than a fifth of a character stands (the
     padding between two label cells; Chinese text sets its characters edge to edge)."""
     out: list[list] = []
@@ -544,8 +563,8 @@ def _label_pieces(chars: list[dict], line: Line) -> list[tuple[str, float, float
             out[-1][0] += c["text"]
             out[-1][2] = max(out[-1][2], c["x1"])
         else:
-            out.append([c["text"], c["x0"], c["x1"], line.top])
-    return [(t, a, b, top) for t, a, b, top in out]
+            out.append([c["text"], c["x0"], c["x1"], line.top, line.bottom])
+    return [(t, a, b, top, bottom) for t, a, b, top, bottom in out]
 
 
 def _own_label(pieces: list[tuple[str, float, float, float]]) -> list[tuple[str, float, float, float]]:
@@ -559,7 +578,7 @@ def _label_cells(pieces: list[tuple[str, float, float, float]]) -> list[str]:
     cells = []
     for g in sorted(_label_groups(pieces), key=lambda g: min(q[1] for q in g)):
         text = ""
-        for t, _, _, _ in sorted(g, key=lambda q: (q[3], q[1])):
+        for t, *_ in sorted(g, key=lambda q: (q[3], q[1])):
             text = join_pieces(text, t)
         cells.append(text)
     return cells
