@@ -98,7 +98,7 @@ class Journal:
         while view:
             n = os.write(self._fd, view)
             view = view[n:]
-        os.fsync(self._fd)
+        os.fdatasync(self._fd)  # the data and the file's new size: what a reader needs
 
     def size(self) -> int:
         """Bytes in the journal: the offset the index records as applied up to."""

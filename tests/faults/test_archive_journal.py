@@ -214,3 +214,41 @@ def test_an_archive_older_than_the_journal(data, tmp_path):
     assert run_cli("archive", "verify", data_dir=data).returncode == 0
     assert run_cli("archive", "reindex", data_dir=data).returncode == 0
     assert differences(original, data / "archive" / "archive.duckdb") == {}
+
+
+_RECORD = """
+import sys
+from ingest.config import paths
+from ingest.crawl.archive import Archive, Attempt, utcnow
+with Archive(paths()) as a:
+    a.record_many([(Attempt(run_id="r", source_id=None, url=sys.argv[1], method="GET", purpose="detail",
+                            try_no=1, outcome="ok", started_at=utcnow(), status=200, bytes=1), None, None)])
+    print(a.query("select max(attempt_id) from fetch_attempts")[0][0])
+"""
+
+
+def test_attempt_ids_of_a_killed_write_are_not_given_out_again(tmp_path):
+    """The ids drawn by a transaction that never committed come back after a crash: the redo
+    of the journal's tail must move the sequence past them, or the next attempt collides."""
+    data = tmp_path / "data"
+    env = {**os.environ, "DATA_DIR": str(data)}
+    first = subprocess.run([sys.executable, "-c", _RECORD, "http://x/1"], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    marker = tmp_path / "paused"
+    proc = subprocess.Popen([sys.executable, "-c", _RECORD, "http://x/2"], cwd=REPO,
+                            env={**env, "INGEST_FAULT_PAUSE": f"archive-write:{marker}"})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    third = subprocess.run([sys.executable, "-c", _RECORD, "http://x/3"], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert third.returncode == 0, third.stderr
+    assert "1 journal record(s) of an interrupted write applied" in third.stderr
+    urls = duckdb.connect(str(data / "archive" / "archive.duckdb"), read_only=True).execute(
+        "select url from fetch_attempts order by attempt_id").fetchall()
+    assert urls == [("http://x/1",), ("http://x/2",), ("http://x/3",)]
+    assert run_cli("archive", "verify", data_dir=data).returncode == 0
