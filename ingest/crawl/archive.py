@@ -126,8 +126,12 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     failures        INTEGER,
     failure_reasons VARCHAR,          -- JSON object: reason -> count
     options         VARCHAR,          -- JSON: delay, concurrency, max_pages, registry, …
+    formats         VARCHAR,          -- JSON object: document format -> documents stored or seen
+                                      -- (ingest/parse/formats.py: html, pdf_text, pdf_scanned, doc, …)
     PRIMARY KEY (run_id, source_id)
 );
+-- archives made before the formats column (a nullable column: no schema version change)
+ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS formats VARCHAR;
 -- The registry entry each source_id was crawled (or imported) under, as it stood then: the
 -- loader files a report under its entry's county (ingest/load/issuers.py) even when a later
 -- crawl used another registry file or the file is gone.
@@ -311,6 +315,7 @@ class Archive:
         self.con.execute("BEGIN TRANSACTION")
         try:
             redone = jr.apply_tail(self.con, tail)
+            _advance_sequence(self.con)
             self._mark_journal()
             self.con.execute("COMMIT")
         except BaseException:
@@ -440,9 +445,16 @@ class Archive:
         con = self.con
         now = utcnow()
         # Journal first (fsync'd), index second: a kill in between leaves the journal ahead,
-        # never behind, so a reindex loses nothing the archive was told.
-        ids = [r[0] for r in con.execute("SELECT nextval('fetch_attempt_ids') FROM range(?)",
-                                         [len(attempts)]).fetchall()] if attempts else []
+        # never behind, so a reindex loses nothing the archive was told. The attempt ids are
+        # drawn inside the transaction (drawing them alone would cost a commit of its own).
+        con.execute("BEGIN TRANSACTION")
+        journalled = False
+        try:
+            ids = [r[0] for r in con.execute("SELECT nextval('fetch_attempt_ids') FROM range(?)",
+                                             [len(attempts)]).fetchall()] if attempts else []
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         attempt_rows = [[aid] + [getattr(a, c) for c in _ATTEMPT_COLUMNS] for aid, a in zip(ids, attempts)]
         doc_rows = []
         for doc, rid in new_docs:
@@ -450,14 +462,15 @@ class Archive:
                    "first_run_id": rid, "last_run_id": rid}
             doc_rows.append([row[c] for c in _DOC_COLUMNS])
         txn = jr.new_txn()
-        self._journal_append(
-            [{"rec": "attempt", "txn": txn, **dict(zip(["attempt_id", *_ATTEMPT_COLUMNS], r))} for r in attempt_rows]
-            + [{"rec": "version", "txn": txn, **dict(zip(_DOC_COLUMNS, r))} for r in doc_rows]
-            + [{"rec": "seen", "txn": txn, "url": k[0], "sha256": k[1], "last_seen": now, "last_run_id": rid}
-               for k, rid in seen_docs.items()])
-        fault_point("archive-write")  # tests/faults: killed between journal and index
-        con.execute("BEGIN TRANSACTION")
         try:
+            self._journal_append(
+                [{"rec": "attempt", "txn": txn, **dict(zip(["attempt_id", *_ATTEMPT_COLUMNS], r))}
+                 for r in attempt_rows]
+                + [{"rec": "version", "txn": txn, **dict(zip(_DOC_COLUMNS, r))} for r in doc_rows]
+                + [{"rec": "seen", "txn": txn, "url": k[0], "sha256": k[1], "last_seen": now, "last_run_id": rid}
+                   for k, rid in seen_docs.items()])
+            journalled = True
+            fault_point("archive-write")  # tests/faults: killed between journal and index
             if attempt_rows:
                 self._insert("fetch_attempts", ["attempt_id", *_ATTEMPT_COLUMNS], attempt_rows)
             if doc_rows:
@@ -476,7 +489,8 @@ class Archive:
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
-            self._journal_append([{"rec": "rollback", "txn": txn}])
+            if journalled:
+                self._journal_append([{"rec": "rollback", "txn": txn}])
             raise
         known |= pending
         return results
@@ -538,16 +552,18 @@ class Archive:
     def finish_run(self, run_id: str, source_id: str, *, status: str, requests: int = 0,
                    pages_fetched: int = 0, new_documents: int = 0, unchanged: int = 0,
                    not_reports: int = 0, failures: int = 0,
-                   failure_reasons: dict[str, int] | None = None) -> None:
+                   failure_reasons: dict[str, int] | None = None,
+                   formats: dict[str, int] | None = None) -> None:
         values = {"finished_at": utcnow(), "status": status, "requests": requests,
                   "pages_fetched": pages_fetched, "new_documents": new_documents, "unchanged": unchanged,
                   "not_reports": not_reports, "failures": failures,
-                  "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False)}
+                  "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False),
+                  "formats": json.dumps(dict(sorted((formats or {}).items())), ensure_ascii=False)}
         self._journal_append([{"rec": "run_finish", "run_id": run_id, "source_id": source_id, **values}])
         self.con.execute(
             "UPDATE crawl_runs SET finished_at = ?, status = ?, requests = ?, pages_fetched = ?,"
-            " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?"
-            " WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
+            " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?,"
+            " formats = ? WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
         self._mark_journal()
 
     def record_sources(self, sources, registry_path) -> None:
@@ -772,6 +788,14 @@ def _connect(db: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise UserError(f"the archive {db} is in use by another process{who}; "
                             "wait for it to finish and retry") from None
         raise UserError(f"cannot open the archive {db}: {msg.splitlines()[0]}") from None
+
+
+def _advance_sequence(con) -> None:
+    """Move fetch_attempt_ids past the largest attempt_id (after redoing journalled rows)."""
+    top = con.execute("SELECT coalesce(max(attempt_id), 0) FROM fetch_attempts").fetchone()[0]
+    nxt = con.execute("SELECT nextval('fetch_attempt_ids')").fetchone()[0]
+    if nxt <= top:
+        con.execute("SELECT max(nextval('fetch_attempt_ids')) FROM range(?)", [top - nxt])
 
 
 def _file_sha256(path: Path) -> str | None:
