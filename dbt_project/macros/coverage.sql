@@ -20,6 +20,7 @@
         when not_reports > 0 then 'not_a_report'
         when {{ coverage_as_of() }} <= make_date(year + 1, 3, 31) then 'not_yet_due'
         when sources = 0 then 'not_in_registry'
+        when not crawled then 'not_crawled'
         when not reached_in_last_crawl then 'source_unreachable'
         else 'no_report_for_year'
     end

@@ -1,5 +1,7 @@
--- Per crawled registry source: its county-level unit, whether its latest crawl reached it
--- (fetched a page), when it was last reached, and its last error with the time.
+-- Per crawled registry source: its county-level unit, whether its latest finished crawl
+-- reached it (fetched a page), when it was last reached, and its last error with the time. An
+-- interrupted or still-running crawl says nothing about the portal: only finished runs count
+-- (none → crawled is false, and coverage says not_crawled rather than unreachable).
 with registry as (
     select source_id, code as region_code from {{ source('archive', 'registry_sources') }}
 ),
@@ -12,6 +14,7 @@ runs as (
         arg_max(status, started_at) as last_run_status,
         max(started_at) filter (where pages_fetched > 0) as last_reached_at
     from {{ source('archive', 'crawl_runs') }}
+    where status in ('complete', 'failed')
     group by source_id
 ),
 
@@ -28,6 +31,7 @@ select
     g.region_code,
     r.last_crawled_at,
     r.last_run_status,
+    r.last_crawled_at is not null as crawled,
     coalesce(r.last_run_pages > 0, false) as reached_in_last_crawl,
     r.last_reached_at,
     e.last_error,

@@ -6,6 +6,7 @@
 --   not_a_report        what was fetched for the year is not a report (error)
 --   not_yet_due         due by 31 March of the next year, and that day has not passed
 --   not_in_registry     no registry source for the unit has been crawled
+--   not_crawled         registered, but no crawl of its sources has finished yet
 --   source_unreachable  its sources' latest crawl fetched nothing (last_error, last_error_at)
 --   no_report_for_year  the source was reached but listed no county-government report for the year
 -- Documents are filed under units and issuers in one place, int_coverage_documents.
@@ -49,6 +50,7 @@ sources as (
         region_code,
         count(*) as sources,
         list(source_id order by source_id) as source_ids,
+        bool_or(crawled) as crawled,
         bool_or(reached_in_last_crawl) as reached_in_last_crawl,
         max(last_crawled_at) as last_crawled_at,
         max(last_reached_at) as last_reached_at,
@@ -75,6 +77,7 @@ joined as (
         coalesce(o.other_issuer_reports, 0) as other_issuer_reports,
         coalesce(s.sources, 0) as sources,
         s.source_ids,
+        coalesce(s.crawled, false) as crawled,
         coalesce(s.reached_in_last_crawl, false) as reached_in_last_crawl,
         s.last_crawled_at,
         s.last_reached_at,
@@ -106,6 +109,8 @@ select
         when 'not_a_report' then 'fetched, but not a report: ' || coalesce(failure_error, '')
         when 'not_yet_due' then 'due by ' || strftime(make_date(year + 1, 3, 31), '%Y-%m-%d')
         when 'not_in_registry' then 'no registry source for this unit has been crawled'
+        when 'not_crawled' then 'registered (' || array_to_string(source_ids, ', ')
+            || '), but no crawl of it has finished yet'
         when 'source_unreachable' then 'the latest crawl reached no page'
             || coalesce(': ' || last_error, '')
             || coalesce(' (' || strftime(last_error_at, '%Y-%m-%d %H:%M') || ' UTC)', '')

@@ -40,6 +40,7 @@ sources as (
     select
         i.issuer_id,
         count(s.source_id) as sources,
+        coalesce(bool_or(s.crawled), false) as crawled,
         coalesce(bool_or(s.reached_in_last_crawl), false) as reached_in_last_crawl,
         max(s.last_reached_at) as last_reached_at,
         arg_max(s.last_error, s.last_error_at) as last_error,
@@ -64,6 +65,7 @@ joined as (
         b.failure_error,
         i.source_ids,
         coalesce(s.sources, 0) as sources,
+        coalesce(s.crawled, false) as crawled,
         coalesce(s.reached_in_last_crawl, false) as reached_in_last_crawl,
         s.last_reached_at,
         s.last_error,
