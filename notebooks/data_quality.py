@@ -213,9 +213,10 @@ elif validated:
 
 # %%
 COVERAGE_ORDER = ["in_warehouse", "not_yet_due", "no_report_for_year", "not_a_report", "parse_failure",
-                  "not_loaded", "source_unreachable", "not_in_registry"]
+                  "not_loaded", "source_unreachable", "not_crawled", "not_in_registry"]
 COVERAGE_COLOURS = dict(zip(COVERAGE_ORDER, [nbs.PALETTE[6], "#c8c8c8", nbs.PALETTE[1], nbs.PALETTE[3],
-                                             nbs.PALETTE[2], nbs.PALETTE[4], nbs.PALETTE[5], "#e8e8e8"]))
+                                             nbs.PALETTE[2], nbs.PALETTE[4], nbs.PALETTE[5], "#d8d8d8",
+                                             "#e8e8e8"]))
 if nbs.has_table(con, "mart_coverage_county_year"):
     cov_area = area_sql.replace("r.region_code", "c.region_code")
     coverage = nbs.query(con, f"""
