@@ -483,12 +483,17 @@ def build_table(region: list[Seg], chars: list[dict], page_no: int,
     point or two towards a neighbour table's; each band's rules are merged again from these.
     """
     parts = bands(region)
-    if len(parts) == 1:
+    if len(parts) < 3:
         return build_grid(region, chars, page_no)
     if raw is not None:
         parts = [_band_rules(part, raw) or part for part in parts]
     grids = [build_grid(p, chars, page_no) for p in parts]
+    # Only a run of one-row tables is read this way; anything else as one lattice, as before.
+    if sum(1 for g in grids[1:] if g.n_rows == 1) * 2 < len(grids) - 1:
+        return build_grid(region, chars, page_no)
     out = stack(grids)
+    if out is None:
+        return build_grid(region, chars, page_no)
     out.parts = grids
     return out
 
@@ -513,10 +518,11 @@ def _band_rules(part: list[Seg], raw: list[Seg]) -> list[Seg]:
 def restack(upper: Grid, lower: Grid) -> Grid:
     """`lower` (the next page) carrying on `upper`, a table stacked from one table per row:
     its rows are placed under upper's columns the same way (see `stack`)."""
-    return stack([upper] + (lower.parts or [lower]), width=upper.width)
+    out = stack([upper] + (lower.parts or [lower]), width=upper.width)
+    return out if out is not None else join(upper, lower)
 
 
-def stack(grids: list[Grid], width: int = 0) -> Grid:
+def stack(grids: list[Grid], width: int = 0) -> Grid | None:
     """One grid from a header table and the one-row tables under it, columns placed with
     certainty: every row's value cells (numbers or blanks, the trailing run of its cells) are
     right-aligned with the header's last columns only when the row prints exactly as many as
@@ -524,7 +530,9 @@ def stack(grids: list[Grid], width: int = 0) -> Grid:
     stay left, in order. Never a value moved into a neighbouring column.
 
     `width`: the value columns of a head that is itself a stacked grid (the part of the table
-    on the page before); rows repeating one of the head's header rows are dropped."""
+    on the page before); rows repeating one of the head's header rows are dropped.
+    None when there is nothing to align on (no row prints value cells, or the head has no
+    column left for labels)."""
     head = grids[0]
     head_rows = [[c.text for c in sorted((c for c in head.cells if c.row == r), key=lambda c: c.col) if c.text]
                  for r in range(min(head.n_rows, 4))]
@@ -550,7 +558,7 @@ def stack(grids: list[Grid], width: int = 0) -> Grid:
     n_label_head = head.n_cols - width
     if width == 0 or n_label_head < 1:
         # nothing to align on: each table as printed, one under the other
-        return _plain_stack(grids)
+        return None
     n_label = max([n_label_head] + [len(cs) - width for cs in rows if len(cs) > width])
     n_cols = n_label + width
     cells: list[Cell] = []
@@ -595,8 +603,3 @@ def stack(grids: list[Grid], width: int = 0) -> Grid:
     return out
 
 
-def _plain_stack(grids: list[Grid]) -> Grid:
-    out = grids[0]
-    for g in grids[1:]:
-        out = join(out, g)
-    return out

@@ -89,7 +89,7 @@ def test_printed_pdf_reads_as_its_html(printer, name):
     if (printer, name) in EXACT:
         assert not nulls, f"{len(nulls)} cells null: {nulls[:8]} ({got['warnings'][:3]})"
         assert g == w
-        for key in ("title", "year", "issuer", "template", "templates", "table3_shape",
+        for key in ("title", "year", "year_source", "issuer", "template", "templates", "table3_shape",
                     "info_processing_fee_yuan", "index_no"):
             assert got[key] == want[key], key
     elif (printer, name) not in TITLE_NOT_PRINTED:
@@ -119,3 +119,29 @@ def test_uncertain_borderless_rows_are_null_with_a_warning():
     got = parse_path(printed("libreoffice", "blanks"))
     assert all(v is None for v in got["table3"]["new"].values())
     assert any("cannot be told by position" in w for w in got["warnings"])
+
+
+def test_run_together_numbers_are_cut_only_when_one_cut_adds_up():
+    # "1 00 0 00 1": seven cells, seven digits — one cut
+    assert pdf._digits_reading(["1", "00", "0", "00", "1"], 7) == ["1", "0", "0", "0", "0", "0", "1"]
+    # "11 0 0 0 0 2": 1|1 … 2 adds up (1+1 = 2); 11 … would leave six cells
+    assert pdf._digits_reading(["11", "0", "0", "0", "0", "2"], 7) == ["1", "1", "0", "0", "0", "0", "2"]
+    # "10 1 0 0 0 11": 1|0|1…11 and 10|1…1|1 — neither adds up: null
+    assert pdf._digits_reading(["10", "1", "0", "0", "0", "11"], 7) is None
+    # a blank cell leaves too few digits: null, never a shifted row
+    assert pdf._digits_reading(["1", "0", "0", "0", "0", "1"], 7) is None
+
+
+def _char(text, x0, top, size=9.0):
+    return {"text": text, "x0": x0, "x1": x0 + size * 0.55, "top": top, "bottom": top + size,
+            "size": size, "matrix": (1, 0, 0, 1, 0, 0), "upright": True}
+
+
+def test_a_number_wrapped_in_a_narrow_column_reads_whole():
+    from ingest.parse.pdf_text import cell_text
+
+    wrapped = [_char("5", 103, 100), _char("5", 103, 111)]  # "55" in a cell 12 pt wide
+    assert cell_text(wrapped, 12.0) == "55"
+    # two lines of digits in a wide cell are two things, not one number
+    apart = [_char("1", 110, 100), _char("0", 115, 100), _char("5", 110, 111)]
+    assert cell_text(apart, 60.0) == "10 5"
