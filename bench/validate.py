@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
             else:
                 for cmd, label in (
                     ([py, "-m", "ingest.synthetic", "--data-dir", str(data), "--units", str(args.units),
-                      "--years", str(args.years)], "generate"),
+                      "--years", str(args.years), "--real-names"], "generate"),
                     ([py, "-m", "ingest", "load"], "load"),
                     ([py, "-m", "ingest", "build", "--skip-load", "--no-swap"], "dbt build"),
                 ):

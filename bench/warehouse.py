@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
                 elif p.exists():
                     p.unlink()
             s, _, _, _ = measure([py, "-m", "ingest.synthetic", "--data-dir", str(data), "--units",
-                               str(args.units), "--years", str(args.years)], env)
+                               str(args.units), "--years", str(args.years), "--real-names"], env)
             print(f"  generate      {s:8.1f} s  (not part of the pipeline figures)")
         else:
             for sub in ("parsed.duckdb", "build"):

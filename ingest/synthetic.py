@@ -1,4 +1,4 @@
-"""Synthetic annual reports for benchmarks: realistic text reports the real parser reads.
+"""Synthetic annual reports for the demo and benchmarks: realistic text reports the real parser reads.
 
 Every report is generated from the template description (labels from ingest/templates.yaml),
 balanced the way real tables are meant to be (new + carried_over = handled + carry_forward per
@@ -7,7 +7,14 @@ written into a raw archive as a `page` with source_id `synthetic-…` and a `syn
 the loader marks such reports is_synthetic. Always write them into their own DATA_DIR: they are
 never mixed with real data.
 
-    python -m ingest.synthetic --data-dir /tmp/bench --units 3000 --years 7
+Issuers are fictional by default: the demo units of ingest/data/regions.py (演示省, 甲子演示县 …,
+codes 99xxxx), which exist nowhere, so no page of a demo can pass for a claim about a real
+government. Their 48 governments come first, then their departments. `--real-names` (the
+benchmarks) uses every real county-level unit instead, for a national-scale warehouse of
+2,845 units; such a warehouse is for timing only, and its reports are marked is_synthetic.
+
+    python -m ingest.synthetic --data-dir /tmp/demo --units 40 --years 5
+    python -m ingest.synthetic --data-dir /tmp/bench --units 3000 --years 7 --real-names
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import random
 import sys
 from dataclasses import dataclass, field
@@ -26,12 +34,20 @@ from ingest import templates
 from ingest.config import Paths, paths as default_paths
 from ingest.data import regions
 from ingest.load.loader import SYNTHETIC_SOURCE_PREFIX
+from ingest.safeio import atomic_write_text
 
 FIRST_YEAR = 2019
 DEPARTMENTS = ("人民政府办公室", "教育体育和科技局", "财政局", "自然资源局", "卫生健康局", "交通运输局",
                "市场监督管理局", "农业农村局", "住房和城乡建设局", "生态环境局", "城关镇人民政府",
                "人力资源和社会保障局")
 BLANK = "/"
+
+
+# Findings the demo plants, so validation has something true to show; `check` compares them
+# with what validation found. (issuer number modulo PLANT_EVERY, year offset) → rule.
+PLANT_EVERY = 10
+PLANTS = {(3, 1): "t4_group_total", (7, -1): "narrative_matches_tables"}
+PLANTED_FILE = "synthetic_planted.json"  # under DATA_DIR: the list `check` compares with
 
 
 @dataclass
@@ -45,12 +61,14 @@ class SyntheticReport:
     table4: dict = field(default_factory=dict)
     info_processing_fee_yuan: int = 0
     text: str = ""
+    plant: str | None = None  # the rule this report breaks on purpose
 
 
-def units(n: int) -> list[str]:
-    """n issuer names: every county government first, then departments and townships."""
-    units_ = regions.county_level_units()
-    shared = _shared_names()
+def units(n: int, *, real_names: bool = False) -> list[str]:
+    """n issuer names: every county government first, then departments and townships; of the
+    fictional demo units unless real_names."""
+    units_ = regions.county_level_units() if real_names else regions.demo_units()
+    shared = _shared_names() if real_names else set()
     # Names several units share (朝阳区, 鼓楼区 …) are printed with their prefecture, as real
     # issuers do, so each synthetic issuer maps to exactly one region.
     counties = [f"{r.prefecture_name}{r.name}" if r.name in shared else r.name for r in units_]
@@ -78,12 +96,16 @@ def _shape(year: int, rng: random.Random) -> tuple[str, str]:
     return "2021", ("one_row" if rng.random() < 0.05 else "three_rows")
 
 
-def generate(issuer: str, year: int, rng: random.Random, carried_over: dict[str, int] | None) -> SyntheticReport:
+def generate(issuer: str, year: int, rng: random.Random, carried_over: dict[str, int] | None,
+             plant: str | None = None) -> SyntheticReport:
     t = templates.load()
     template, shape = _shape(year, rng)
-    rep = SyntheticReport(issuer, year, template, shape)
+    rep = SyntheticReport(issuer, year, template, shape, plant=plant)
     detail_cols = t.table3_detail_columns
-    blank_col = rng.choice(detail_cols[1:]) if rng.random() < 0.1 else None
+    # A column printed blank must carry nothing in (its carried_over would vanish from the
+    # year's total and break carry_over_across_years: a finding nobody planted).
+    blankable = [c for c in detail_cols[1:] if not (carried_over or {}).get(c)]
+    blank_col = rng.choice(blankable) if blankable and rng.random() < 0.1 else None
     outcome_rows = t.table3_outcome_rows(shape)
     scale = rng.choice((2, 5, 10, 40, 200))
 
@@ -134,6 +156,8 @@ def generate(issuer: str, year: int, rng: random.Random, carried_over: dict[str,
         parts = {c.key: (rng.randrange(3) if rng.random() < 0.2 else 0)
                  for c in t.table4_columns if c.key != "total"}
         rep.table4[g["key"]] = {**parts, "total": sum(parts.values())}
+    if plant == "t4_group_total":  # a printed 总计 one more than its parts
+        rep.table4["review"]["total"] += 1
     rep.info_processing_fee_yuan = 0
     rep.text = _text(rep, t)
     return rep
@@ -147,8 +171,10 @@ def _text(rep: SyntheticReport, t: templates.Templates) -> str:
     """The flattened-page form of a real report: one printed cell per line (like the Hanyin seed)."""
     title = f"{rep.issuer}{rep.year}年度政府信息公开工作年度报告"
     new_total = rep.table3["new"]["total"]
+    if rep.plant == "narrative_matches_tables":  # neither the new nor new + carried-over count
+        new_total += rep.table3["carried_over"]["total"] + 5
     out = [title, "", f"索引号: synthetic-{rep.year}-{hashlib.md5(title.encode()).hexdigest()[:8]} "
-           f"发布日期: {rep.year + 1}-02-15 09:30", "来源: 合成数据（基准测试）", "",
+           f"发布日期: {rep.year + 1}-02-15 09:30", "来源: 合成数据（演示/基准测试，虚构）", "",
            "一、总体情况", "",
            f"{rep.year}年，本机关认真落实政府信息公开工作要求。全年受理依申请公开申请{new_total}件。", "",
            "二、主动公开政府信息情况", ""]
@@ -204,12 +230,13 @@ def _text(rep: SyntheticReport, t: templates.Templates) -> str:
 
 
 def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240101,
-                  progress: bool = False) -> int:
+                  progress: bool = False, real_names: bool = False) -> int:
     """Generate n_units × n_years reports into the raw archive of `paths` (bulk, no per-file fsync:
     benchmark data can be regenerated). Returns the number of documents written."""
     from ingest.crawl.archive import Archive
 
-    names = units(n_units)
+    names = units(n_units, real_names=real_names)
+    planted: list[dict] = []
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows: dict[str, list] = {k: [] for k in ("sha256", "url", "source_id", "issuer", "bytes", "year_hint")}
     with Archive(paths) as archive:
@@ -221,7 +248,10 @@ def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240
             rng = random.Random(seed * 1_000_003 + i)
             carry = None
             for year in range(FIRST_YEAR, FIRST_YEAR + n_years):
-                rep = generate(issuer, year, rng, carry)
+                plant = None if real_names else planted_rule(i, year - FIRST_YEAR, n_years)
+                rep = generate(issuer, year, rng, carry, plant)
+                if plant:
+                    planted.append({"issuer": issuer, "year": year, "rule_id": plant})
                 carry = {c: rep.table3["carry_forward"][c] for c in rep.table3["carry_forward"]}
                 data = rep.text.encode("utf-8")
                 sha = hashlib.sha256(data).hexdigest()
@@ -252,17 +282,67 @@ def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240
                    bytes, ?, ?, year_hint, NULL, 'import', 'synthetic', 'synthetic'
             FROM synthetic_docs""", [now, now])
         con.unregister("synthetic_docs")
+    atomic_write_text(paths.data_dir / PLANTED_FILE,
+                      json.dumps(planted, ensure_ascii=False, indent=1) + "\n")
     return n
 
 
+def planted_rule(unit_no: int, year_no: int, n_years: int) -> str | None:
+    for (k, offset), rule in PLANTS.items():
+        if unit_no % PLANT_EVERY == k and year_no == offset % n_years:
+            return rule
+    return None
+
+
+def check(paths: Paths) -> int:
+    """Compare the findings of the published warehouse with the planted list: 0 when they are
+    exactly the planted ones, 1 (printing the difference) otherwise."""
+    import duckdb
+
+    try:
+        planted = json.loads((paths.data_dir / PLANTED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"demo check: no list of planted findings ({exc})", file=sys.stderr)
+        return 1
+    if not paths.warehouse_db.exists():
+        print(f"demo check: no published warehouse {paths.warehouse_db}", file=sys.stderr)
+        return 1
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        rows = con.execute("select distinct issuer, year, rule_id from validation_findings").fetchall()
+    finally:
+        con.close()
+    want = {(p["issuer"], p["year"], p["rule_id"]) for p in planted}
+    got = set(rows)
+    if got == want:
+        print(f"demo check: validation found exactly the {len(want)} planted finding(s) "
+              f"({', '.join(sorted({w[2] for w in want}))}) and nothing else")
+        return 0
+    for label, diff in (("planted but not found", want - got), ("found but not planted", got - want)):
+        for issuer, year, rule in sorted(diff):
+            print(f"demo check: {label}: {issuer} {year} {rule}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["check"]:
+        cp = argparse.ArgumentParser(prog="python -m ingest.synthetic check",
+                                     description="exit 0 when validation found exactly the planted findings")
+        cp.add_argument("--data-dir", required=True)
+        return check(default_paths(cp.parse_args(argv[1:]).data_dir))
     ap = argparse.ArgumentParser(prog="python -m ingest.synthetic", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", required=True, help="an empty state directory for the synthetic archive")
     ap.add_argument("--units", type=int, default=3000)
     ap.add_argument("--years", type=int, default=7)
     ap.add_argument("--seed", type=int, default=20240101)
+    ap.add_argument("--real-names", action="store_true",
+                    help="issue the reports under real county-level units (national-scale benchmarks "
+                         "only); default: the fictional demo units of 演示省")
     args = ap.parse_args(argv)
-    n = write_archive(default_paths(args.data_dir), args.units, args.years, seed=args.seed, progress=True)
+    n = write_archive(default_paths(args.data_dir), args.units, args.years, seed=args.seed, progress=True,
+                      real_names=args.real_names)
     print(f"synthetic: {n} reports archived in {args.data_dir}")
     return 0
 

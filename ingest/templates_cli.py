@@ -183,11 +183,12 @@ def _expected_cells(t: templates.Templates):
 
 def _regions():
     header = ["region_code", "region_name", "region_type", "region_type_zh", "province_code",
-              "province_name", "prefecture_code", "prefecture_name", "prefecture_type_zh", "dataset"]
+              "province_name", "prefecture_code", "prefecture_name", "prefecture_type_zh", "dataset", "is_fictional"]
     version = regions.dataset_version()
     rows = [[r.code, r.name, r.region_type, r.region_type_zh, r.province_code, r.province_name,
-             r.prefecture_code, r.prefecture_name, r.prefecture_type_zh, version]
-            for r in regions.county_level_units()]
+             r.prefecture_code, r.prefecture_name, r.prefecture_type_zh,
+             regions.DEMO_DATASET if r.is_fictional else version, r.is_fictional]
+            for r in regions.all_units()]
     return header, rows
 
 

@@ -18,7 +18,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 HERE = Path(__file__).resolve().parent
 
@@ -184,8 +184,28 @@ def about(con, path=None) -> None:
     p = warehouse_path(path)
     published = pd.Timestamp(p.stat().st_mtime, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
     reports = con.execute("select count(*) from dim_report").fetchone()[0] if has_table(con, "dim_report") else 0
+    if is_synthetic(con):
+        display(HTML(SYNTHETIC_BANNER))
     display(Markdown(f"*Computed from the warehouse published {published} ({reports:,} reports), "
                      "opened read-only.*"))
+
+
+# Shown on every page computed from a warehouse of synthetic reports (`make demo`), so that no
+# screenshot of it can pass for a claim about a real government.
+SYNTHETIC_BANNER = (
+    '<div style="border:3px solid #b00020;background:#fff0f0;color:#b00020;padding:10px 14px;'
+    'margin:8px 0;font-size:1.15em;font-weight:bold">合成演示数据 · SYNTHETIC DEMO DATA — every '
+    "figure on this page is made up by ingest/synthetic.py, and the places (演示省, 甲子演示区 …) "
+    "are fictional. Nothing here describes a real government.</div>")
+
+
+def is_synthetic(con) -> bool:
+    """True when the warehouse holds synthetic reports (the loader never mixes them with real ones)."""
+    if not has_table(con, "dim_report"):
+        return False
+    cols = {r[0] for r in con.execute("describe dim_report").fetchall()}
+    return "is_synthetic" in cols and bool(
+        con.execute("select coalesce(bool_or(is_synthetic), false) from dim_report").fetchone()[0])
 
 
 def note(text: str) -> None:

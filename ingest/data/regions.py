@@ -44,6 +44,7 @@ class Region:
     prefecture_code: str
     prefecture_name: str
     prefecture_type_zh: str  # 地级市 | 自治州 | 地区 | 盟 | 直辖市 | 省直辖县级行政区划
+    is_fictional: bool = False  # a demo unit (demo_units()): exists nowhere
 
 
 def dataset_version() -> str:
@@ -83,9 +84,41 @@ def county_level_units() -> tuple[Region, ...]:
     return tuple(out)
 
 
+# Fictional units for `make demo` (ingest/synthetic.py): one province, four prefectures, twelve
+# units each, named so that no screenshot can pass for a claim about a real government (every
+# name says 演示, "demo") and coded in the 99xxxx range no real province uses. They sit in the
+# identity code's region list like real units (so the demo exercises the real matcher), and the
+# warehouse shows them only when it holds synthetic reports (dbt model int_regions), so a real
+# warehouse's coverage denominators never count them.
+DEMO_PROVINCE = ("990000", "演示省")
+DEMO_PREFECTURES = ("甲", "乙", "丙", "丁")
+DEMO_BRANCHES = ("子", "丑", "寅", "卯", "辰", "巳", "午", "未", "申", "酉", "戌", "亥")
+DEMO_DATASET = "fictional demo units (ingest/data/regions.py)"
+
+
+@functools.cache
+def demo_units() -> tuple[Region, ...]:
+    out = []
+    for p, stem in enumerate(DEMO_PREFECTURES, start=1):
+        pref_code = f"99{p:02d}00"
+        for c, branch in enumerate(DEMO_BRANCHES, start=1):
+            kind_zh = "市辖区" if c <= 2 else "县"
+            name = f"{stem}{branch}演示{'区' if c <= 2 else '县'}"
+            out.append(Region(f"99{p:02d}{c:02d}", name, COUNTY_LEVEL_TYPES[kind_zh], kind_zh,
+                              DEMO_PROVINCE[0], DEMO_PROVINCE[1], pref_code, f"{stem}演示市", "地级市",
+                              is_fictional=True))
+    return tuple(out)
+
+
+@functools.cache
+def all_units() -> tuple[Region, ...]:
+    """The real units and the fictional demo units: what identity matches issuers against."""
+    return county_level_units() + demo_units()
+
+
 @functools.cache
 def by_code() -> dict[str, Region]:
-    return {r.code: r for r in county_level_units()}
+    return {r.code: r for r in all_units()}
 
 
 def _region(unit: dict, prov: dict, pcode: str, pref_code: str | None, pref_name: str,

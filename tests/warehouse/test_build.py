@@ -11,7 +11,7 @@ import pytest
 
 from ingest.config import paths as make_paths
 from ingest.load.build import publish
-from ingest.synthetic import generate, units, write_archive
+from ingest.synthetic import generate, planted_rule, units, write_archive
 
 from .conftest import ingest
 
@@ -91,7 +91,7 @@ def test_synthetic_reports_build_their_own_marked_warehouse(tmp_path):
         rng = random.Random(seed * 1_000_003 + i)
         carry, prev_new = None, None
         for year in range(2019, 2019 + n_years):
-            rep = generate(issuer, year, rng, carry)
+            rep = generate(issuer, year, rng, carry, planted_rule(i, year - 2019, n_years))
             carry = dict(rep.table3["carry_forward"])
             detail = [c for c in rep.table3["new"] if c != "total"]
             new = _null_sum(rep.table3["new"][c] for c in detail)

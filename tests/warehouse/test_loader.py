@@ -11,7 +11,7 @@ import pytest
 from ingest.config import paths as make_paths
 from ingest.load import flatten
 from ingest.load.loader import CHUNK, load
-from ingest.synthetic import generate, units, write_archive
+from ingest.synthetic import generate, planted_rule, units, write_archive
 
 from .conftest import HANYIN, HANYIN_URL, REPO, archive_add, ingest, snapshot
 
@@ -152,7 +152,7 @@ def test_parallel_load_of_synthetic_reports_round_trips_every_cell(tmp_path):
         rng = random.Random(seed * 1_000_003 + i)
         carry = None
         for year in range(2019, 2019 + n_years):
-            rep = generate(issuer, year, rng, carry)
+            rep = generate(issuer, year, rng, carry, planted_rule(i, year - 2019, n_years))
             carry = dict(rep.table3["carry_forward"])
             url = f"synthetic://reports/{i:06d}/{year}.txt"
             for tk in ("table2", "table3", "table4"):

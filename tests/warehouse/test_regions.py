@@ -71,3 +71,20 @@ def test_archive_issuer_settles_what_the_report_leaves_open():
     assert (m.region_code, m.issuer_level, m.match_method) == ("110105", "county_government", "hint")
     m = classify_issuer("县政府办", hint="汉阴县人民政府")
     assert (m.region_code, m.issuer_level) == ("610921", "general_office")
+
+
+def test_demo_units_are_fictional_and_identified_like_real_ones():
+    """The demo's places exist nowhere: a 99xxxx code no real unit has, 演示 in every name, no
+    name shared with a real unit; the real matcher files their issuers (and still files real ones)."""
+    real = regions.county_level_units()
+    demo = regions.demo_units()
+    assert len(demo) == 48 and all(r.is_fictional for r in demo) and not any(r.is_fictional for r in real)
+    assert all(r.code.startswith("99") and "演示" in r.name + r.prefecture_name + r.province_name
+               for r in demo)
+    assert not {r.code for r in demo} & {r.code for r in real}
+    assert not any(d.name in r.name or r.name in d.name for d in demo for r in real)
+    m = classify_issuer("甲子演示区人民政府")
+    assert (m.region_code, m.issuer_level, m.match_method) == ("990101", "county_government", "name")
+    m = classify_issuer("丁亥演示县财政局")
+    assert (m.region_code, m.issuer_level) == ("990412", "department")
+    assert classify_issuer("东城区人民政府").region_code == "110101"

@@ -51,6 +51,6 @@ select
     k.is_synthetic,
     m.* exclude (report_id)
 from ranked as k
-join {{ ref('regions') }} as g using (region_code)
+join {{ ref('int_regions') }} as g using (region_code)
 join {{ ref('int_report_measures') }} as m using (report_id)
 where k.pick = 1

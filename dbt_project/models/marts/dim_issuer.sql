@@ -41,4 +41,4 @@ select
     n.reports,
     n.is_synthetic
 from named as n
-left join {{ ref('regions') }} as g using (region_code)
+left join {{ ref('int_regions') }} as g using (region_code)

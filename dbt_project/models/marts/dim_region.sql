@@ -26,6 +26,7 @@ select
     coalesce(c.county_government_reports, 0) as county_government_reports,
     c.first_year,
     c.last_year,
-    g.dataset
-from {{ ref('regions') }} as g
+    g.dataset,
+    g.is_fictional as is_synthetic
+from {{ ref('int_regions') }} as g
 left join coverage as c using (region_code)

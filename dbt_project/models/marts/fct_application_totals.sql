@@ -90,7 +90,8 @@ select
     t.read_confidence,
     t.page_no,
     t.bbox,
-    rep.source_url
+    rep.source_url,
+    rep.is_synthetic
 from totals as t
 join {{ ref('int_reports') }} as rep on rep.report_key = t.report_key
 left join sums as s

@@ -18,7 +18,8 @@ with table2 as (
         c.column_key,
         c.raw_text, c.is_blank, c.is_printed, c.read_method, c.read_confidence, c.page_no, c.bbox,
         c.parsed_value, c.is_corrected, c.correction_id,
-        rep.source_url
+        rep.source_url,
+        rep.is_synthetic
     from {{ ref('int_report_cells') }} as c
     join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
     join {{ ref('template_table2_measures') }} as m
@@ -45,7 +46,8 @@ section6 as (
         r.info_processing_fee_yuan is not null as is_printed,
         -- stated in the running text of section 六 (no cell, no page geometry)
         case when n.raw_text is not null then 'printed' end as read_method,
-        r.source_url
+        r.source_url,
+        r.is_synthetic
     from {{ ref('int_reports') }} as r
     left join {{ ref('int_narrative_facts') }} as n
         on n.report_id = r.report_id and n.fact_key = 'info_processing_fee_yuan'

@@ -22,7 +22,8 @@ select
     c.read_confidence,
     c.page_no,
     c.bbox,
-    rep.source_url
+    rep.source_url,
+    rep.is_synthetic
 from {{ ref('int_report_cells') }} as c
 join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
 join {{ ref('template_table2_measures') }} as m

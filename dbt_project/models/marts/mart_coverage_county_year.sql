@@ -11,7 +11,7 @@
 --   no_report_for_year  the source was reached but listed no county-government report for the year
 -- Documents are filed under units and issuers in one place, int_coverage_documents.
 with units as (
-    select * from {{ ref('regions') }}
+    select * from {{ ref('int_regions') }}
 ),
 
 years as {{ coverage_years() }},
@@ -82,7 +82,8 @@ joined as (
         s.last_crawled_at,
         s.last_reached_at,
         s.last_error,
-        s.last_error_at
+        s.last_error_at,
+        u.is_fictional as is_synthetic
     from units as u
     cross join years as y
     left join reports as r on r.region_code = u.region_code and r.year = y.year
@@ -133,5 +134,6 @@ select
     last_error,
     last_error_at,
     make_date(year + 1, 3, 31) as due_date,
-    {{ coverage_as_of() }} as as_of
+    {{ coverage_as_of() }} as as_of,
+    is_synthetic
 from joined

@@ -69,12 +69,13 @@ joined as (
         coalesce(s.reached_in_last_crawl, false) as reached_in_last_crawl,
         s.last_reached_at,
         s.last_error,
-        s.last_error_at
+        s.last_error_at,
+        coalesce(g.is_fictional, false) as is_synthetic
     from issuers as i
     cross join years as y
     left join by_year as b on b.issuer_id = i.issuer_id and b.year = y.year
     left join sources as s on s.issuer_id = i.issuer_id
-    left join {{ ref('regions') }} as g on g.region_code = i.region_code
+    left join {{ ref('int_regions') }} as g on g.region_code = i.region_code
 )
 
 select
@@ -98,5 +99,6 @@ select
     last_error,
     last_error_at,
     make_date(year + 1, 3, 31) as due_date,
-    {{ coverage_as_of() }} as as_of
+    {{ coverage_as_of() }} as as_of,
+    is_synthetic
 from joined

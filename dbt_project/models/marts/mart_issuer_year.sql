@@ -54,6 +54,6 @@ select
     k.is_synthetic,
     m.* exclude (report_id)
 from ranked as k
-left join {{ ref('regions') }} as g using (region_code)
+left join {{ ref('int_regions') }} as g using (region_code)
 join {{ ref('int_report_measures') }} as m using (report_id)
 where k.pick = 1

@@ -39,6 +39,6 @@ select
 from {{ ref('int_report_revisions') }} as v
 join {{ ref('int_reports') }} as o on o.report_id = v.old_report_id
 join {{ ref('int_reports') }} as n on n.report_id = v.new_report_id
-left join {{ ref('regions') }} as g on g.region_code = n.region_code
+left join {{ ref('int_regions') }} as g on g.region_code = n.region_code
 left join cell_changes as c
     on c.old_report_id = v.old_report_id and c.new_report_id = v.new_report_id

@@ -55,7 +55,8 @@ select
     c.new_value,
     c.new_value - c.old_value as difference,
     c.old_raw_text,
-    c.new_raw_text
+    c.new_raw_text,
+    r.is_synthetic
 from compared as c
 join {{ ref('int_reports') }} as r on r.report_id = c.new_report_id
 where c.change_kind is not null
