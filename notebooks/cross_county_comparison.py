@@ -96,10 +96,15 @@ else:
 # %%
 if area is not None and not df.empty:
     df["label"] = [nbs.label(n, c) for n, c in zip(df.region_name, df.region_code)]
+    ranks = ["applications_new_rank_in_prefecture", "disclosure_rate_rank_in_prefecture",
+             "applications_new_rank_in_province", "disclosure_rate_rank_in_province"]
     shown = df[["region_code", "region_name", "applications_new", "handled", "disclosed", "disclosure_rate",
-                "applications_new_rank_in_prefecture", "disclosure_rate_rank_in_prefecture",
-                "applications_new_rank_in_province", "disclosure_rate_rank_in_province",
-                "review_cases", "litigation_cases", "permit_decisions", "penalty_decisions", "fee_amount_yuan"]]
+                *ranks, "review_cases", "litigation_cases", "permit_decisions", "penalty_decisions",
+                "fee_amount_yuan"]].copy()
+    # A rank means little without its N: "2 of 12" (the units of the group and year with a value).
+    for r in ranks:
+        shown[r] = [f"{int(k)} of {int(n)}" if pd.notna(k) and pd.notna(n) else None
+                    for k, n in zip(df[r], df[f"{r}_of"])]
     nbs.table(shown)
 
 

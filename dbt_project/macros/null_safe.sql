@@ -20,3 +20,9 @@
     (case when {{ value }} is null then null
           else rank() over (partition by {{ partition_by }}, ({{ value }} is null) order by {{ value }} desc) end)
 {%- endmacro %}
+
+{# The N of a rank "k of N": how many units of the partition have a value (null where the rank is). #}
+{% macro rank_of(value, partition_by) -%}
+    (case when {{ value }} is null then null
+          else count({{ value }}) over (partition by {{ partition_by }}) end)
+{%- endmacro %}

@@ -125,7 +125,7 @@ def _outputs(ipynb: Path) -> tuple[list, str]:
 @pytest.mark.slow
 def test_notebooks_render_charts_for_many_counties_and_years(demo_data, tmp_path):
     out = tmp_path / "html"
-    r = _ingest("notebooks", "--county", "西城", "--years", "2019-2020", "--out", str(out), data_dir=demo_data)
+    r = _ingest("notebooks", "--county", "甲寅", "--years", "2019-2020", "--out", str(out), data_dir=demo_data)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"rendered 3 notebook(s) into {out}" in r.stdout
     for name in NAMES:
@@ -133,20 +133,24 @@ def test_notebooks_render_charts_for_many_counties_and_years(demo_data, tmp_path
         assert len(IMG.findall(html)) >= 3, name
         noise, cells = _outputs(out / f"{name}.ipynb")
         assert noise == [], f"{name}: {noise}"
-        assert "COUNTY = '西城'" in cells  # the injected parameters are shown in the output
+        assert "COUNTY = '甲寅'" in cells  # the injected parameters are shown in the output
         # Rendered as a report: no code, no path of this machine, values formatted for reading.
         assert "import notebook_support" not in html and "nbs.query" not in html, name
         assert str(demo_data) not in html and str(REPO) not in html, name
         assert not re.search(r"<td>(NaN|&lt;NA&gt;|None)</td>|\d 00:00:00", html), name
         assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html), name
+        # Synthetic figures on fictional places, and every page says so.
+        assert "SYNTHETIC DEMO DATA" in html and "合成演示数据" in html, name
+        assert "演示" in html and "北京" not in html, name
     county = (out / "county_year_over_year.html").read_text(encoding="utf-8")
-    assert "西城区" in county and "Only 20" not in county  # two years: no one-year note
+    assert "甲寅演示县" in county and "Only 20" not in county  # two years: no one-year note
     assert re.search(r"<td>\d{1,3}\.\d%</td>", county), "the disclosure rate as a percent"
     assert "there is no prefecture median" not in county  # peers exist: the median line is drawn
     cross = (out / "cross_county_comparison.html").read_text(encoding="utf-8")
-    assert "北京市, 2020" in cross and "showing 2020, the last of [2019, 2020]" in cross
+    assert "甲演示市, 2020" in cross and "showing 2020, the last of [2019, 2020]" in cross
     quality = (out / "data_quality.html").read_text(encoding="utf-8")
-    assert "no finding about publishers" in quality  # the synthetic reports balance
+    assert "t4_group_total" in quality  # the table-4 break the generator planted (甲卯演示县 2020)
+    assert re.search(r"<td[^>]*>\d+ of 8</td>", cross), "ranks carry their N (8 units of 甲演示市 in 2020)"
 
 
 @pytest.mark.slow
@@ -157,6 +161,47 @@ def test_an_unknown_county_fails_with_the_choices_not_a_wall_of_traceback(demo_d
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("error: 1 notebook(s) failed: county_year_over_year: LookupError: no county "
                            "matching '不存在县' in the warehouse; have: ")
-    assert "西城区 (110102)" in last
+    assert "甲子演示区 (990101)" in last
     # the HTML is still written, showing where it stopped
     assert "LookupError" in (tmp_path / "county_year_over_year.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_demo_is_fictional_throughout_and_finds_exactly_what_it_planted(demo_data):
+    """`make demo`'s warehouse: only fictional units (no real place in any denominator), every
+    table that holds synthetic rows says so, and the check passes on exactly the planted findings
+    and fails, naming the difference, when the list differs."""
+    import duckdb
+
+    con = duckdb.connect(str(demo_data / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*), bool_and(is_synthetic), bool_and(region_code like '99%') "
+                           "from dim_region").fetchone() == (48, True, True)
+        assert con.execute("select count(distinct region_code) from mart_coverage_county_year "
+                           "where region_code not like '99%'").fetchone()[0] == 0
+        for (table,) in con.execute("select table_name from information_schema.columns where "
+                                    "column_name = 'is_synthetic' and table_schema = 'main'").fetchall():
+            assert con.execute(f"select count(*) = count(*) filter (where is_synthetic) from {table}"
+                               ).fetchone()[0], table
+        with_reports = {t for (t,) in con.execute(
+            "select table_name from information_schema.columns where column_name = 'report_id' "
+            "and table_schema = 'main' and (table_name like 'fct_%' or table_name like 'mart_%' "
+            "or table_name like 'dim_%')").fetchall()}
+        flagged = {t for (t,) in con.execute("select table_name from information_schema.columns "
+                                             "where column_name = 'is_synthetic'").fetchall()}
+        assert with_reports <= flagged, with_reports - flagged
+    finally:
+        con.close()
+    check = [sys.executable, "-m", "ingest.synthetic", "check", "--data-dir", str(demo_data)]
+    r = subprocess.run(check, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "exactly the 2 planted finding(s) (narrative_matches_tables, t4_group_total)" in r.stdout
+    planted_file = demo_data / "synthetic_planted.json"
+    planted = planted_file.read_text(encoding="utf-8")
+    try:
+        planted_file.write_text(json.dumps(json.loads(planted)[1:], ensure_ascii=False), encoding="utf-8")
+        r = subprocess.run(check, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1
+        assert re.search(r"demo check: found but not planted: \S+演示\S+ \d{4} \w+", r.stderr), r.stderr
+    finally:
+        planted_file.write_text(planted, encoding="utf-8")

@@ -90,5 +90,9 @@ select
     {{ rank_where_known('applications_new', 'prefecture_code, year') }} as applications_new_rank_in_prefecture,
     {{ rank_where_known('applications_new', 'province_code, year') }} as applications_new_rank_in_province,
     {{ rank_where_known('disclosure_rate', 'prefecture_code, year') }} as disclosure_rate_rank_in_prefecture,
-    {{ rank_where_known('disclosure_rate', 'province_code, year') }} as disclosure_rate_rank_in_province
+    {{ rank_where_known('disclosure_rate', 'province_code, year') }} as disclosure_rate_rank_in_province,
+    {{ rank_of('applications_new', 'prefecture_code, year') }} as applications_new_rank_in_prefecture_of,
+    {{ rank_of('applications_new', 'province_code, year') }} as applications_new_rank_in_province_of,
+    {{ rank_of('disclosure_rate', 'prefecture_code, year') }} as disclosure_rate_rank_in_prefecture_of,
+    {{ rank_of('disclosure_rate', 'province_code, year') }} as disclosure_rate_rank_in_province_of
 from with_previous
