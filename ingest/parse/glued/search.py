@@ -101,6 +101,33 @@ def solve(domains: dict[str, list[tuple]], rules: list[Rule], nodes: int = NODES
             costs.append((sum(x.weight for x in own if _state(x, a) is False), k))
         own_cost[r] = sorted(costs)
 
+    # Incremental sums: per rule, each side's sum over assigned cells, how many cells are still
+    # unassigned, and how many printed null marks it met (a null term: never evaluable).
+    contrib: dict[str, list[tuple[int, int, int]]] = {r: [] for r in domains}
+    left = [[0, 0] for _ in rules]
+    for i, rule in enumerate(rules):
+        for side, cells in ((0, rule.lhs), (1, rule.rhs)):
+            for r, c in cells:
+                left[i][side] += 1
+                if r in contrib:
+                    contrib[r].append((i, side, c))
+    sums = [[0, rule.const] for rule in rules]
+    nulls = [0] * len(rules)
+    hard = [rule.weight == TEMPLATE_WEIGHT for rule in rules]
+
+    def status(i: int) -> bool | None:
+        if nulls[i]:
+            return None
+        (ls, rs), (lleft, rleft) = sums[i], left[i]
+        if not lleft and not rleft:
+            return ls == rs
+        if hard[i]:  # counts are never negative
+            if not lleft and rs > ls:
+                return False
+            if not rleft and ls > rs:
+                return False
+        return None
+
     best = [None]  # best cost
     best_sets: list[dict[str, int]] = []
     decided = [False] * len(rules)
@@ -132,12 +159,19 @@ def solve(domains: dict[str, list[tuple]], rules: list[Rule], nodes: int = NODES
             vals = domains[r][k]
             assigned[r] = vals
             choice[r] = k
+            for i, side, c in contrib[r]:
+                v = vals[c]
+                left[i][side] -= 1
+                if v is None:
+                    nulls[i] += 1
+                else:
+                    sums[i][side] += v
             added = 0
             newly: list[int] = []
             for i in rules_of[r]:
                 if decided[i]:
                     continue
-                st = _state(rules[i], assigned)
+                st = status(i)
                 if st is not None:
                     decided[i] = True
                     newly.append(i)
@@ -146,6 +180,13 @@ def solve(domains: dict[str, list[tuple]], rules: list[Rule], nodes: int = NODES
             walk(depth + 1, cost + added)
             for i in newly:
                 decided[i] = False
+            for i, side, c in contrib[r]:
+                v = vals[c]
+                left[i][side] += 1
+                if v is None:
+                    nulls[i] -= 1
+                else:
+                    sums[i][side] -= v
             del assigned[r]
             del choice[r]
             if cut[0]:
