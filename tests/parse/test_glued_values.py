@@ -68,3 +68,17 @@ def test_chinese_numerals_read_back(n):
         hi, lo = divmod(n, 10_000)
         text = (section(hi) + "万" if hi else "") + ("零" if hi and 0 < lo < 1000 else "") + section(lo)
     assert chinese_number(text) == n, text
+
+
+def test_a_crafted_endless_digit_run_is_refused_quickly():
+    """Guard: a hostile 'table' of a million digits has no reading (no cell is that long) and
+    is decided in bounded time — null with a warning, never a hang."""
+    from ingest.parse import glued
+    from ingest.parse.glued import digits
+
+    assert digits.readings(["1" * 1_000_000], ["count"] * 7) == []
+    assert digits.readings(["1" * 40], ["count"] * 7) is None  # past the cap: too ambiguous
+    block, warnings = glued.decode_section(["规章" + "7" * 200_000 + "行政规范性文件000"], "table2",
+                                           template_hint="2021")
+    assert block is not None and block.rows[1][1:] == ["7" * 200_000] * 3
+    assert any("regulations" in w and "left null" in w for w in warnings)

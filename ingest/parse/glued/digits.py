@@ -21,6 +21,7 @@ NULL_MARKS = ("/", "／", "—", "－", "——", "-")
 _TOKEN = re.compile(r"——|[/／—－]|[+\-]?[0-9.]+|[+\-]")
 
 CAP = 5_000  # readings per row; beyond this a row is left null (see module doc)
+MAX_PIECE = 18  # characters in one cell: no printed count or amount is longer (bounds the cuts)
 
 
 def tokens(run: str) -> list[str]:
@@ -55,7 +56,7 @@ def readings(toks: list[str], kinds: list[str], cap: int = CAP) -> list[tuple[st
     rest = [0] * (len(toks) + 1)
     for t in range(len(toks) - 1, -1, -1):
         rest[t] = rest[t + 1] + (1 if toks[t] in NULL_MARKS else len(toks[t]))
-    if rest[0] < n:
+    if rest[0] < n or rest[0] > n * MAX_PIECE:
         return out
     pieces: list[str] = []
     over = False
@@ -81,7 +82,7 @@ def readings(toks: list[str], kinds: list[str], cap: int = CAP) -> list[tuple[st
             return
         left_tokens = len(toks) - t - 1
         chars_after = rest[t + 1]
-        for end in range(pos + 1, len(tok) + 1):
+        for end in range(pos + 1, min(len(tok), pos + MAX_PIECE) + 1):
             piece = tok[pos:end]
             if not _piece_ok(piece, kinds[col], pos == 0):
                 if piece in ("+", "-"):
