@@ -273,32 +273,50 @@ def _table2(text: find.Text, hint: str | None, narrative: str, origin: str,
 
 def _table3(text: find.Text, narrative: str, origin: str, warnings: list[str]) -> Block | None:
     t = templates.load()
-    if "小计" in text.norm:
-        warnings.append("table3: glued text prints 小计 subtotals (a local variant); not decoded")
-        return None
+    sub_col, sub_rows = find.table3_subtotals(text)  # the local 28 × 8 variant
     shape = find.table3_shape(text)
-    found = find.table3_rows(text, shape)
+    found = find.table3_rows(text, shape, tuple(sub_rows))
     if len(found) < 2:
         return None
-    cols = [c.key for c in t.table3_columns if not c.optional]
+    cols = [c.key for c in t.table3_columns
+            if not c.optional or (sub_col and c.key == "legal_person_subtotal")]
     names = {f.key: cols for f in found}
     rows = [_Row(f.key, f.label, f.run, ["count"] * len(cols), f.anchored) for f in found]
     keys = {r.key for r in rows}
-    tot = len(cols) - 1
+    tot = cols.index("total")
+    legal = [j for j, c in enumerate(cols) if c not in ("natural_person", "total",
+                                                       "legal_person_subtotal")]
     rules: list[Rule] = []
-    for r in rows:  # 总计 column = the six applicant columns
-        rules.append(Rule("t3_row_total", r.key, [(r.key, tot)], [(r.key, j) for j in range(tot)]))
+    for r in rows:  # 总计 column = the six applicant columns (or 自然人 + 小计, and 小计 = the five)
+        if sub_col:
+            sj = cols.index("legal_person_subtotal")
+            rules.append(Rule("t3_row_total", r.key, [(r.key, tot)], [(r.key, 0), (r.key, sj)]))
+            rules.append(Rule("legal_person_subtotal", r.key, [(r.key, sj)],
+                              [(r.key, j) for j in legal]))
+        else:
+            rules.append(Rule("t3_row_total", r.key, [(r.key, tot)],
+                              [(r.key, j) for j in range(tot)]))
     # a rule is only a rule with all its rows found (a missing row is an unknown term)
     outcome = t.table3_outcome_rows(shape)
     outcome = outcome if set(outcome) <= keys else []
+    groups = {}
+    for r in t.table3_rows:
+        if r.parent and not r.subtotal and r.shape in (None, shape):
+            groups.setdefault(r.parent, []).append(r.key)
     for j, c in enumerate(cols):
         if {"new", "carried_over", "total", "carry_forward"} <= keys:
             rules.append(Rule("t3_column_balance", c, [("new", j), ("carried_over", j)],
                               [("total", j), ("carry_forward", j)]))
         if "total" in keys and outcome:
             rules.append(Rule("t3_outcome_total", c, [("total", j)], [(k, j) for k in outcome]))
+        for key in sub_rows:  # a printed subtotal row = its group's rows
+            members = groups.get(key.removesuffix("_subtotal"), [])
+            if key in keys and members and set(members) <= keys:
+                rules.append(Rule("subtotal_row", f"{key}/{c}", [(key, j)],
+                                  [(k, j) for k in members]))
     rules += evidence.table3_rules(narrative, tot)
-    complete = len(found) == len(find._t3_rows(shape)) and all(r.readings for r in rows)
+    expected = len(t.table3_row_keys(shape)) + len(sub_rows)
+    complete = len(found) == expected and all(r.readings for r in rows)
     return _solve(rows, rules, "table3", names, origin, warnings, complete=complete)
 
 

@@ -158,8 +158,23 @@ def table3_shape(text: Text) -> str:
     return "one_row"
 
 
-def table3_rows(text: Text, shape: str) -> list[RowRun]:
-    spec = [(r.key, _labels(r.zh, r.variants), r.number) for r in _t3_rows(shape)]
+def table3_subtotals(text: Text) -> tuple[bool, list[str]]:
+    """The local 28 × 8 variant: (a 小计 column printed in the header, the subtotal rows printed
+    — 不予公开小计 …, found by their own full labels)."""
+    t = templates.load()
+    first = min((h[0] for r in t.table3_rows[:1] for lab in _labels(r.zh, r.variants)
+                 if (h := text.find(lab)) is not None), default=None)
+    head = text.find("小计", 0, first) if first is not None else None
+    rows = [r.key for r in t.table3_rows if r.subtotal
+            and any(text.find(lab) for lab in _labels(r.zh, r.variants))]
+    return head is not None, rows
+
+
+def table3_rows(text: Text, shape: str, subtotals: tuple[str, ...] = ()) -> list[RowRun]:
+    t = templates.load()
+    rows = [r for r in t.table3_rows if r.shape in (None, shape)
+            and (not r.optional or r.key in subtotals)]
+    spec = [(r.key, _labels(r.zh, r.variants), r.number) for r in rows]
     return locate_rows(text, spec)
 
 
