@@ -56,7 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     p = default_paths(args.data_dir)
     if not args.skip_load:
-        print(load(p, workers=args.workers).line(), flush=True)
+        from ingest.load.loader import progress_bar
+        from ingest.refresh.progress import loader_callback
+
+        # under a refresh on a terminal: progress lines for its live line; alone on one: a bar
+        progress = loader_callback() or progress_bar()
+        print(load(p, workers=args.workers, progress=progress).line(), flush=True)
     started = time.perf_counter()
     built = build_warehouse(p, swap=not args.no_swap, load_first=False, docs=args.docs)
     where = p.warehouse_db if not args.no_swap else built

@@ -65,8 +65,9 @@ class RunLog:
             self.error = self.error or exc
 
     def run_stage(self, name: str, args: list[str], paths: Paths, *, env: dict | None = None,
-                  timeout_s: float | None = None) -> StageResult:
-        """Run `python -m ingest ARGS` with DATA_DIR set, its output into this log."""
+                  timeout_s: float | None = None, on_line=None) -> StageResult:
+        """Run `python -m ingest ARGS` with DATA_DIR set, its output into this log (except the
+        lines `on_line` takes as progress: it returns True for those)."""
         argv = [sys.executable, "-m", "ingest", *args]
         self.write("$ python -m ingest " + " ".join(args), stage=name)
         full_env = stage_env(paths, env)
@@ -92,6 +93,8 @@ class RunLog:
         try:
             for line in proc.stdout:
                 line = line.rstrip("\n")
+                if on_line is not None and on_line(line):
+                    continue
                 self.write(line, stage=name)
                 tail.append(line)
                 del tail[:-20]

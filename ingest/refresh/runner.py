@@ -24,6 +24,7 @@ from pathlib import Path
 from ingest.config import Paths
 from ingest.errors import UserError
 from ingest.refresh import docs as docs_mod
+from ingest.refresh import progress as progress_mod
 from ingest.refresh import recover
 from ingest.refresh import state as state_mod
 from ingest.refresh import summary as summary_mod
@@ -150,8 +151,16 @@ class RefreshJob:
 
     # ---- helpers -------------------------------------------------------------------------
     def stage(self, name: str, args: list[str], **kw) -> StageResult:
-        print(f"  {name} …", flush=True)
-        r = self.log.run_stage(name, args, self.paths, **kw)
+        if not progress_mod.enabled():  # a cron log: one line per stage start and end
+            print(f"  {name} …", flush=True)
+            r = self.log.run_stage(name, args, self.paths, **kw)
+        else:  # a terminal: a live line with the elapsed time and what the stage got through
+            ticker = progress_mod.Ticker(name, self.paths.logs_dir).start()
+            try:
+                r = self.log.run_stage(name, args, self.paths, on_line=ticker.on_line,
+                                       env={progress_mod.PROGRESS_ENV: "1"}, **kw)
+            finally:
+                ticker.stop()
         self.s.stages.append({"stage": name, "exit_code": r.exit_code, "seconds": round(r.seconds, 1)})
         verdict = "ok" if r.ok else f"exit {r.exit_code}"
         print(f"  {name}: {verdict} ({r.seconds:.1f} s)", flush=True)
@@ -320,10 +329,23 @@ class RefreshJob:
         if not rebuilt and not self.o.force and st.notebooks == wanted and all(p.exists() for p in rendered):
             self.s.notebooks = [{"name": p.stem, "state": "unchanged", "html": str(p)} for p in rendered]
             return
-        print("  notebooks …", flush=True)
         t0 = time.monotonic()
-        results = nb.render_all(out, {"WAREHOUSE": str(self.paths.warehouse_db)},
-                                log=lambda line: self.log.write(line, stage="notebooks"))
+        ticker = progress_mod.Ticker("notebooks").start() if progress_mod.enabled() else None
+        if ticker is None:
+            print("  notebooks …", flush=True)
+        done = []
+
+        def log(line: str) -> None:
+            self.log.write(line, stage="notebooks")
+            if ticker is not None and " → " in line:  # one line per rendered notebook
+                done.append(line)
+                ticker.detail = f"{len(done)} rendered"
+
+        try:
+            results = nb.render_all(out, {"WAREHOUSE": str(self.paths.warehouse_db)}, log=log)
+        finally:
+            if ticker is not None:
+                ticker.stop()
         self.s.stages.append({"stage": "notebooks", "exit_code": int(any(r.error for r in results)),
                               "seconds": round(time.monotonic() - t0, 1)})
         print(f"  notebooks: {len(results)} rendered ({time.monotonic() - t0:.1f} s)", flush=True)
