@@ -27,7 +27,8 @@ narrative figures):
    decimals only in money columns; whitespace, null marks and signs are certain boundaries).
 3. Choose one reading per row for the whole table at once, keeping every reading that breaks the
    fewest template rules (table 3: 总计 = 自然人 + 五类法人 per row, 一 + 二 = （七）总计 + 四 and
-   （七）总计 = Σ outcome rows per column; table 4: 总计 = 维持 + 纠正 + 其他 + 尚未审结), then
+   （七）总计 = Σ outcome rows per column; the local 28 × 8 variant adds 小计 = the five 法人
+   columns and each 小计 row = its group's rows; table 4: 总计 = 维持 + 纠正 + 其他 + 尚未审结), then
    agrees with the most narrative figures. One row's certainty settles another's.
 4. A cell is kept only when all those readings agree on it. Never guessed: when several readings
    fit everything known (table 2 rows have no arithmetic: `164640` is 16|46|40 or 1|64|640 …),
