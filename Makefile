@@ -53,7 +53,7 @@ help:
 	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
 setup:
-	@$(PYTHON) ingest/doctor.py
+	@$(PYTHON) ingest/doctor.py --quiet
 	@want=$$($(PYTHON) -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())') || exit 1; \
 	if [ -x "$(VENV)/bin/python" ] && [ "$$(cat '$(STAMP)' 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
 	echo "setting up $(VENV) (first run, or pyproject.toml changed) …"; \

@@ -7,7 +7,7 @@ there; browser tests skip). This command says so up front, with the Debian packa
 It imports nothing of the project, so `make setup` can run it with the system Python before the
 virtualenv exists:
 
-    python3 ingest/doctor.py          # exit 0 always: warnings, not failures
+    python3 ingest/doctor.py --quiet  # what `make setup` runs: warnings only, exit 0
     python -m ingest doctor --strict  # exit 1 when anything is missing (for CI images)
 """
 
@@ -44,13 +44,14 @@ def missing() -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 when anything is missing")
+    parser.add_argument("--quiet", action="store_true", help="print nothing when nothing is missing")
 
 
 def run(args) -> int:
     lines = missing()
     for line in lines:
         print(f"warning: {line}", file=sys.stderr)
-    if not lines:
+    if not lines and not args.quiet:
         print("all optional system programs are installed")
     return 1 if lines and args.strict else 0
 
