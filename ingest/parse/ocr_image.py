@@ -106,10 +106,12 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
 
     On a blurred or speckled scan the detector misses a lone small glyph (a "0" in a cell of
     zeros) now and then; an empty cell would then read as a printed blank. Each empty cell
-    with ink in it is cut out (inside its rules), padded and read again; only confident
-    readings are kept.
+    holding a glyph-sized mark (not a speck) is cut out inside its rules and read again:
+    detection on the padded cell, then on it enlarged twice, and last recognition alone on
+    the mark's own box — kept only when it reads as a number with near certainty.
     """
     import cv2
+    import numpy as np
 
     from ingest.parse.ocr import to_page
 
@@ -126,19 +128,42 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
             if x1 - x0 < 2 * m + 4 or bottom - top < 2 * m + 4 or bottom - top > 8 * ch:
                 continue
             crop = gray[top + m:bottom - m, x0 + m:x1 - m]
-            ink = cv2.morphologyEx((crop < 128).astype("uint8"), cv2.MORPH_OPEN,
+            ink = cv2.morphologyEx((crop < 160).astype("uint8"), cv2.MORPH_OPEN,
                                    cv2.getStructuringElement(cv2.MORPH_RECT, (2, 2)))
-            if int(ink.sum()) < max(12, int(0.02 * ch * ch)):
-                continue  # blank paper and specks
-            pad = int(ch * 0.6)
-            padded = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-            for w in _words(padded):
-                if w["conf"] < 0.8 or _speck(w, ch):
-                    continue
-                dx, dy = x0 + m - pad, top + m - pad
-                found.append({**w, "x0": w["x0"] + dx, "x1": w["x1"] + dx, "top": w["top"] + dy,
-                              "bottom": w["bottom"] + dy, "second_look": True})
+            ys, xs = np.nonzero(ink)
+            if len(ys) < 8 or ys.max() - ys.min() + 1 < 0.3 * ch:
+                continue  # blank paper, or specks: nothing as tall as a glyph
+            for w in _reread(crop, ch, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))):
+                found.append({**w, "x0": w["x0"] + x0 + m, "x1": w["x1"] + x0 + m,
+                              "top": w["top"] + top + m, "bottom": w["bottom"] + top + m,
+                              "second_look": True})
     return found
+
+
+_NUMBER = re.compile(r"^\d{1,4}$")
+
+
+def _reread(crop, ch: float, ink_box) -> list[dict]:
+    """Words of one cell image (coordinates of `crop`), or [] when nothing reads for sure."""
+    import cv2
+
+    pad = int(ch * 0.6)
+    padded = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    for zoom in (1, 2):
+        img = padded if zoom == 1 else cv2.resize(padded, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        words = [w for w in _words(img) if w["conf"] >= 0.8 and not _speck(w, ch * zoom)]
+        if words:
+            return [{**w, "x0": w["x0"] / zoom - pad, "x1": w["x1"] / zoom - pad,
+                     "top": w["top"] / zoom - pad, "bottom": w["bottom"] / zoom - pad} for w in words]
+    ix0, iy0, ix1, iy1 = ink_box
+    tight = cv2.copyMakeBorder(crop[max(iy0 - 4, 0):iy1 + 5, max(ix0 - 4, 0):ix1 + 5], 8, 8, 8, 8,
+                               cv2.BORDER_CONSTANT, value=255)
+    res = engine()(cv2.cvtColor(tight, cv2.COLOR_GRAY2BGR), use_det=False, use_cls=False, use_rec=True)
+    txts, scores = res.txts or (), res.scores or ()
+    if len(txts) == 1 and _NUMBER.match(txts[0]) and scores[0] >= 0.97:
+        return [{"text": txts[0], "conf": round(float(scores[0]), 4), "x0": float(ix0), "top": float(iy0),
+                 "x1": float(ix1 + 1), "bottom": float(iy1 + 1)}]
+    return []
 
 
 _DASH_LINE = re.compile(r"^[一ー—－‐‑‒–―_~～\-]+$")
@@ -162,7 +187,9 @@ def _words(gray, lines: list | None = None) -> list[dict]:
     `lines` collects each detected text line's box (it covers every stroke of its glyphs)."""
     import cv2
 
-    res = engine()(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), return_word_box=True)
+    # every flag explicit: rapidocr keeps the flags of the previous call (see _reread)
+    res = engine()(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), use_det=True, use_cls=False, use_rec=True,
+                   return_word_box=True)
     out: list[dict] = []
     if res.boxes is None:
         return out
