@@ -110,6 +110,9 @@ def main(argv: list[str]) -> int:
     from bench import parse_glued  # text whose cells ran together (ingest/parse/glued)
 
     missed += parse_glued.run()
+    from bench import parse_pdf  # text PDFs: the figure to compare before/after a PDF change
+
+    missed += parse_pdf.run()
     return 1 if (missed and args.strict) else 0
 
 

@@ -312,14 +312,19 @@ def _drop_blank_tails(rows: list[list[str]], ids: list[list[int]]) -> None:
     """A blank cell spanning several columns at the right end of a table-3 row is no value
     cell (each value has a column of its own) but the empty box of a table whose rows are
     ragged (LibreOffice printing a table with an empty <tr>): read as a value it would make
-    an eighth column and shift the row. Its positions become "no printed cell" (id -1)."""
+    an eighth column and shift the row. Its positions become "no printed cell" (id -1).
+    Only right of the 总计 header: a blank merged over value columns stays as printed."""
+    last = max((j for row in rows[:4] for j, t in enumerate(row) if t.replace(" ", "") == "总计"),
+               default=None)
+    if last is None:
+        return
     for row, rid in zip(rows, ids):
         j = len(row)
         while j > 0 and not row[j - 1]:
             k = j - 1
             while k > 0 and rid[k - 1] == rid[j - 1]:
                 k -= 1
-            if j - k < 2:
+            if j - k < 2 or k <= last:
                 break
             for m in range(k, j):
                 rid[m] = -1
