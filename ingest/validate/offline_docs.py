@@ -77,8 +77,25 @@ def _rewrite(page: str, prefix: str) -> str:
     return _OUT_LINK.sub(lambda m: m.group(1), page)
 
 
-def make_offline(site: Path) -> int:
-    """Vendor the assets into `site` and rewrite its pages in place; the number of pages changed."""
+# On every page of a site validated from synthetic reports (`make demo`), so that no screenshot
+# of it can pass for findings about a real government.
+SYNTHETIC_BANNER = (
+    '<div id="synthetic-banner" style="border:3px solid #b00020;background:#fff0f0;color:#b00020;'
+    'padding:10px 14px;margin:8px;font-size:1.1em;font-weight:bold">合成演示数据 · SYNTHETIC DEMO '
+    "DATA — every report validated here was made up by ingest/synthetic.py, and the places "
+    "(演示省, 甲子演示区 …) are fictional. Nothing here describes a real government.</div>")
+_BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
+
+def _with_banner(page: str) -> str:
+    if 'id="synthetic-banner"' in page:
+        return page
+    return _BODY.sub(lambda m: m.group(0) + SYNTHETIC_BANNER, page, count=1)
+
+
+def make_offline(site: Path, *, synthetic: bool = False) -> int:
+    """Vendor the assets into `site` and rewrite its pages in place; the number of pages changed.
+    `synthetic`: the site is a demo's, and every page gets the banner that says so."""
     vendor = site / "static" / "vendor"
     tmp = site / "static" / f".vendor-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -90,6 +107,8 @@ def make_offline(site: Path) -> int:
         depth = len(page.relative_to(site).parts) - 1
         text = page.read_text(encoding="utf-8")
         new = _rewrite(text, "../" * depth)
+        if synthetic and page.suffix == ".html":
+            new = _with_banner(new)
         if new != text:
             part = page.with_name(f".{page.name}.tmp")
             part.write_text(new, encoding="utf-8")

@@ -53,6 +53,14 @@ class Outcome:
         return OUTCOMES[self.exit_code]
 
 
+def _synthetic(con) -> bool:
+    """Whether the warehouse holds synthetic reports (the loader never mixes them with real ones)."""
+    try:
+        return bool(con.execute("select coalesce(bool_or(is_synthetic), false) from wh.dim_report").fetchone()[0])
+    except duckdb.Error:
+        return False
+
+
 def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = True) -> Outcome:
     """Validate the warehouse at `db` and (if `write`) record the findings in it.
 
@@ -68,6 +76,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
     con = frames.open_readonly(db)
     try:
         fr = frames.load(con)
+        synthetic = _synthetic(con)
     finally:
         con.close()
     labels = frames.report_labels(fr.reports)
@@ -112,7 +121,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
         s.failed += failed
         s.not_evaluable += nulls
 
-    docs_index = suites.build_docs(ctx, paths, run_id) if docs else None
+    docs_index = suites.build_docs(ctx, paths, run_id, synthetic=synthetic) if docs else None
     timings["findings_docs"] = time.perf_counter() - clock - timings["read"] - timings["gx"]
 
     outcome = Outcome(run_id, db, len(fr.reports), exit_code, found, list(summary.values()), docs_index,

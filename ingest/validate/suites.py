@@ -296,7 +296,7 @@ def run(definitions: dict[str, object], frames: dict[str, pd.DataFrame], run_id:
     return out
 
 
-def build_docs(ctx, paths: Paths, run_id: str) -> Path:
+def build_docs(ctx, paths: Paths, run_id: str, *, synthetic: bool = False) -> Path:
     """Render this run's validation pages and the suites, then the index (which lists every
     run kept under DATA_DIR/validation): older pages are already on disk, never re-rendered."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
@@ -306,5 +306,5 @@ def build_docs(ctx, paths: Paths, run_id: str) -> Path:
     ctx.build_data_docs(resource_identifiers=keys)
     from ingest.validate.offline_docs import make_offline
 
-    make_offline(docs_dir(paths))  # every asset local: the site opens offline
+    make_offline(docs_dir(paths), synthetic=synthetic)  # every asset local: the site opens offline
     return docs_dir(paths) / "index.html"

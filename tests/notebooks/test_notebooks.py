@@ -192,6 +192,9 @@ def test_the_demo_is_fictional_throughout_and_finds_exactly_what_it_planted(demo
         assert with_reports <= flagged, with_reports - flagged
     finally:
         con.close()
+    docs = demo_data / "reports" / "data_docs"
+    pages = list(docs.rglob("*.html"))
+    assert pages and all("SYNTHETIC DEMO DATA" in p.read_text(encoding="utf-8") for p in pages)
     check = [sys.executable, "-m", "ingest.synthetic", "check", "--data-dir", str(demo_data)]
     r = subprocess.run(check, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr

@@ -182,6 +182,7 @@ def test_data_docs_show_each_suite_run(pipeline):
     pages = {p.parent.parent.parent.name: p for p in (docs / "validations").rglob("*.html")}
     assert {"t3_column_balance", "t4_group_total", "cell_values", "completeness"} <= set(pages)
     assert "岚皋县人民政府 2023" in pages["t4_group_total"].read_text(encoding="utf-8")
+    assert "SYNTHETIC DEMO DATA" not in (docs / "index.html").read_text(encoding="utf-8")  # real reports
 
 
 def test_data_docs_load_nothing_from_outside_the_site(pipeline, tmp_path):
