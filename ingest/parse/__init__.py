@@ -19,7 +19,7 @@ from pathlib import Path
 from ingest.errors import NotAReport, UserError
 
 # Bump whenever the output for the same input could change: the loader re-parses on a new version.
-PARSER_VERSION = "1.4.0"
+PARSER_VERSION = "1.5.0"
 
 __all__ = ["PARSER_VERSION", "NotAReport", "parse_bytes", "parse_path", "sniff_kind"]
 
