@@ -48,7 +48,7 @@ help:
 	@echo "make browse     browse the published warehouse in Datasette at http://127.0.0.1:8001/ (PORT=…)"
 	@echo "make status     what the warehouse holds: reports, coverage, last refresh, findings"
 	@echo "make docs       regenerate the data dictionary (dbt docs) → \$$DATA_DIR/reports/data_dictionary.html"
-	@echo "make demo       synthetic demonstration data in its own warehouse (\$$DEMO_DATA_DIR), never mixed with real data"
+	@echo "make demo       synthetic data on fictional places (演示省) in its own warehouse (\$$DEMO_DATA_DIR), never mixed with real data"
 	@echo "make bench      run the benchmarks (figures go in README.md)"
 	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
