@@ -302,7 +302,8 @@ def check(paths: Paths) -> int:
     try:
         planted = json.loads((paths.data_dir / PLANTED_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        print(f"demo check: no list of planted findings ({exc})", file=sys.stderr)
+        print(f"demo check: no list of planted findings ({exc}); a demo generated before the "
+              "findings were planted: remove its DATA_DIR and run `make demo` again", file=sys.stderr)
         return 1
     if not paths.warehouse_db.exists():
         print(f"demo check: no published warehouse {paths.warehouse_db}", file=sys.stderr)
