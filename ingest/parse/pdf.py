@@ -340,8 +340,11 @@ def _cell_meta(grid: Grid, ids: list[list[int]]) -> list[list[dict | None]]:
         for cid in row:
             if 0 <= cid < len(grid.cells):
                 c = grid.cells[cid]
-                metas.append({"read": "printed", "page": (c.pages or [grid.page])[0],
-                              "bbox": [round(c.x0, 2), round(c.top, 2), round(c.x1, 2), round(c.bottom, 2)]})
+                meta = {"read": "printed", "page": (c.pages or [grid.page])[0],
+                        "bbox": [round(c.x0, 2), round(c.top, 2), round(c.x1, 2), round(c.bottom, 2)]}
+                if c.uncertain:
+                    meta["note"] = "its row's value cells could not be placed in columns with certainty"
+                metas.append(meta)
             else:
                 metas.append(None)
         out.append(metas)

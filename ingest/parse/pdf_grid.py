@@ -51,6 +51,7 @@ class Cell:
     open_top: bool = False  # the table's outer edge is not ruled above this cell
     open_bottom: bool = False
     pages: list[int] = field(default_factory=list)
+    uncertain: bool = False  # a value position `stack` could not place: no text, null
 
 
 @dataclass
@@ -593,7 +594,7 @@ def stack(grids: list[Grid], width: int = 0) -> Grid | None:
             x = labels[-1].x1 if labels else head.x0
             for j in range(width):
                 cells.append(Cell(row, n_label + j, 1, 1, x, cs[0].top, x, cs[0].bottom, "",
-                                  False, False, list(cs[0].pages)))
+                                  False, False, list(cs[0].pages), uncertain=True))
         row += 1
     last = grids[-1]
     out = Grid(page=head.page, x0=min(g.x0 for g in grids), top=head.top, x1=max(g.x1 for g in grids),

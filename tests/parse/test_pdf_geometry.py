@@ -397,3 +397,28 @@ def test_rows_ruled_without_column_rules_fall_back_to_text_lines():
     block = _block(doc, "table4")
     assert block.grid is False
     assert block.rows == [["行政复议 维持 纠正"], ["结果", "3", "1"]]
+
+
+# ---- one small table per row ---------------------------------------------------------------
+
+def test_one_table_per_row_is_stacked_under_its_header_or_left_null():
+    # Table 3 printed as a header table and one table per row, touching, each with its own
+    # column rules; the third row prints two value cells for three columns (a merged cell).
+    s = Sketch().text(90, 80, "三、收到和处理政府信息公开申请情况", size=16)
+    s.grid([70, 250, 330, 410, 500], [120, 150])
+    s.text(75, 129, "申请人情况").text(255, 129, "自然人").text(335, 129, "商业企业").text(415, 129, "总计")
+    s.grid([70, 230, 320, 400, 500], [150, 180])
+    s.text(75, 159, "一、本年新收").text(270, 159, "5").text(350, 159, "1").text(440, 159, "6")
+    s.grid([70, 270, 350, 420, 500], [180, 210])
+    s.text(75, 189, "二、上年结转").text(300, 189, "0").text(380, 189, "0").text(450, 189, "0")
+    s.grid([70, 260, 400, 500], [210, 240])
+    s.text(75, 219, "（一）予以公开").text(320, 219, "4").text(440, 219, "4")
+    doc = pdf.extract(s.pdf_bytes())
+    block = _block(doc, "table3")
+    rows = [_distinct(r, i) for r, i in zip(block.rows, block.cell_ids)]
+    assert rows[0] == ["申请人情况", "自然人", "商业企业", "总计"]
+    assert rows[1] == ["一、本年新收", "5", "1", "6"]
+    assert rows[2] == ["二、上年结转", "0", "0", "0"]
+    assert block.rows[3][-3:] == ["", "", ""]  # never "4" under 自然人 and 商业企业
+    assert block.meta[3][-1]["note"].startswith("its row's value cells could not be placed")
+    assert any("（一）予以公开" in w and "certainty" in w for w in doc.warnings)
