@@ -422,3 +422,25 @@ def test_one_table_per_row_is_stacked_under_its_header_or_left_null():
     assert block.rows[3][-3:] == ["", "", ""]  # never "4" under 自然人 and 商业企业
     assert block.meta[3][-1]["note"].startswith("its row's value cells could not be placed")
     assert any("（一）予以公开" in w and "certainty" in w for w in doc.warnings)
+
+
+def test_unruled_table3_places_numbers_by_column_or_leaves_the_row_null():
+    s = Sketch().text(90, 80, "三、收到和处理政府信息公开申请情况", size=16)
+    cols = [300, 330, 360, 390, 420, 450, 480]  # 自然人 … 总计, seven columns
+    rows = [("一、本年新收政府信息公开申请数量", ["12", "2", "0", "0", "1", "0", "15"]),
+            ("二、上年结转政府信息公开申请数量", ["3", "1", "0", "0", "0", "0", "4"]),
+            ("（一）予以公开", ["9", None, "0", "0", "1", "0", "10"]),   # a blank cell
+            ("（二）部分公开", ["1", "0", "0", "0", "0", "0", "1"])]
+    for k, (label, values) in enumerate(rows):
+        top = 120 + 22 * k
+        s.text(75, top, label, size=10.5)
+        for x, v in zip(cols, values):
+            if v is not None:
+                s.text(x, top, v, size=10.5)
+    s.text(75, 120 + 22 * 4, "（三）不予公开", size=10.5).text(345, 120 + 22 * 4, "7", size=10.5)  # between columns
+    s.text(90, 260, "四、政府信息公开行政复议、行政诉讼情况", size=16)
+    doc = pdf.extract(s.pdf_bytes())
+    block = _block(doc, "table3")
+    assert block.rows[2] == ["（一）予以公开", "9", "", "0", "0", "1", "0", "10"]  # the blank kept in place
+    assert block.rows[4] == ["（三）不予公开", "", "", "", "", "", "", ""]  # 7 stands between two columns
+    assert any("（三）不予公开" in w and "cannot be told by position" in w for w in doc.warnings)
