@@ -127,7 +127,7 @@ def test_add_bad_input_stores_nothing(tmp_path):
     assert two_urls.returncode == 2 and "one document" in two_urls.stderr
 
 
-def test_snapshot_ships_the_hanyin_seed_and_imports(tmp_path):
+def test_snapshot_ships_the_hanyin_seed_and_the_hongze_reports_and_imports(tmp_path):
     manifest = (SNAPSHOT / "manifest.yaml").read_text(encoding="utf-8")
     data = (SNAPSHOT / "hanyin_2023_text.txt").read_bytes()
     assert data == HANYIN_SEED.read_bytes()
@@ -135,16 +135,21 @@ def test_snapshot_ships_the_hanyin_seed_and_imports(tmp_path):
     d = tmp_path / "data"
     result = run_cli("archive", "import-snapshot", data_dir=d)
     assert result.returncode == 0, result.stderr
-    rows = query(d, "SELECT url, issuer, source_id, kind, title, year_hint FROM document_versions")
-    assert rows == [("https://www.hanyin.gov.cn/Content-2673984.html", "汉阴县人民政府", "hanyin", "import",
-                     "汉阴县人民政府2023年度政府信息公开工作年度报告", 2023)]
+    rows = query(d, "SELECT url, issuer, source_id, kind, title, year_hint FROM document_versions ORDER BY year_hint, url")
+    hongze = [hashlib.sha256((SNAPSHOT / f).read_bytes()).hexdigest() for f in ("hongze_2023.pdf", "hongze_2024.pdf")]
+    assert rows == [
+        ("https://www.hanyin.gov.cn/Content-2673984.html", "汉阴县人民政府", "hanyin", "import",
+         "汉阴县人民政府2023年度政府信息公开工作年度报告", 2023),
+        (f"import:{hongze[0]}", "洪泽区人民政府", "hongze", "import", "洪泽区人民政府2023年政府信息公开工作年度报告", 2023),
+        (f"import:{hongze[1]}", "淮安市洪泽区人民政府", "hongze", "import",
+         "淮安市洪泽区人民政府2024年政府信息公开工作年度报告", 2024)]
     time.sleep(0.01)
-    assert run_cli("archive", "import-snapshot", data_dir=d).stdout.startswith("seen")
-    assert query(d, "SELECT count(*) FROM document_versions") == [(1,)]
-    # the loader's read API sees it
+    assert all(l.startswith("seen") for l in run_cli("archive", "import-snapshot", data_dir=d).stdout.splitlines())
+    assert query(d, "SELECT count(*) FROM document_versions") == [(3,)]
+    # the loader's read API sees them
     with Archive(paths(d), read_only=True) as a:
-        (v,) = a.documents()
-        assert a.read_blob(v.sha256) == data
+        assert {a.read_blob(v.sha256) for v in a.documents()} == {
+            data, *((SNAPSHOT / f).read_bytes() for f in ("hongze_2023.pdf", "hongze_2024.pdf"))}
 
 
 def test_snapshot_with_a_tampered_file_is_refused(tmp_path):
@@ -162,9 +167,9 @@ def test_export_and_cat(tmp_path):
     run_cli("archive", "import-snapshot", data_dir=d)
     out = tmp_path / "out"
     result = run_cli("archive", "export", str(out), data_dir=d)
-    assert result.returncode == 0 and "exported 1 document version" in result.stdout
+    assert result.returncode == 0 and "exported 3 document version" in result.stdout
     files = sorted(p.name for p in out.iterdir())
-    assert files[0] == "2023_汉阴县人民政府_bbb3f9f302.txt" and files[1] == "manifest.csv"
+    assert files[0] == "2023_汉阴县人民政府_bbb3f9f302.txt" and "manifest.csv" in files
     assert (out / files[0]).read_bytes() == HANYIN_SEED.read_bytes()
     sha = hashlib.sha256(HANYIN_SEED.read_bytes()).hexdigest()
     cat = subprocess.run([sys.executable, "-m", "ingest", "archive", "cat", sha], cwd=REPO, capture_output=True,
