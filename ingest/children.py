@@ -55,3 +55,24 @@ def child_kwargs(*, own_group: bool = True) -> dict:
     if own_group:
         kw["process_group"] = 0
     return kw
+
+
+def stop_with_make(sig: int = signal.SIGTERM) -> bool:
+    """When this process was started by make (`make refresh`), have `sig` sent to it when make
+    dies, so a `kill -9` of make stops the refresh too (SIGTERM: it stops its stage and still
+    writes its summary) instead of leaving it running on its own. Run by cron, systemd or a
+    shell, nothing changes: `nohup` and friends keep their meaning. True when armed."""
+    if _libc is None:
+        return False
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/comm", encoding="utf-8") as fh:
+            name = fh.read().strip()
+    except OSError:
+        return False
+    if name not in ("make", "gmake"):
+        return False
+    _libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+    if os.getppid() != parent:  # make died before the signal was armed
+        os.kill(os.getpid(), sig)
+    return True

@@ -21,6 +21,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ingest.children import stop_with_make
 from ingest.config import Paths
 from ingest.errors import UserError
 from ingest.refresh import docs as docs_mod
@@ -58,6 +59,8 @@ def refresh(paths: Paths, options) -> int:
     # SIGTERM (cron's kill, systemd's stop) ends the run like Ctrl-C: the running stage is
     # stopped and the summary still written, instead of dying with a stage left running.
     previous = signal.signal(signal.SIGTERM, _terminate)
+    # Under `make refresh`, a kill -9 of make sends us that SIGTERM (ingest/children.py).
+    stop_with_make()
     try:
         paths.logs_dir.mkdir(parents=True, exist_ok=True)
         print(f"refresh {run_id} started (pid {os.getpid()}), data in {paths.data_dir}", flush=True)

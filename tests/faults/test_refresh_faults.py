@@ -363,3 +363,28 @@ def test_read_only_data_dir_is_one_line_per_command(reference, tmp_path):
         assert run(ro, "archive", "verify").returncode == 0
     finally:
         _umount(ro)
+
+
+# ---- kill -9 of make -----------------------------------------------------------------------------
+
+def test_kill_9_of_make_refresh_stops_the_refresh_and_everything_it_started(tmp_path):
+    """`make refresh` killed with SIGKILL: make cannot pass anything on, so the refresh arms a
+    parent-death SIGTERM when make is its parent: it stops its stage, writes its summary, and
+    nothing is left running or published."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    data = tmp_path / "data"
+    out = tmp_path / "make.out"
+    with open(out, "w", encoding="utf-8") as fh:
+        make = subprocess.Popen(["make", "--no-print-directory", "refresh", "OFFLINE=1", f"PY={sys.executable}",
+                                 f"DATA_DIR={data}", "ARGS=--no-docs --no-notebooks"],
+                                cwd=REPO, env=_env(data), stdout=fh, stderr=subprocess.STDOUT)
+    wait_until(lambda: any(b"build\0--fail-fast" in cmd for _, cmd in living(data)), "dbt to run", proc=make)
+    make.send_signal(signal.SIGKILL)
+    make.wait(10)
+    wait_until(lambda: not living(data), "the refresh and its stages to stop", timeout=60)
+    summaries = list((data / "logs").glob("refresh-*.summary.json"))
+    assert len(summaries) == 1, out.read_text(encoding="utf-8")
+    s = json.loads(summaries[0].read_text(encoding="utf-8"))
+    assert s["exit_code"] == 1 and s["problems"][0].startswith("interrupted")
+    assert not (data / "warehouse.duckdb").exists()
