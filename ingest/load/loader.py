@@ -274,8 +274,10 @@ def _write(con, batch: _Batch, parser_version: str, now: dt.datetime, replace_fa
             INSERT INTO narrative_facts SELECT n.report_id, r.parser_version, n.fact_key,
                 TRY_CAST(n.value AS DECIMAL(24,6)), n.raw_text
             FROM batch_narrative n JOIN batch_reports r USING (report_id)""")
-        # a needs_tool failure parsed again leaves the table: it is a report now, or fails anew
-        con.execute("""DELETE FROM parse_failures WHERE parser_version = ? AND error_kind = 'needs_tool'
+        # a needs_tool or blob_error failure parsed again leaves the table: it is a report now,
+        # or fails anew
+        con.execute("""DELETE FROM parse_failures WHERE parser_version = ?
+                       AND error_kind IN ('needs_tool', 'blob_error')
                        AND sha256 IN (SELECT report_id FROM batch_reports UNION ALL
                                       SELECT sha256 FROM batch_failures)""", [parser_version])
         verb = "INSERT OR REPLACE" if replace_failures else "INSERT OR IGNORE"
@@ -435,7 +437,9 @@ def load(paths: Paths, *, workers: int | None = None, retry_failures: bool = Fal
         _TOOLS.clear()  # looked up afresh each run: the program may have been installed since
         failed = {sha for sha, kind, error in con.execute(
             "SELECT sha256, error_kind, error FROM parse_failures WHERE parser_version = ?",
-            [parser_version]).fetchall() if not (kind == "needs_tool" and _tool_available(error))}
+            [parser_version]).fetchall() if not (kind == "needs_tool" and _tool_available(error))
+            # a damaged blob repaired since (`archive add` of the original, a new crawl)
+            and not (kind == "blob_error" and _blob_repaired(paths, sha))}
         skip = done if retry_failures else done | failed
         todo = [j for j in jobs if j.sha256 not in skip]
         if limit is not None:
@@ -487,6 +491,16 @@ def _flush(con, batch: _Batch, parser_version: str, retry_failures: bool, summar
 
 
 _TOOLS: dict[str, bool] = {}
+
+
+def _blob_repaired(paths: Paths, sha256: str) -> bool:
+    """Whether the blob of a blob_error failure now holds its sha256's bytes again."""
+    import hashlib
+
+    try:
+        return hashlib.sha256((paths.blobs_dir / sha256[:2] / sha256).read_bytes()).hexdigest() == sha256
+    except OSError:
+        return False
 
 
 def _tool_available(error: str) -> bool:
