@@ -499,6 +499,7 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
     uncertain: set[int] = set()
     own_line: list[object] = []  # rows in reading order: value line index, or a kept line
     between = []  # label lines as near to two rows of numbers
+    loose: list[tuple] = []  # their pieces when no row takes them
     for i, (label, vals, line) in enumerate(parsed):
         label_chars = [c for c in line.chars if c["x1"] <= left + 0.5 and not c["text"].isspace()]
         if vals:
@@ -531,6 +532,7 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
             continue
         # A group label centred over an even number of rows stands between two of them; it
         # is no part of either row's own label if it shares no column with what they print.
+        loose.extend(ps)  # kept for telling groups apart (_subtotal_group)
         if any(p[1] < q[2] and q[1] < p[2] for p in ps for j in (a, b) for q in _own_label(pieces[j])):
             uncertain.update((a, b))
             doc_warnings.append(f"table3 (pdf page {line.page}): the label text {label!r} stands as near "
@@ -545,11 +547,87 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
         line = parsed[item][2]
         if item in uncertain:
             texts = [""] * len(texts)
-        elif labels and _is_subtotal(labels[-1]) and len(labels) == 1:
-            doc_warnings.append(_subtotal_warning(labels[-1], line))
-            texts = [""] * len(texts)
+        elif labels and _is_subtotal(labels[-1]) and not any(_GROUP_LABEL.match(t) for t in labels[:-1]):
+            group = _subtotal_group(item, [i for i in own_line if isinstance(i, int)], pieces, parsed, loose)
+            if group is None:
+                doc_warnings.append(_subtotal_warning(labels[-1], line))
+                texts = [""] * len(texts)
+            else:
+                labels = [group, labels[-1]]
         rows.append([*labels, *texts])
     return rows
+
+
+_GROUP_LABEL = re.compile(r"^[（(][一二三四五六七][）)]")
+_NUMBERED = re.compile(r"^(\d+)\s*[.．、]")
+
+
+def _subtotal_group(item: int, order: list[int], pieces: dict, parsed: list,
+                    loose: list[tuple]) -> str | None:
+    """The group a 小计 row sums, from where its group label stands: a group label is centred
+    on its group's rows, and a 小计 row either opens its group (小计, 1., 2., …) or closes it
+    (…, 2., 小计). The hypothesis whose rows a printed group label is centred on (within under
+    a third of a row's height) decides it; both or neither: None (the row stays null)."""
+    def own(i: int) -> list[tuple]:
+        return _own_label(pieces[i])
+
+    def extent(i: int) -> tuple[float, float]:
+        line = parsed[i][2]
+        ps = own(i)
+        return (min([line.top] + [q[3] for q in ps]), max([line.bottom] + [q[4] for q in ps]))
+
+    def number(i: int) -> int | None:
+        m = _NUMBERED.match("".join(q[0] for q in sorted(own(i), key=lambda q: q[3])))
+        return int(m.group(1)) if m else None
+
+    blocks: list[list[tuple]] = []
+    page = parsed[item][2].page
+    others = [q for i in order if parsed[i][2].page == page for q in pieces[i] if q not in own(i)]
+    for q in sorted(others + [q for q in loose if q[5] == page], key=lambda q: q[3]):
+        for b in blocks:
+            if any(q[1] < r[2] and r[1] < q[2] for r in b) and q[3] - max(r[4] for r in b) <= q[4] - q[3]:
+                b.append(q)
+                break
+        else:
+            blocks.append([q])
+    groups = []
+    for b in blocks:
+        text = ""
+        for q in sorted(b, key=lambda q: (q[3], q[1])):
+            text = join_pieces(text, q[0])
+        if _GROUP_LABEL.match(text):
+            groups.append((text, (min(q[3] for q in b) + max(q[4] for q in b)) / 2))
+    p = order.index(item)
+    # the group's detail rows: numbered 1, 2, 3 … after it, or … 2, 1 counting back before it
+    below = [item]
+    for k, i in enumerate(order[p + 1:], start=1):
+        if number(i) != k:
+            break
+        below.append(i)
+    above = [item]
+    expect = None
+    for i in reversed(order[:p]):
+        n = number(i)
+        if n is None or (expect is not None and n != expect) or parsed[i][2].page != parsed[item][2].page:
+            break
+        above.insert(0, i)
+        expect = n - 1
+        if n == 1:
+            break
+    below = [i for i in below if parsed[i][2].page == parsed[item][2].page]
+    # how far off centre a label may stand: under a third of the distance between two rows
+    mids = sorted((parsed[i][2].top + parsed[i][2].bottom) / 2 for i in order if parsed[i][2].page == page)
+    steps = sorted(b - a for a, b in zip(mids, mids[1:]))
+    tol = 0.3 * steps[len(steps) // 2] if steps else 4.0
+    found = []
+    for rows in (below, above):
+        if len(rows) < 2:
+            continue
+        centre = (extent(rows[0])[0] + extent(rows[-1])[1]) / 2
+        hits = [text for text, c in groups if abs(c - centre) <= tol]
+        if len(hits) == 1:
+            found.append(hits[0])
+    return found[0] if len(found) == 1 else None
 
 
 def _centred_with(ps: list[tuple], own: list[tuple], values: Line, tol: float = 3.0) -> bool:
@@ -561,9 +639,10 @@ def _centred_with(ps: list[tuple], own: list[tuple], values: Line, tol: float = 
     return abs((top + bottom) / 2 - (values.top + values.bottom) / 2) <= tol
 
 
-def _label_pieces(chars: list[dict], line: Line) -> list[tuple[str, float, float, float, float]]:
+def _label_pieces(chars: list[dict], line: Line) -> list[tuple]:
     """A line's label characters cut where a gap wider than a fifth of a character stands (the
-    padding between two label cells; Chinese text sets its characters edge to edge)."""
+    padding between two label cells; Chinese text sets its characters edge to edge).
+    Each piece: (text, x0, x1, top, bottom, page)."""
     out: list[list] = []
     for c in sorted(chars, key=lambda c: c["x0"]):
         size = float(c.get("size") or 10.0)
@@ -571,8 +650,8 @@ def _label_pieces(chars: list[dict], line: Line) -> list[tuple[str, float, float
             out[-1][0] += c["text"]
             out[-1][2] = max(out[-1][2], c["x1"])
         else:
-            out.append([c["text"], c["x0"], c["x1"], line.top, line.bottom])
-    return [(t, a, b, top, bottom) for t, a, b, top, bottom in out]
+            out.append([c["text"], c["x0"], c["x1"], line.top, line.bottom, line.page])
+    return [tuple(q) for q in out]
 
 
 def _own_label(pieces: list[tuple[str, float, float, float]]) -> list[tuple[str, float, float, float]]:
