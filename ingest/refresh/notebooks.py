@@ -208,6 +208,7 @@ def run(args) -> int:
     custom = bool(args.county or args.area or args.years)
     default_out = p.reports_dir / "notebooks" / ("custom" if custom else "")
     out = (args.out or default_out).resolve()
+    _check_writable(out)  # before minutes of kernels, not after: a read-only DATA_DIR is one line
     results = render_all(out, parameters_from_args(args, warehouse), only=args.only)
     failed = [r for r in results if r.error]
     if failed:
@@ -216,3 +217,12 @@ def run(args) -> int:
         return 1
     print(f"rendered {len(results)} notebook(s) into {out}")
     return 0
+
+
+def _check_writable(out: Path) -> None:
+    """Raise the OSError a render would meet (read-only or full file system), up front."""
+    import tempfile
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out, prefix=".write-probe-"):
+        pass
