@@ -14,6 +14,7 @@ line), never borders.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from ingest.parse.pdf_text import cell_text, join_pieces
@@ -424,14 +425,13 @@ def compact(grid: Grid) -> Grid:
 
 # ---- tables printed as one small table per row --------------------------------------------------
 
+# A value cell: a number, a null mark, or blank (a blank cell in a row of values is a value).
+_VALUE = re.compile(r"[+\-−－]?\d+(?:\.\d+)?%?|[-—–－/／无]")
+
+
 def _is_value(text: str) -> bool:
     t = text.replace(",", "").replace("，", "").strip()
     return t == "" or bool(_VALUE.fullmatch(t))
-
-
-import re as _re  # noqa: E402
-
-_VALUE = _re.compile(r"[+\-−－]?\d+(?:\.\d+)?%?|[-—–－/／无]")
 
 
 def bands(region: list[Seg]) -> list[list[Seg]]:
