@@ -146,3 +146,19 @@ def test_a_number_wrapped_in_a_narrow_column_reads_whole():
     # two lines of digits in a wide cell are two things, not one number
     apart = [_char("1", 110, 100), _char("0", 115, 100), _char("5", 110, 111)]
     assert cell_text(apart, 60.0) == "10 5"
+
+
+def test_title_over_several_lines_and_breadcrumbs():
+    from ingest.parse.layout import Document
+    from ingest.parse.metadata import find_title
+
+    def title(lines):
+        return find_title(Document(kind="pdf", text="\n".join(lines)), lines)
+
+    crumb = "示范县人民政府>政府信息公开>政府信息公开年报"
+    assert title([crumb, "示范县人民政府", "2023年", "政府信息公开工作年度报告", "一、总体情况"]) == \
+        "示范县人民政府2023年政府信息公开工作年度报告"
+    assert title(["示范县人民政府", "2023年政府信息公开工作年度报告"]) == "示范县人民政府2023年政府信息公开工作年度报告"
+    # a line before a title that names no year is joined only when it holds the year
+    assert title(["发布机构：示范县人民政府办公室", "政府信息公开工作年度报告"]) == "政府信息公开工作年度报告"
+    assert title([crumb]) is None
