@@ -107,6 +107,11 @@ def publish(paths: Paths, built: Path | None = None) -> Path:
     fault_point("publish")  # tests/faults: a SIGKILL here must leave the old warehouse published
     os.replace(built, paths.warehouse_db)
     _fsync_dir(paths.warehouse_db.parent)
+    from ingest import browse  # the Datasette copy follows every publish (a failure is one line)
+
+    problem = browse.after_publish(paths)
+    if problem:
+        print(f"warning: {problem}", file=sys.stderr)
     return paths.warehouse_db
 
 
