@@ -81,8 +81,10 @@ def main(argv: list[str]) -> int:
         import duckdb
 
         with duckdb.connect(str(target), read_only=True) as con:
+            from ingest import layers
+
             reports, cells = con.execute(
-                "SELECT (SELECT count(*) FROM dim_report), (SELECT count(*) FROM int_report_cells)"
+                f"SELECT (SELECT count(*) FROM dim_report), (SELECT count(*) FROM {layers.locate(con, 'int_report_cells')})"
             ).fetchall()[0]
         target.unlink(missing_ok=True)
         limit = TARGETS.get(n)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import layers
 from ingest.config import REPO_ROOT, paths as default_paths
 from ingest.errors import UserError
 
@@ -170,11 +171,10 @@ def _lookup(db: Path, report: str, table: str, row: str, column: str) -> tuple[s
             if newer:
                 raise UserError(f"report {report_id[:12]} was revised: its source published version "
                                 f"{newer[0][0][:12]} (first seen {newer[0][1]:%Y-%m-%d}); correct that one")
+        cells = layers.locate(con, "int_report_cells")  # schema `intermediate` (older files: main)
+        printed = "parsed_value" if "parsed_value" in _columns(con, "int_report_cells") else "value"
         cell = con.execute(
-            "SELECT raw_text, parsed_value FROM int_report_cells WHERE report_id = ? AND table_key = ? "
-            "AND row_key = ? AND column_key = ?", [report_id, table, row, column]).fetchall() \
-            if "parsed_value" in _columns(con, "int_report_cells") else con.execute(
-            "SELECT raw_text, value FROM int_report_cells WHERE report_id = ? AND table_key = ? "
+            f"SELECT raw_text, {printed} FROM {cells} WHERE report_id = ? AND table_key = ? "
             "AND row_key = ? AND column_key = ?", [report_id, table, row, column]).fetchall()
     finally:
         con.close()

@@ -39,7 +39,7 @@ import notebook_support as nbs
 con = nbs.connect(WAREHOUSE)
 nbs.setup_charts()
 years = nbs.normalise_years(YEARS)
-print(f"warehouse: {nbs.warehouse_path(WAREHOUSE)} (read-only)")
+nbs.about(con, WAREHOUSE)
 
 validated = nbs.has_table(con, "validation_findings")
 if not validated:
@@ -79,10 +79,11 @@ if reports.empty:
 # %%
 if validated and nbs.has_table(con, "validation_runs"):
     runs = nbs.query(con, "select * from validation_runs order by started_at desc")
-    display(runs.head(1).T.rename(columns={0: "last run"}))
-    docs = runs.data_docs.iloc[0] if not runs.empty and "data_docs" in runs else None
-    if docs:
-        nbs.heading(f"Great Expectations Data Docs of this run: [{docs}](file://{docs})")
+    last = runs.head(1).drop(columns=[c for c in ("data_docs", "warehouse", "db") if c in runs])
+    nbs.table(last.T.rename(columns={0: "last run"}), rows_are_measures=True)
+    if not runs.empty and "data_docs" in runs and runs.data_docs.iloc[0]:
+        # Relative to the rendered page (DATA_DIR/reports/notebooks/): no machine path in the report.
+        nbs.heading("Great Expectations Data Docs of this run: [../data_docs/index.html](../data_docs/index.html)")
 
 # %%
 ids = reports.report_id.tolist()
@@ -135,7 +136,7 @@ if validated and not results.empty:
     ax.legend(fontsize=8, loc="lower right")
     nbs.finish(fig, "reports failing each rule (failed / checked)")
     if not rules.empty:
-        display(rules.set_index("rule_id"))
+        nbs.table(rules.set_index("rule_id"))
 elif validated:
     nbs.note("No per-rule results recorded (table `validation_results` is empty).")
 
@@ -185,7 +186,7 @@ if not reports.empty:
     if partial.empty:
         nbs.heading("Every report in scope prints every cell of its template.")
     else:
-        display(partial[["issuer", "region_code", "year", "template", "cells_expected", "cells_printed",
+        nbs.table(partial[["issuer", "region_code", "year", "template", "cells_expected", "cells_printed",
                          "share"]].head(50))
     blanks = int(reports.cells_blank.sum())
     nbs.heading(f"{blanks} cell(s) printed blank or with a null mark (/, —, 无) across these reports.")
@@ -197,7 +198,7 @@ if not reports.empty:
 
 # %%
 if validated and not findings.empty:
-    display(findings[["severity", "issuer", "region_code", "year", "rule_id", "table_key", "row_key",
+    nbs.table(findings[["severity", "issuer", "region_code", "year", "rule_id", "table_key", "row_key",
                       "column_key", "expected", "actual", "difference", "message"]].head(200))
     if len(findings) > 200:
         nbs.note(f"Showing 200 of {len(findings)}; query `validation_findings` for the rest.")
@@ -236,7 +237,7 @@ if nbs.has_table(con, "mart_coverage_county_year"):
         counts = counts.sort_values(["share_in_warehouse", "units"], ascending=False)
         nbs.heading(f"**{int((coverage.status == 'in_warehouse').sum())} of {len(coverage)}** unit-years in "
                     f"scope have the county government's report (as of {str(coverage.as_of.iloc[0])[:10]}).")
-        display(counts)
+        nbs.table(counts)
         shown = counts.head(40).drop(columns=["units", "share_in_warehouse"])
         fig, ax = plt.subplots(figsize=(9, 0.3 * len(shown) + 1.6))
         left = np.zeros(len(shown))
@@ -257,7 +258,7 @@ if nbs.has_table(con, "mart_coverage_county_year"):
         if missing.empty:
             nbs.heading("No registered unit is missing a report that is due.")
         else:
-            display(missing.sort_values(["region_code", "year"])[
+            nbs.table(missing.sort_values(["region_code", "year"])[
                 ["province_name", "prefecture_name", "region_name", "year", "status", "reason"]].head(200))
             if len(missing) > 200:
                 nbs.note(f"Showing 200 of {len(missing)}; query `mart_coverage_county_year` for the rest.")
@@ -282,7 +283,7 @@ if nbs.has_table(con, "mart_report_revisions"):
         nbs.heading("No report in scope was revised by its source.")
     else:
         nbs.heading(f"**{len(revisions)} revision(s)** of {revisions.new_report_id.nunique()} report(s).")
-        display(revisions[["issuer", "region_name", "year", "revision_kind", "old_sha256", "new_sha256",
+        nbs.table(revisions[["issuer", "region_name", "year", "revision_kind", "old_sha256", "new_sha256",
                            "old_first_seen", "new_first_seen", "cells_changed", "is_latest"]]
                 .assign(old_sha256=lambda d: d.old_sha256.str.slice(0, 12),
                         new_sha256=lambda d: d.new_sha256.str.slice(0, 12)))
@@ -292,7 +293,7 @@ if nbs.has_table(con, "mart_report_revisions"):
             order by c.old_report_id, c.table_key, c.row_key, c.column_key
         """, [revisions.old_report_id.tolist()])
         cells = cells.merge(revisions[["old_report_id", "new_report_id"]], on=["old_report_id", "new_report_id"])
-        display(cells[["old_report_id", "table_key", "row_key", "column_key", "change_kind", "old_value",
+        nbs.table(cells[["old_report_id", "table_key", "row_key", "column_key", "change_kind", "old_value",
                        "new_value", "old_raw_text", "new_raw_text"]]
                 .assign(old_report_id=lambda d: d.old_report_id.str.slice(0, 12)).head(200))
 else:
@@ -310,14 +311,14 @@ if nbs.has_table(con, "int_cell_corrections"):
         select k.correction_id, d.issuer, d.year, k.table_key, k.row_key, k.column_key, k.printed_value,
                k.parsed_value, k.corrected_value, k.reason, k.evidence_page, k.evidence_text,
                k.corrected_by, k.corrected_at
-        from int_cell_corrections as k join dim_report as d using (report_id)
+        from intermediate.int_cell_corrections as k join dim_report as d using (report_id)
         where k.report_id in (select unnest(?::varchar[]))
         order by d.issuer, d.year, k.correction_id
     """, [ids])
     if corrected.empty:
         nbs.heading("No correction applies to the reports in scope.")
     else:
-        display(corrected)
+        nbs.table(corrected)
     if nbs.has_table(con, "validation_resolved_findings"):
         resolved = nbs.query(con, """
             select issuer, year, rule_id, table_key, row_key, column_key, message, correction_ids
@@ -325,5 +326,5 @@ if nbs.has_table(con, "int_cell_corrections"):
         """, [ids])
         if not resolved.empty:
             nbs.heading(f"**{len(resolved)} finding(s) of the printed values resolved by correction:**")
-            display(resolved)
+            nbs.table(resolved)
 con.close()

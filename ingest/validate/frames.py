@@ -87,7 +87,21 @@ def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return found[0][0] > 0
 
 
+def _bind_layers(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp views wh_int_report_cells / wh_int_narrative_facts over wherever the attached warehouse
+    keeps them (schema `intermediate` since the layers split; `main` in older or hand-made files)."""
+    from ingest import layers
+
+    for table in ("int_report_cells", "int_narrative_facts"):
+        try:
+            where = layers.locate(con, table, "wh")
+        except LookupError:
+            continue
+        con.execute(f"CREATE OR REPLACE TEMP VIEW wh_{table} AS SELECT * FROM {where}")
+
+
 def load(con: duckdb.DuckDBPyConnection) -> Frames:
+    _bind_layers(con)
     t = templates.load()
     _register_template_tables(con, t)
     reports = _reports(con, t)
@@ -174,7 +188,7 @@ def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataF
     df = con.execute("""
         WITH d AS (SELECT report_id, issuer_id, issuer, region_code, year::INTEGER AS year, template,
                           table3_shape, content_sha256, TRUE AS in_dim_report FROM wh.dim_report),
-             c AS (SELECT DISTINCT report_id FROM wh.int_report_cells),
+             c AS (SELECT DISTINCT report_id FROM wh_int_report_cells),
              u AS (SELECT * FROM d
                    UNION ALL
                    SELECT c.report_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE
@@ -185,7 +199,7 @@ def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataF
     """).df()
     printed = con.execute("""
         SELECT report_id, table_key, count(raw_text) AS printed
-        FROM wh.int_report_cells GROUP BY ALL
+        FROM wh_int_report_cells GROUP BY ALL
     """).df().pivot(index="report_id", columns="table_key", values="printed")
     con.execute("CREATE OR REPLACE TEMP TABLE v_reports AS SELECT * FROM df")
     for table in TABLES:
@@ -232,7 +246,7 @@ def _balance(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.DataFra
                    sum(c.value) FILTER (WHERE t.side = 'rhs') AS expected,
                    count(c.value) FILTER (WHERE t.side = 'lhs') = any_value(t.need_lhs)
                    AND count(c.value) FILTER (WHERE t.side = 'rhs') = any_value(t.need_rhs) AS evaluable
-            FROM wh.int_report_cells c
+            FROM wh_int_report_cells c
             JOIN v_reports r USING (report_id)
             JOIN v_terms t ON t.rule_id = ? AND t.shape = r.skey AND t.term = c.{match}
             WHERE c.table_key = ? AND r.in_dim_report
@@ -258,9 +272,9 @@ def _carry_over(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.Data
         FROM v_reports cur
         JOIN v_reports prev ON prev.issuer_id = cur.issuer_id AND prev.year = cur.year - 1
                            AND prev.in_dim_report
-        JOIN wh.int_report_cells co ON co.report_id = cur.report_id AND co.table_key = ?
+        JOIN wh_int_report_cells co ON co.report_id = cur.report_id AND co.table_key = ?
                                    AND co.row_key = ?
-        JOIN wh.int_report_cells cf ON cf.report_id = prev.report_id AND cf.table_key = ?
+        JOIN wh_int_report_cells cf ON cf.report_id = prev.report_id AND cf.table_key = ?
                                    AND cf.row_key = ? AND cf.column_key = co.column_key
         WHERE cur.in_dim_report
         ORDER BY cur.report_no, prev.report_no, key
@@ -284,7 +298,7 @@ def _cell_values(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataF
     values = """
         SELECT r.report_no, c.table_key, c.row_key, c.column_key, c.value,
                CASE WHEN c.table_key = 'table2' THEN k.kind ELSE 'count' END AS kind
-        FROM wh.int_report_cells c
+        FROM wh_int_report_cells c
         JOIN v_reports r USING (report_id)
         LEFT JOIN v_kinds k ON c.table_key = 'table2' AND k.template = r.template
                            AND k.row_key = c.row_key AND k.column_key = c.column_key
@@ -341,10 +355,10 @@ def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> tuple[
             SELECT r.report_no, n.fact_key AS key, m.reading, any_value(n.value) AS actual,
                    any_value({raw}) AS evidence,
                    sum(c.value) AS expected, count(c.value) = any_value(m.n_cells) AS evaluable
-            FROM wh.int_narrative_facts n
+            FROM wh_int_narrative_facts n
             JOIN v_narrative_map_df m USING (fact_key)
             JOIN v_reports r USING (report_id)
-            LEFT JOIN wh.int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
+            LEFT JOIN wh_int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
                                            AND c.row_key = m.row_key AND c.column_key = m.column_key
             WHERE r.in_dim_report AND n.value IS NOT NULL
             GROUP BY ALL),
@@ -407,7 +421,7 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
                    count(k.cell_no) AS n_known, count(DISTINCT k.cell_no) AS n_known_distinct,
                    count(DISTINCT k.cell_no) FILTER (WHERE k.expected) AS n_expected_present
             FROM v_reports r
-            LEFT JOIN wh.int_report_cells c USING (report_id)
+            LEFT JOIN wh_int_report_cells c USING (report_id)
             LEFT JOIN v_known k ON k.template = r.tkey AND k.shape = r.skey
                  AND k.table_key = c.table_key AND k.row_key = c.row_key AND k.column_key = c.column_key
             LEFT JOIN need ON need.template = r.tkey AND need.shape = r.skey
@@ -433,14 +447,14 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
         JOIN v_bad_reports_df b USING (report_no)
         JOIN v_expected e ON e.template = r.tkey AND e.shape = r.skey
         WHERE r.in_dim_report AND NOT EXISTS (
-            SELECT 1 FROM wh.int_report_cells c
+            SELECT 1 FROM wh_int_report_cells c
             WHERE c.report_id = r.report_id AND c.table_key = e.table_key
               AND c.row_key = e.row_key AND c.column_key = e.column_key)
         ORDER BY ALL
     """).df()
     unknown = con.execute("""
         SELECT r.report_no, c.table_key, c.row_key, c.column_key
-        FROM wh.int_report_cells c
+        FROM wh_int_report_cells c
         JOIN v_reports r USING (report_id)
         JOIN v_bad_reports_df b USING (report_no)
         WHERE NOT EXISTS (
@@ -451,7 +465,7 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
     """).df()
     duplicate = con.execute("""
         SELECT r.report_no, c.table_key, c.row_key, c.column_key, count(*) AS copies
-        FROM wh.int_report_cells c JOIN v_reports r USING (report_id)
+        FROM wh_int_report_cells c JOIN v_reports r USING (report_id)
         JOIN v_bad_reports_df b USING (report_no)
         GROUP BY ALL HAVING count(*) > 1
         ORDER BY ALL

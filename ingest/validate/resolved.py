@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingest import layers
 from ingest.validate import findings, frames, suites
 
 KEY = ["report_id", "rule_id", "table_key", "row_key", "column_key"]
@@ -36,9 +37,10 @@ def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: da
             "AND table_name = 'int_report_cells'").fetchall()}
         if not {"parsed_value", "is_corrected", "correction_id"} <= cols:
             return _empty()  # a warehouse built before the corrections layer
-        corrections = con.execute("""
+        cells = layers.locate(con, "int_report_cells", "src")
+        corrections = con.execute(f"""
             SELECT report_id, string_agg(correction_id, ', ' ORDER BY correction_id) AS correction_ids
-            FROM src.int_report_cells WHERE is_corrected GROUP BY report_id""").df()
+            FROM {cells} WHERE is_corrected GROUP BY report_id""").df()
         if corrections.empty:
             return _empty()
         con.register("corrected_reports", corrections)
@@ -49,17 +51,18 @@ def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: da
         con.execute("""
             CREATE TABLE wh.dim_report AS
             SELECT * FROM src.dim_report SEMI JOIN corrected_issuers USING (issuer_id)""")
-        con.execute("""
+        con.execute(f"""
             CREATE TABLE wh.int_report_cells AS
             SELECT c.* REPLACE (c.parsed_value AS value)
-            FROM src.int_report_cells c SEMI JOIN wh.dim_report d USING (report_id)""")
+            FROM {cells} c SEMI JOIN wh.dim_report d USING (report_id)""")
         has_narrative = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'src' "
             "AND table_name = 'int_narrative_facts'").fetchall()[0][0]
         if has_narrative:
-            con.execute("""
+            con.execute(f"""
                 CREATE TABLE wh.int_narrative_facts AS
-                SELECT n.* FROM src.int_narrative_facts n SEMI JOIN wh.dim_report d USING (report_id)""")
+                SELECT n.* FROM {layers.locate(con, "int_narrative_facts", "src")} n
+                SEMI JOIN wh.dim_report d USING (report_id)""")
         fr = frames.load(con)
     finally:
         con.close()

@@ -238,7 +238,7 @@ def test_missing_cell_in_a_pending_build_fails_and_keeps_the_published_warehouse
     pending = data / "build" / "warehouse.duckdb"
     shutil.copyfile(warehouse, pending)
     with duckdb.connect(str(pending)) as con:
-        con.execute("""DELETE FROM int_report_cells WHERE report_id = (SELECT report_id FROM dim_report
+        con.execute("""DELETE FROM intermediate.int_report_cells WHERE report_id = (SELECT report_id FROM dim_report
                        WHERE issuer = '汉阴县人民政府' AND year = 2023)
                        AND table_key = 'table3' AND row_key = 'granted' AND column_key = 'research'""")
     before = hashlib.sha256(warehouse.read_bytes()).hexdigest()

@@ -190,7 +190,7 @@ sources:
                                + f"elsewhere,{absent},table3,new,total,9,8,typo,,,someone,2024-05-01\n",
                                encoding="utf-8")
         ingest("build", "--skip-load", env=env)
-        assert rows(published, "SELECT correction_id, status FROM int_cell_corrections ORDER BY 1") == [
+        assert rows(published, "SELECT correction_id, status FROM intermediate.int_cell_corrections ORDER BY 1") == [
             (row["correction_id"], "applied"), ("elsewhere", "report_not_archived")]
 
         # ---- revisions: exactly the changed cells, both hashes, the newest version used ------
