@@ -326,10 +326,16 @@ def continues(upper: Grid, lower: Grid) -> bool:
     """Whether `lower` (first on its page) carries on `upper` (last on the page before).
 
     The caller checks that no text stands between them; here only the shape must agree: the
-    same outer left and right edges.
+    same outer right edge, and the same left edge — or one of upper's column rules, when the
+    label column at the left spanned the rest of the page and the browser drew no empty cell
+    for it on the next (Chromium does that for a rowspan cut by the page break).
     """
-    return (lower.page == upper.last_page + 1
-            and abs(upper.x0 - lower.x0) <= 3 * SNAP and abs(upper.x1 - lower.x1) <= 3 * SNAP)
+    if lower.page != upper.last_page + 1 or abs(upper.x1 - lower.x1) > 3 * SNAP:
+        return False
+    if abs(upper.x0 - lower.x0) <= 3 * SNAP:
+        return True
+    rules_x = {c.x0 for c in upper.cells} | {c.x1 for c in upper.cells}
+    return lower.x0 > upper.x0 and any(abs(x - lower.x0) <= SNAP for x in rules_x)
 
 
 def join(upper: Grid, lower: Grid) -> Grid:
