@@ -160,12 +160,26 @@ def compare(con, units: list[str], year: int | None) -> tuple[list[str], list[li
     return header, rows, notes
 
 
+SYNTHETIC_NOTE = ("SYNTHETIC DEMO DATA: these figures were made up by ingest/synthetic.py for "
+                  "fictional places; they describe no real government")
+
+
+def _synthetic(con) -> bool:
+    try:
+        return bool(con.execute("select coalesce(bool_or(is_synthetic), false) from dim_report").fetchone()[0])
+    except Exception:  # a warehouse without the column: real data
+        return False
+
+
 def run(args) -> int:
     con = connect(args.warehouse)
     try:
         header, rows, notes = compare(con, args.units, args.year)
+        synthetic = _synthetic(con)
     finally:
         con.close()
+    if synthetic:
+        print(SYNTHETIC_NOTE, file=sys.stderr)
     if args.csv:
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(header)

@@ -76,6 +76,10 @@ def collect(warehouse: Path, logs: Path) -> dict:
             out["covered_by_year"] = [
                 {"year": y, "units": n} for y, n in con.execute(
                     "select year, count(distinct region_code) from mart_county_year group by 1 order by 1").fetchall()]
+        if "mart_coverage_county_year" in tables:
+            out["coverage"] = [
+                {"year": y, "status": st, "units": n} for y, st, n in con.execute(
+                    "select year, status, count(*) from mart_coverage_county_year group by 1, 2 order by 1, 2").fetchall()]
         if "validation_findings" in tables:
             out["findings"] = [
                 {"severity": s, "rule_id": r, "findings": n, "reports": k}
@@ -103,7 +107,7 @@ def show(s: dict) -> str:
     if "reports" in s:
         extra = []
         if s.get("synthetic_reports"):
-            extra.append(f"{s['synthetic_reports']} synthetic")
+            extra.append(f"{s['synthetic_reports']} SYNTHETIC demo reports on fictional places")
         if s.get("reports_without_county"):
             extra.append(f"{s['reports_without_county']} with no county assigned")
         lines.append(f"reports        {number(s['reports'])}" + (f" ({', '.join(extra)})" if extra else ""))
@@ -123,6 +127,15 @@ def show(s: dict) -> str:
         if s["covered_by_year"]:
             lines.append("  by year: " + ", ".join(f"{r['year']} {number(r['units'])} of {number(units)}"
                                                   for r in s["covered_by_year"]))
+    if s.get("coverage"):
+        statuses = sorted({c["status"] for c in s["coverage"]}, key=lambda x: (x != "in_warehouse", x))
+        years = sorted({c["year"] for c in s["coverage"]})
+        grid = {(c["year"], c["status"]): c["units"] for c in s["coverage"]}
+        lines.append("")
+        lines.append("coverage of every county-level unit × year (mart_coverage_county_year: status and reason per unit)")
+        lines.append(render(["year"] + statuses,
+                            [[str(y)] + [number(grid.get((y, st), 0)) for st in statuses] for y in years],
+                            right=set(range(1, len(statuses) + 1))))
     if "findings" in s:
         lines.append("")
         if not s["findings"]:

@@ -24,6 +24,8 @@ import json
 import signal
 import sys
 
+import duckdb
+
 from ingest.config import paths
 from ingest.crawl import registry as reg
 from ingest.crawl.archive import Archive, new_run_id
@@ -31,7 +33,7 @@ from ingest.crawl.crawler import DEFAULT_MAX_PAGES, SEARCH_BUDGET, Crawl, Progre
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT, FetchConfig
 from ingest.crawl.memory import ColumnMemory
 from ingest.crawl.report import offline_rows, print_offline, print_summary, summary_json
-from ingest.errors import UserError
+from ingest.errors import PipelineError, UserError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -98,6 +100,13 @@ def run(args) -> int:
     p = paths()
 
     if args.offline:
+        # The registry is known without a network: record its entries, so coverage can say "in the
+        # registry, not crawled yet" rather than "not in the registry" for a snapshot-only county.
+        try:
+            with Archive(p) as archive:
+                archive.record_sources(sources, registry.path)
+        except (OSError, UserError, PipelineError, duckdb.Error):
+            pass  # an unwritable archive is reported by the stages that must write; this is metadata
         with Archive(p, read_only=True) as archive:
             rows = offline_rows(archive, sources)
         if args.json:
