@@ -186,17 +186,28 @@ def ocr_images(images: list, numbers: list[int], *, workers: int | None = None,
     workers = workers_for(len(images)) if workers is None else max(1, min(workers, len(images)))
     start = time.monotonic()
     ocr_image.model_paths()  # NeedsTool now, in this process, before any worker starts
-    if workers == 1:
-        out = []
-        for i, (n, img) in enumerate(zip(numbers, images)):
-            if time.monotonic() - start > limit:
-                raise _too_slow(limit, i, len(images))
-            out.append(ocr_image.read_page(n, img, scale))
+    if workers > 1:
+        out = _in_pool(images, numbers, workers, start, limit, scale)
+        if out is not None:
+            return out
+    out = []
+    for i, (n, img) in enumerate(zip(numbers, images)):
         if time.monotonic() - start > limit:
-            raise _too_slow(limit, len(images), len(images))
-        return out
+            raise _too_slow(limit, i, len(images))
+        out.append(ocr_image.read_page(n, img, scale))
+    if time.monotonic() - start > limit:
+        raise _too_slow(limit, len(images), len(images))
+    return out
+
+
+def _in_pool(images, numbers, workers, start, limit, scale) -> list[dict] | None:
+    """The pages read in a pool of `workers` processes; None when the pool cannot run (a
+    worker died, or the calling program cannot start processes): then they are read here."""
     from concurrent.futures import ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
+
+    from ingest.parse import ocr_image
 
     # spawn: a fresh interpreter per worker (forking a process whose onnxruntime threads are
     # running is unsafe), one onnxruntime thread each.
@@ -209,6 +220,8 @@ def ocr_images(images: list, numbers: list[int], *, workers: int | None = None,
                 p.terminate()  # a page mid-recognition cannot be cancelled otherwise
             raise _too_slow(limit, len(done), len(futures))
         return [f.result() for f in futures]
+    except (BrokenProcessPool, RuntimeError, OSError):
+        return None  # e.g. a script without a __main__ guard cannot spawn workers
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
