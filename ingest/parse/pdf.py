@@ -274,6 +274,7 @@ def _assemble(pages: list[_Page], doc_warnings: list[str], cell_meta=None) -> Do
                 section = _heading_in_grid(rows) or (seg.key if seg.key in _TABLE_SECTIONS else None)
                 if section == "table3":
                     _drop_blank_tails(rows, ids)
+                    _drop_unheaded_numbers(rows, ids, x, doc_warnings)
                 blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
                                     origin=f"pdf {_pages_txt(x.page, x.last_page)}",
                                     meta=cell_meta(x) if cell_meta else _cell_meta(x, ids)))
@@ -329,6 +330,32 @@ def _drop_blank_tails(rows: list[list[str]], ids: list[list[int]]) -> None:
             for m in range(k, j):
                 rid[m] = -1
             j = k
+
+
+_NUMERIC = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?")
+
+
+def _drop_unheaded_numbers(rows: list[list[str]], ids: list[list[int]], grid: Grid,
+                           doc_warnings: list[str]) -> None:
+    """Numbers in a column whose header prints nothing (its header words fell out of the table
+    — a header row cut by a page break, drawn without rules on the first page): which column
+    they belong to is unknown, and left in they would read as row labels and misplace rows.
+    They become "no printed cell" (null) with a warning. Only for a table with header rows."""
+    first = next((r for r, row in enumerate(rows) if any(_NUMERIC.fullmatch(t) for t in row)), 0)
+    if first == 0:
+        return
+    for j in range(len(rows[0])):
+        if any(rows[r][j] for r in range(first)):
+            continue
+        hit = [r for r in range(first, len(rows))
+               if _NUMERIC.fullmatch(rows[r][j]) and (j == 0 or ids[r][j - 1] != ids[r][j])
+               and (j + 1 == len(rows[r]) or ids[r][j + 1] != ids[r][j])]
+        for r in hit:
+            ids[r][j] = -1
+        if hit:
+            doc_warnings.append(f"table3 (pdf {_pages_txt(grid.page, grid.last_page)}): column {j + 1} "
+                                f"prints {len(hit)} numbers under no header; which column they are "
+                                "is not known, so they are left null")
 
 
 def _cell_meta(grid: Grid, ids: list[list[int]]) -> list[list[dict | None]]:
