@@ -297,7 +297,7 @@ def _segments(pages: list[_Page]) -> list[_Segment]:
             if isinstance(obj, Grid):
                 prev = seg.flow[-1] if seg.flow else None
                 if isinstance(prev, Grid) and continues(prev, obj):
-                    seg.flow[-1] = restack(prev, obj) if prev.width else join(prev, obj)
+                    seg.flow[-1] = restack(prev, obj) if (prev.width or obj.width) else join(prev, obj)
                 else:
                     seg.flow.append(obj)
                 continue

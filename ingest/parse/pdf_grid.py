@@ -523,9 +523,9 @@ def _band_rules(part: list[Seg], raw: list[Seg]) -> list[Seg]:
 
 
 def restack(upper: Grid, lower: Grid) -> Grid:
-    """`lower` (the next page) carrying on `upper`, a table stacked from one table per row:
-    its rows are placed under upper's columns the same way (see `stack`)."""
-    out = stack([upper] + (lower.parts or [lower]), width=upper.width)
+    """`lower` (the next page) carrying on `upper`, where either part is stacked from one
+    table per row: lower's rows are placed under upper's columns the same way (see `stack`)."""
+    out = stack([upper] + (lower.parts or [lower]), width=upper.width or lower.width)
     return out if out is not None else join(upper, lower)
 
 
