@@ -411,6 +411,10 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                 rr[c] = None
         else:
             cells = _assign_columns(v, len(columns))
+            if cells is None:
+                warnings.append(f"table3 {key}: {len(v.values)} cells for {len(columns)} columns, the last "
+                                "ones blank (a padded short row, or printed blanks?): its cells are null")
+                cells = [None] * len(columns)
             n = len(cells) - cells.count(None)
             if n < len(columns):
                 warnings.append(f"table3 {key}: {n} of {len(columns)} values printed; "
@@ -433,8 +437,16 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     return Mapped(values, raw, warnings, {"shape": shape, "columns": columns}, read)
 
 
-def _assign_columns(v: RowView, n: int) -> list[Cell | None]:
+def _assign_columns(v: RowView, n: int) -> list[Cell | None] | None:
+    """The row's n value cells, left to right; None when they cannot be placed with certainty."""
     if len(v.values) > n:
+        extra = len(v.values) - n
+        head, tail = v.values[:extra], v.values[n:]
+        if all(c is not None and not c.text for c in tail) and any(c is not None and c.text for c in head):
+            # Blank cells after the numbers: the padding of a short row (LibreOffice pads ragged
+            # rows with real empty cells) or printed blanks of the last columns; either choice
+            # could shift every number of the row by a column.
+            return None
         # more numbers than columns in flattened text: the label held a number; keep the last n
         return list(v.values[-n:])
     cells: list[Cell | None] = list(v.values[:n])
