@@ -125,7 +125,7 @@ def test_a_short_row_padded_with_empty_cells_is_null_never_shifted():
     """LibreOffice writes the ragged rows of split_table.html as rows padded with real empty
     cells: read from the right, every number moved two columns. Padding and printed blanks
     cannot be told apart there, so those rows are null with a warning, and no number is wrong."""
-    html, doc = _html("split_table.html"), _report(OFFICE / "split_table_libreoffice.docx")
+    html, doc = _html("split_table"), _report(OFFICE / "split_table_libreoffice.docx")
     nulls = 0
     for table in ("table2", "table3", "table4"):
         for row, cols in (html[table] or {}).items():
