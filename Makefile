@@ -8,6 +8,7 @@
 #   OFFLINE=1 contact no portal: build from the archive and the shipped snapshot
 #   REGISTRY  a registry YAML to crawl instead of ingest/sources/counties.yaml
 #   EXPORT=1  `make refresh` also writes the exports
+#   STRICT=1  `make refresh` fails (make's exit 2) when the job finds publisher findings (its exit 3)
 #   ARGS      more flags for the underlying `python -m ingest …` command
 #   DEMO_DATA_DIR, DEMO_UNITS, DEMO_YEARS  where and how much synthetic data `make demo` makes
 PYTHON   ?= python3
@@ -81,8 +82,11 @@ build: $(SETUP)
 validate: $(SETUP)
 	$(PY) -m ingest validate $(ARGS)
 
+# The job exits 3 when it succeeded and the reports hold findings about their publishers (the
+# shipped snapshot has one): that is news, not a failure, so make does not print "Error 3" for it.
+# STRICT=1 keeps the job's 3 a make failure, for schedulers that want to be told.
 refresh: $(SETUP)
-	$(PY) -m ingest refresh $(REFRESH_FLAGS)
+	$(PY) -m ingest refresh $(REFRESH_FLAGS) || { rc=$$?; if [ $$rc -eq 3 ] && [ -z "$(call truthy,$(STRICT))" ]; then echo "(the job's exit 3: findings about publishers, see validation_findings; STRICT=1 makes make fail on them)"; exit 0; fi; exit $$rc; }
 
 notebooks: $(SETUP)
 	$(PY) -m ingest notebooks $(ARGS)

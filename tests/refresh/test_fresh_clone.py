@@ -141,8 +141,9 @@ def run(tmp_path_factory) -> Run:
 def test_fresh_clone_refresh_builds_the_seed_warehouse_with_every_portal_down(run):
     r = run.first
     s = run.summary()
-    assert r.returncode in (0, 3), r.stdout + r.stderr
-    assert r.returncode == s["exit_code"] == (3 if s["findings_publisher"] else 0)
+    # The shipped snapshot holds a real finding (Hongze 2023 table 4): the job says 3, make says 0.
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert s["exit_code"] == 3 and s["findings_publisher"] > 0
     assert "setting up" not in r.stdout  # PY=…: the given interpreter, nothing installed
     # every portal unreachable: recorded per source, not a failure of the run
     assert s["sources_reached"] == []
