@@ -61,7 +61,7 @@ import pyarrow as pa  # imported up front: the first import takes a second, mid-
 from ingest.config import Paths, paths as default_paths
 from ingest.crawl import journal as jr
 from ingest.errors import PipelineError, UserError
-from ingest.safeio import fault_point
+from ingest.safeio import fault_point, fsync_dir
 
 SCHEMA_VERSION = 1
 
@@ -392,7 +392,7 @@ class Archive:
         finally:
             if tmp.exists():
                 tmp.unlink()
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return sha
 
     def blob_names(self) -> set[str]:
@@ -803,19 +803,6 @@ def _file_sha256(path: Path) -> str | None:
         return sha256_hex(path.read_bytes())
     except OSError:
         return None
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:

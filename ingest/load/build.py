@@ -33,7 +33,7 @@ import duckdb
 from ingest.children import child_kwargs
 from ingest.config import REPO_ROOT, Paths, paths as default_paths
 from ingest.errors import PipelineError, UserError
-from ingest.safeio import StorageError, fault_point, free_bytes, human
+from ingest.safeio import StorageError, fault_point, free_bytes, fsync_dir, human
 from ingest.correct import corrections_for_build
 from ingest.load.loader import load
 
@@ -106,7 +106,7 @@ def publish(paths: Paths, built: Path | None = None) -> Path:
     paths.warehouse_db.parent.mkdir(parents=True, exist_ok=True)
     fault_point("publish")  # tests/faults: a SIGKILL here must leave the old warehouse published
     os.replace(built, paths.warehouse_db)
-    _fsync_dir(paths.warehouse_db.parent)
+    fsync_dir(paths.warehouse_db.parent)
     from ingest import browse  # the Datasette copy follows every publish (a failure is one line)
 
     problem = browse.after_publish(paths)
@@ -238,14 +238,6 @@ def _remove_db(db: Path) -> None:
     for p in (db, Path(str(db) + ".wal")):
         if p.exists():
             p.unlink()
-
-
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from ingest import templates
 from ingest.errors import NotAReport, UserError
 from ingest.parse import html as H
 from ingest.parse.containers import SafeZip, refuse_doctype
-from ingest.parse.layout import SECTIONS, Block, Document
+from ingest.parse.layout import SECTIONS, Block, Document, pad_grid
 from ingest.parse.text import heading_key
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -300,12 +300,7 @@ def _expand(tbl) -> _Table:
             next_id += 1
         grid.append(row)
         ids.append(rid)
-    width = max((len(r) for r in grid), default=0)
-    for row, rid in zip(grid, ids):
-        if len(row) < width:
-            pad = width - len(row)
-            row.extend([""] * pad)
-            rid.extend([-1] * pad)
+    pad_grid(grid, ids)
     if not any(c for row in grid for c in row):
         return _Table([], [], set())
     columns = [int(w) if (w := (g.get(f"{{{W}}}w") or "").strip()).isdigit() else 0

@@ -22,7 +22,7 @@ from ingest import templates
 from ingest.decode import decode_bytes
 from ingest.errors import NotAReport
 from ingest.parse import labels as L
-from ingest.parse.layout import SECTIONS, Block, Document
+from ingest.parse.layout import SECTIONS, Block, Document, pad_grid
 
 # Each innermost table is read cell by cell, then replaced in the tree by a placeholder, so the
 # page text tells where it stood (under which heading). Paragraph-level elements left outside
@@ -255,12 +255,7 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                 col += 1
         grid.append(row)
         ids.append(rid)
-    width = max((len(r) for r in grid), default=0)
-    for row, rid in zip(grid, ids):
-        if len(row) < width:
-            pad = width - len(row)
-            row.extend([""] * pad)
-            rid.extend([-1] * pad)  # no printed cell here (layout.py: negative id)
+    pad_grid(grid, ids)
     return grid, ids
 
 

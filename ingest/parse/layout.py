@@ -99,3 +99,14 @@ class Document:
 
     def section_blocks(self, section: str) -> list[Block]:
         return [b for b in self.blocks if b.section == section]
+
+
+def pad_grid(grid: list[list[str]], ids: list[list[int]]) -> None:
+    """Pad short rows to the grid's width in place: "" text under a negative id (no printed cell
+    covers the position), as every grid front end must hand its rows to the mapper."""
+    width = max((len(r) for r in grid), default=0)
+    for row, rid in zip(grid, ids):
+        if len(row) < width:
+            pad = width - len(row)
+            row.extend([""] * pad)
+            rid.extend([-1] * pad)
