@@ -151,8 +151,9 @@ def test_fresh_clone_refresh_builds_the_seed_warehouse_with_every_portal_down(ru
     assert all(f["error"] for f in s["sources_failed"])
     assert "0 reached, 2 failed" in r.stdout
     # the snapshot archive built a non-empty warehouse
-    assert [(x["issuer"], x["year"]) for x in s["new_reports"]] == [("汉阴县人民政府", 2023)]
-    assert s["reports_in_warehouse"] == 1
+    assert sorted((x["issuer"], x["year"]) for x in s["new_reports"]) == [
+        ("汉阴县人民政府", 2023), ("洪泽区人民政府", 2023), ("淮安市洪泽区人民政府", 2024)]
+    assert s["reports_in_warehouse"] == 3
     assert s["problems"] == []
     assert [st["stage"] for st in s["stages"]] == ["snapshot", "crawl", "build", "validate", "notebooks"]
     assert (run.data / "warehouse.duckdb").is_file()
@@ -198,7 +199,7 @@ def test_hanyin_figures_in_the_marts(run):
         assert row[5:8] == (18468, 696, Decimal("10778925.34"))
         assert row[8:] == ("汉阴县", "安康市")
         fee = con.execute("select printed_value, printed_unit, raw_text from fct_fees "
-                          "where measure = 'fee_amount_yuan'").fetchone()
+                          "where measure = 'fee_amount_yuan' and region_code = '610921'").fetchone()
         assert fee == (Decimal("1077.892534"), "万元", "1077.892534")
         assert con.execute("select count(*) from validation_findings where severity = 'pipeline'").fetchone() == (0,)
     finally:
@@ -214,9 +215,10 @@ def test_notebooks_are_rendered_with_their_charts(run):
         noise = [o for c in executed["cells"] for o in c.get("outputs", [])
                  if o["output_type"] == "error" or o.get("name") == "stderr"]
         assert noise == [], f"{name} printed errors or warnings"
-    one_year = (out / "county_year_over_year.html").read_text(encoding="utf-8")
-    assert "汉阴县" in one_year and "Only 2023 is in the warehouse" in one_year
-    assert "Only 汉阴县 of 安康市 is in the warehouse" in (out / "cross_county_comparison.html").read_text(encoding="utf-8")
+    # The shipped snapshot: 洪泽区 has two years (the county notebook's default), 汉阴县 one.
+    county = (out / "county_year_over_year.html").read_text(encoding="utf-8")
+    assert "洪泽区" in county and "Only 20" not in county
+    assert "Only 洪泽区 of 淮安市 is in the warehouse" in (out / "cross_county_comparison.html").read_text(encoding="utf-8")
 
 
 def test_make_export_writes_every_mart_for_excel_and_parquet(run):
@@ -233,8 +235,9 @@ def test_make_export_writes_every_mart_for_excel_and_parquet(run):
     raw = (out / "mart_county_year.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [(r["region_name"], r["applications_new"], r["fee_amount_yuan"]) for r in rows] == [
-        ("汉阴县", "30", "10778925.34")]
+    assert sorted((r["region_name"], r["year"], r["applications_new"], r["fee_amount_yuan"]) for r in rows) == [
+        ("汉阴县", "2023", "30", "10778925.34"), ("洪泽区", "2023", "21", "77302800.00"),
+        ("洪泽区", "2024", "95", "75450000.00")]
     labels = {(r["table"], r["column"]): r for r in csv.DictReader(
         io.StringIO((out / "columns.csv").read_bytes().decode("utf-8-sig")))}
     unlabelled = sorted(k for k, v in labels.items() if not (v["label_zh"] and v["label_en"]))
@@ -263,25 +266,31 @@ def test_a_broken_registry_fails_the_run_but_keeps_the_warehouse(run, tmp_path):
     bad.write_text("version: 1\nsources:\n  - id: Not A Slug\n", encoding="utf-8")
     warehouse = run.data / "warehouse.duckdb"
     before = _sha(warehouse)
+    before_summary = run.summary()["run_id"]
     r = _make(run.clone, "refresh", f"PY={sys.executable}", f"DATA_DIR={run.data}", f"REGISTRY={bad}",
               timeout=300)
-    assert r.returncode == 2  # make's own code for a failed recipe; the job's is in the summary
-    s = run.summary()
-    assert s["exit_code"] == 1 and s["outcome"] == "FAILED"
-    assert len(s["problems"]) == 1 and s["problems"][0].startswith("crawl failed (error: ")
-    assert "bad.yaml" in s["problems"][0]
-    assert "PROBLEM:   crawl failed" in r.stdout
+    assert r.returncode == 2  # make's own code for a failed recipe
+    # The registry is checked before the lock is taken: one line naming the file and the line,
+    # no stage runs, no summary of a run that never started.
+    assert "error: " in r.stderr and "bad.yaml: line 3" in r.stderr and "Traceback" not in r.stderr
+    assert run.summary()["run_id"] == before_summary
     assert _sha(warehouse) == before
 
 
 def test_a_failing_build_keeps_the_published_warehouse(run, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(run.data, data, ignore=shutil.ignore_patterns("refresh.lock"))
-    (data / "parsed.duckdb").write_bytes(b"this is not a duckdb file" * 100)
+    # A reviewed correction that no longer matches its report fails the dbt build (a damaged
+    # parse store would not: the refresh rebuilds it from the archive).
+    hanyin = hashlib.sha256((REPO / "snapshot" / "hanyin_2023_text.txt").read_bytes()).hexdigest()
+    stale = tmp_path / "corrections.csv"
+    stale.write_text("correction_id,report_id,table_key,row_key,column_key,corrected_value,printed_value,"
+                     "reason,evidence_page,evidence_text,corrected_by,corrected_at\n"
+                     f"c1,{hanyin},table3,new,natural_person,31,99,test,,,tester,2026-01-01\n", encoding="utf-8")
     before = _sha(data / "warehouse.duckdb")
     r = subprocess.run([sys.executable, "-m", "ingest", "refresh", "--offline", "--force", "--no-docs"],
-                       cwd=run.clone, env={**_env(), "DATA_DIR": str(data)}, capture_output=True, text=True,
-                       timeout=600)
+                       cwd=run.clone, env={**_env(), "DATA_DIR": str(data), "INGEST_CORRECTIONS_FILE": str(stale)},
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "PROBLEM:   build failed, the published warehouse was kept" in r.stdout
     assert "Traceback" not in r.stdout + r.stderr

@@ -51,14 +51,17 @@ def _piped(args: list[str], data_dir) -> subprocess.CompletedProcess:
 TICKER = re.compile(r"\r  crawl … \d+ s")
 
 
+@pytest.mark.slow
 def test_a_stage_ticks_on_a_terminal_and_a_pipe_gets_one_line_per_stage(tmp_path):
-    code, out = _on_terminal(["refresh", "--offline", "--no-snapshot", "--no-notebooks"], tmp_path / "tty")
-    assert code == 1, out  # nothing to build in an empty archive: a failed build, said plainly
+    # An empty archive (the offline crawl records only the registry) builds an empty warehouse.
+    code, out = _on_terminal(["refresh", "--offline", "--no-snapshot", "--no-notebooks", "--no-docs"],
+                             tmp_path / "tty")
+    assert code == 0, out
     assert TICKER.search(out), out
     assert "  crawl: ok (" in out  # the stage's verdict replaces its live line
 
-    piped = _piped(["refresh", "--offline", "--no-snapshot", "--no-notebooks"], tmp_path / "pipe")
-    assert piped.returncode == 1
+    piped = _piped(["refresh", "--offline", "--no-snapshot", "--no-notebooks", "--no-docs"], tmp_path / "pipe")
+    assert piped.returncode == 0
     assert "\r" not in piped.stdout + piped.stderr
     assert "  crawl …\n" in piped.stdout and "  crawl: ok (" in piped.stdout
 
