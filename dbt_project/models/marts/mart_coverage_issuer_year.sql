@@ -12,7 +12,7 @@ issuers as (
         arg_max(issuer_name, coalesce(year, 0)) as issuer_name,
         any_value(issuer_level) as issuer_level,
         any_value(region_code) as region_code,
-        list(distinct source_id) filter (where source_id is not null) as source_ids
+        list(distinct source_id order by source_id) filter (where source_id is not null) as source_ids
     from docs
     group by issuer_id
 ),
