@@ -26,7 +26,6 @@ import decimal
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -312,7 +311,7 @@ def run(args) -> int:
         raise UserError("datasette is not installed in this environment: run `make setup`") from None
     cmd = serve_command(p, args.host, args.port)
     print(f"serving the warehouse at http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+    sys.stderr.flush()
+    # Become Datasette rather than wait on it: a signal meant for `browse` (Ctrl-C, a test's
+    # terminate, a service manager's stop) then reaches the server, which never outlives it.
+    os.execv(cmd[0], cmd)
