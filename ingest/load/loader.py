@@ -312,15 +312,19 @@ def refresh_issuer_matches(con) -> int:
     for issuer, hint in pairs:
         m = classify_issuer(issuer or hint, hint=hint or None)
         rows.append((issuer, hint, m.issuer_id, m.issuer_level, m.region_code, m.match_method, version))
-    table = pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(
-        ("issuer", "archive_issuer", "issuer_id", "issuer_level", "region_code", "match_method",
-         "region_dataset"))})
-    con.register("new_matches", table)
-    try:
-        con.execute("INSERT OR REPLACE INTO issuer_matches SELECT * FROM new_matches")
-    finally:
-        con.unregister("new_matches")
+    _upsert_text_rows(con, "issuer_matches", ("issuer", "archive_issuer", "issuer_id", "issuer_level",
+                                               "region_code", "match_method", "region_dataset"), rows)
     return len(rows)
+
+
+def _upsert_text_rows(con, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT OR REPLACE rows of text columns into `table`, through one Arrow table."""
+    arrow = pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(cols)})
+    con.register("new_rows", arrow)
+    try:
+        con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM new_rows")
+    finally:
+        con.unregister("new_rows")
 
 
 def registry_sources(paths: Paths) -> dict:
@@ -378,14 +382,9 @@ def refresh_report_issuers(con, sources: dict) -> int:
                                       sources=sources)
         rows.append((report_id, pv, m.issuer, m.issuer_id, m.issuer_level, m.region_code, m.match_method,
                      m.evidence, source.code if source else None, fp))
-    cols = ("report_id", "parser_version", "issuer", "issuer_id", "issuer_level", "region_code",
-            "match_method", "evidence", "source_code", "fingerprint")
-    table = pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(cols)})
-    con.register("new_identities", table)
-    try:
-        con.execute("INSERT OR REPLACE INTO report_issuers SELECT * FROM new_identities")
-    finally:
-        con.unregister("new_identities")
+    _upsert_text_rows(con, "report_issuers", ("report_id", "parser_version", "issuer", "issuer_id",
+                                               "issuer_level", "region_code", "match_method", "evidence",
+                                               "source_code", "fingerprint"), rows)
     return len(rows)
 
 
