@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ingest.config import paths as data_paths
 from ingest.errors import UserError
+from ingest.sql import connect_sandboxed
 from ingest.textgrid import number, render
 
 # (column of mart_county_year, Chinese label, English label, format)
@@ -60,7 +61,7 @@ def connect(warehouse: Path | None):
     if not db.is_file():
         raise UserError(f"no warehouse at {db}: run `make refresh` first")
     try:
-        return duckdb.connect(str(db), read_only=True)
+        return connect_sandboxed(db)  # the same read-only sandbox as `ingest sql`
     except duckdb.Error as exc:
         raise UserError(f"cannot open the warehouse {db}: {' '.join(str(exc).split())}") from None
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ingest.config import paths as data_paths
+from ingest.sql import connect_sandboxed
 from ingest.textgrid import number, render
 
 
@@ -41,7 +42,6 @@ def _tables(con) -> set[str]:
 
 
 def collect(warehouse: Path, logs: Path) -> dict:
-    import duckdb
 
     out: dict = {"warehouse": str(warehouse), "last_refresh": _last_refresh(logs)}
     if not warehouse.is_file():
@@ -49,7 +49,7 @@ def collect(warehouse: Path, logs: Path) -> dict:
         return out
     out["published"] = True
     out["warehouse_bytes"] = warehouse.stat().st_size
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect_sandboxed(warehouse)  # the same read-only sandbox as `ingest sql`
     try:
         tables = _tables(con)
         level = "issuer_level"
