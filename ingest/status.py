@@ -42,7 +42,6 @@ def _tables(con) -> set[str]:
 
 
 def collect(warehouse: Path, logs: Path) -> dict:
-
     out: dict = {"warehouse": str(warehouse), "last_refresh": _last_refresh(logs)}
     if not warehouse.is_file():
         out["published"] = False
