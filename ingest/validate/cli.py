@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-publish", action="store_true",
                         help="validate and record findings but do not swap the build in")
     parser.add_argument("--no-docs", action="store_true", help="skip building the GX Data Docs")
+    parser.add_argument("--full", action="store_true",
+                        help="validate every report even when the last build was incremental")
     parser.add_argument("--show", type=int, default=20, metavar="N",
                         help="print the first N findings (default 20; 0 for none)")
 
@@ -64,7 +66,7 @@ def _validate_and_publish(args, paths: config.Paths, db: Path, copied: bool, pub
     published = paths.warehouse_db
     fault_point("validate")  # tests/faults: a SIGKILL here must leave the old warehouse published
     try:
-        outcome = runner.validate_file(db, paths, docs=not args.no_docs)
+        outcome = runner.validate_file(db, paths, docs=not args.no_docs, full=args.full)
     except BaseException:
         if copied:
             db.unlink(missing_ok=True)
@@ -119,7 +121,14 @@ def _publish(paths: config.Paths, built: Path) -> None:
 
 
 def _print(outcome, show: int) -> None:
+    import pandas as pd
+
+    if outcome.plan is not None:
+        print(outcome.plan.line())
     print(f"validation run {outcome.run_id}: {outcome.reports} report(s) in {outcome.db}")
+    if outcome.plan is not None and outcome.plan.incremental:
+        print(f"  rules re-run on {outcome.reports_checked} report(s); the counts below are this run's, "
+              "the findings and outcome the whole merged table's")
     print(f"  {'rule':<28} {'severity':<10} {'checked':>9} {'failed':>7} {'not evaluable':>14}")
     for s in outcome.rules:
         print(f"  {s.rule_id:<28} {s.severity:<10} {s.checked:>9} {s.failed:>7} {s.not_evaluable:>14}")
@@ -130,11 +139,15 @@ def _print(outcome, show: int) -> None:
         print(f"resolved by correction: {len(outcome.resolved)} finding(s) of the printed values "
               "(table validation_resolved_findings)")
     for row in f.head(max(show, 0)).itertuples():
-        year = "" if row.year is None or row.year != row.year else int(row.year)
+        year = "" if pd.isna(row.year) else int(row.year)
         level = f" {row.level}" if getattr(row, "level", None) else ""
-        print(f"  [{row.severity}{level}] {row.issuer} {year} {row.rule_id}: {row.message}")
+        issuer = row.issuer if isinstance(row.issuer, str) else f"report {str(row.report_id)[:12]}"
+        print(f"  [{row.severity}{level}] {issuer} {year} {row.rule_id}: {row.message}")
     if len(f) > show > 0:
         print(f"  … {len(f) - show} more")
     if outcome.docs_index:
         print(f"Data Docs: {outcome.docs_index}")
+    elif outcome.plan is not None and outcome.plan.incremental:
+        print("Data Docs: not rebuilt by an incremental run (they show the last full run; "
+              "validation_findings is current)")
     print(f"outcome: {outcome.label} (exit {outcome.exit_code})")

@@ -274,13 +274,9 @@ def results_by_report(frames: Frames, results: list[CheckResult], found: pd.Data
                 "status"]]
 
 
-def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.DataFrame,
-          run_row: dict) -> None:
-    rules = pd.DataFrame([vars(r) for r in catalog.all_rules()])
-    runs = pd.DataFrame([run_row])
-    con.execute("BEGIN")
-    con.execute("""
-        CREATE OR REPLACE TABLE validation_findings AS
+# Column types of the validation tables, shared by the full write (CREATE OR REPLACE) and the
+# incremental merge (INSERT into the same tables: incremental.py).
+FINDINGS_SELECT = """
         SELECT finding_id::VARCHAR AS finding_id, run_id::VARCHAR AS run_id, report_id::VARCHAR AS report_id,
                issuer_id::VARCHAR AS issuer_id, issuer::VARCHAR AS issuer,
                region_code::VARCHAR AS region_code, year::INTEGER AS year, rule_id::VARCHAR AS rule_id,
@@ -290,25 +286,55 @@ def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.
                difference::DECIMAL(24,6) AS difference, message::VARCHAR AS message,
                level::VARCHAR AS level, evidence::VARCHAR AS evidence,
                checked_at::TIMESTAMPTZ AS checked_at
-        FROM findings
-    """)
-    con.execute("""
-        CREATE OR REPLACE TABLE validation_results AS
+        FROM findings"""
+RESULTS_SELECT = """
         SELECT report_id::VARCHAR AS report_id, rule_id::VARCHAR AS rule_id, severity::VARCHAR AS severity,
                checks::INTEGER AS checks, evaluated::INTEGER AS evaluated, failed::INTEGER AS failed,
                not_evaluable::INTEGER AS not_evaluable, status::VARCHAR AS status
-        FROM by_report
-    """)
-    con.execute("""
-        CREATE OR REPLACE TABLE validation_rules AS
-        SELECT id AS rule_id, severity, level, suite, en AS description_en, zh AS description_zh FROM rules
-    """)
-    con.execute("""
-        CREATE TABLE IF NOT EXISTS validation_runs (
-            run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
-            reports INTEGER, checks BIGINT, not_evaluable BIGINT, publisher_findings INTEGER,
-            pipeline_findings INTEGER, outcome VARCHAR, exit_code INTEGER, data_docs VARCHAR,
-            gx_version VARCHAR)
-    """)
-    con.execute("INSERT INTO validation_runs BY NAME SELECT * FROM runs")
+        FROM by_report"""
+# validation_runs: one row per run. mode / fingerprint / build_id / reports_checked /
+# reports_changed came with incremental validation; older files get them added (null there).
+RUNS_COLUMNS = {"run_id": "VARCHAR PRIMARY KEY", "started_at": "TIMESTAMPTZ", "finished_at": "TIMESTAMPTZ",
+                "reports": "INTEGER", "checks": "BIGINT", "not_evaluable": "BIGINT",
+                "publisher_findings": "INTEGER", "pipeline_findings": "INTEGER", "outcome": "VARCHAR",
+                "exit_code": "INTEGER", "data_docs": "VARCHAR", "gx_version": "VARCHAR",
+                "mode": "VARCHAR", "fingerprint": "VARCHAR", "build_id": "VARCHAR",
+                "reports_checked": "INTEGER", "reports_changed": "INTEGER"}
+
+
+def append_run(con: duckdb.DuckDBPyConnection, run_row: dict) -> None:
+    """Append one row to validation_runs (inside the caller's transaction)."""
+    cols = ", ".join(f"{k} {v}" for k, v in RUNS_COLUMNS.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS validation_runs ({cols})")
+    for k, v in RUNS_COLUMNS.items():
+        if k != "run_id":
+            con.execute(f"ALTER TABLE validation_runs ADD COLUMN IF NOT EXISTS {k} {v}")
+    runs = pd.DataFrame([{k: run_row.get(k) for k in RUNS_COLUMNS}])
+    con.register("runs_df", runs)
+    try:
+        con.execute("INSERT INTO validation_runs BY NAME SELECT * FROM runs_df")
+    finally:
+        con.unregister("runs_df")
+
+
+def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.DataFrame,
+          run_row: dict) -> None:
+    rules = pd.DataFrame([vars(r) for r in catalog.all_rules()])
+    con.execute("BEGIN")
+    con.execute(f"CREATE OR REPLACE TABLE validation_findings AS {FINDINGS_SELECT}")
+    con.execute(f"CREATE OR REPLACE TABLE validation_results AS {RESULTS_SELECT}")
+    write_rules(con, rules)
+    append_run(con, run_row)
     con.execute("COMMIT")
+
+
+def write_rules(con: duckdb.DuckDBPyConnection, rules: pd.DataFrame | None = None) -> None:
+    rules = pd.DataFrame([vars(r) for r in catalog.all_rules()]) if rules is None else rules
+    con.register("rules_df", rules)
+    try:
+        con.execute("""
+            CREATE OR REPLACE TABLE validation_rules AS
+            SELECT id AS rule_id, severity, level, suite, en AS description_en, zh AS description_zh
+            FROM rules_df""")
+    finally:
+        con.unregister("rules_df")

@@ -36,7 +36,7 @@ NONE = "-"  # profile key of a report without table 2 (no template) or without t
 
 @dataclass
 class Frames:
-    reports: pd.DataFrame  # report_no, report_id, issuer_id, issuer, region_code, year, …
+    reports: pd.DataFrame  # report_no, report_id, issuer_id, issuer, region_code, year, in_scope, …
     checks: dict[str, pd.DataFrame] = field(default_factory=dict)  # frame name → frame
     details: dict[str, pd.DataFrame] = field(default_factory=dict)  # pipeline-break detail rows
 
@@ -100,9 +100,16 @@ def _bind_layers(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW wh_{table} AS SELECT * FROM {where}")
 
 
-def load(con: duckdb.DuckDBPyConnection) -> Frames:
+def load(con: duckdb.DuckDBPyConnection, scope: pd.Series | None = None) -> Frames:
+    """Every frame the suites check. With `scope` (report ids; incremental.py decides which), the
+    per-report frames hold only those reports and the orphan reports (cells without a dim_report
+    row), and only their cells are read: the filter is a semi join in DuckDB before anything
+    reaches pandas. `reports` and the report_identity frame always hold every report (see
+    `_bind_scope`)."""
     _bind_layers(con)
     t = templates.load()
+    if scope is not None:
+        _bind_scope(con, scope, t)
     _register_template_tables(con, t)
     reports = _reports(con, t)
     frames = Frames(reports=reports)
@@ -118,6 +125,58 @@ def load(con: duckdb.DuckDBPyConnection) -> Frames:
     frames.checks["completeness"], details = _completeness(con, reports)
     frames.details.update(details)
     return frames
+
+
+def _bind_scope(con: duckdb.DuckDBPyConnection, scope: pd.Series, t: templates.Templates) -> None:
+    """Rebind wh_int_report_cells / wh_int_narrative_facts to the cells an incremental run reads.
+
+    Read: the reports in scope; the reports of the same issuer the year before each of them (the
+    cross-year rule compares a report with last year's: those are read, never checked); the
+    reports without a usable template or shape (few: whether they *print* tables 2 and 3 decides
+    report_has_template, which runs on every report); and every orphan report (cells whose
+    report is not in dim_report). The orphan search is the one full pass over
+    int_report_cells (a semi-join on report_id only): "cells without a report in dim_report" is
+    a pipeline check of the whole warehouse, so it runs fully, never scoped."""
+    con.register("v_scope_df", pd.DataFrame({"report_id": pd.Series(scope, dtype="object").dropna().unique()}))
+    con.execute("CREATE OR REPLACE TEMP TABLE v_scope AS SELECT DISTINCT report_id::VARCHAR AS report_id "
+                "FROM v_scope_df")
+    con.unregister("v_scope_df")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE v_orphans AS
+        SELECT DISTINCT report_id FROM (SELECT report_id FROM wh_int_report_cells
+                                        ANTI JOIN wh.dim_report USING (report_id))""")
+    template_ids = ", ".join(f"'{x}'" for x in t.template_ids)
+    shapes = ", ".join(f"'{x}'" for x in SHAPES)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE v_read AS
+        SELECT report_id FROM v_scope
+        UNION SELECT report_id FROM v_orphans
+        UNION SELECT prev.report_id
+              FROM wh.dim_report cur SEMI JOIN v_scope USING (report_id)
+              JOIN wh.dim_report prev ON prev.issuer_id = cur.issuer_id AND prev.year = cur.year - 1
+        UNION SELECT report_id FROM wh.dim_report
+              WHERE template IS NULL OR template NOT IN ({template_ids})
+                 OR table3_shape IS NULL OR table3_shape NOT IN ({shapes})""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE v_scoped_cells AS
+        SELECT report_id, table_key, row_key, column_key, value, raw_text
+        FROM wh_int_report_cells SEMI JOIN v_read USING (report_id)""")
+    con.execute("CREATE OR REPLACE TEMP VIEW wh_int_report_cells AS SELECT * FROM v_scoped_cells")
+    if has_table(con, "int_narrative_facts"):
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE v_scoped_narrative AS
+            SELECT * FROM wh_int_narrative_facts SEMI JOIN v_scope USING (report_id)""")
+        con.execute("CREATE OR REPLACE TEMP VIEW wh_int_narrative_facts AS SELECT * FROM v_scoped_narrative")
+
+
+def _in_scope_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The in_scope column of v_reports: every report in a full run; in an incremental run the
+    reports in scope and the orphans (both only ever known to this session's temp tables)."""
+    scoped = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'v_scope'"
+                         ).fetchone()[0]
+    if not scoped:
+        return "TRUE"
+    return ("(report_id IN (SELECT report_id FROM v_scope) OR report_id IN (SELECT report_id FROM v_orphans))")
 
 
 # ---- template description → small DuckDB tables ---------------------------------------------
@@ -184,8 +243,10 @@ def _expand(t: templates.Templates, rhs, shape: str) -> list[str]:
 
 def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataFrame:
     # Reports that only the cells know of are kept too: a cell without its report is a
-    # pipeline break the identity suite reports.
-    df = con.execute("""
+    # pipeline break the identity suite reports. Every report is here in an incremental run too
+    # (dim_report only: one row per report): report_no, labels and the identity suite are global.
+    in_scope = _in_scope_sql(con)
+    df = con.execute(f"""
         WITH d AS (SELECT report_id, issuer_id, issuer, region_code, year::INTEGER AS year, template,
                           table3_shape, content_sha256, TRUE AS in_dim_report FROM wh.dim_report),
              c AS (SELECT DISTINCT report_id FROM wh_int_report_cells),
@@ -194,7 +255,8 @@ def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataF
                    SELECT c.report_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE
                    FROM c ANTI JOIN d USING (report_id))
         SELECT (row_number() OVER (ORDER BY report_id, issuer_id, year) - 1)::INTEGER AS report_no, *,
-               coalesce(template, '-') AS tkey, coalesce(table3_shape, '-') AS skey
+               coalesce(template, '-') AS tkey, coalesce(table3_shape, '-') AS skey,
+               coalesce({in_scope}, FALSE) AS in_scope
         FROM u ORDER BY report_no
     """).df()
     printed = con.execute("""
@@ -217,7 +279,9 @@ def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataF
 def report_labels(reports: pd.DataFrame) -> pd.Index:
     """`issuer year` per report_no, for the unexpected-row samples of the Data Docs."""
     issuer = reports["issuer"].fillna(reports["report_id"].str.slice(0, 12)).astype(str)
-    year = reports["year"].astype("Int64").astype(str).replace("<NA>", "?")
+    # a report without a year (cells without a dim_report row): "?" (astype(str) gives nan for
+    # a missing value under pandas 3, "<NA>" before; categories must not be null)
+    year = reports["year"].astype("Int64").astype("string").fillna("?")
     labels = issuer + " " + year
     # categories must be unique: a duplicate (issuer, year) gets its report id prefix
     dup = labels.duplicated(keep=False)
@@ -249,7 +313,7 @@ def _balance(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.DataFra
             FROM wh_int_report_cells c
             JOIN v_reports r USING (report_id)
             JOIN v_terms t ON t.rule_id = ? AND t.shape = r.skey AND t.term = c.{match}
-            WHERE c.table_key = ? AND r.in_dim_report
+            WHERE c.table_key = ? AND r.in_dim_report AND r.in_scope
             GROUP BY ALL)
         SELECT report_no, key,
                CASE WHEN evaluable THEN actual END::DOUBLE AS actual,
@@ -276,7 +340,7 @@ def _carry_over(con: duckdb.DuckDBPyConnection, rule: templates.Rule) -> pd.Data
                                    AND co.row_key = ?
         JOIN wh_int_report_cells cf ON cf.report_id = prev.report_id AND cf.table_key = ?
                                    AND cf.row_key = ? AND cf.column_key = co.column_key
-        WHERE cur.in_dim_report
+        WHERE cur.in_dim_report AND cur.in_scope
         ORDER BY cur.report_no, prev.report_no, key
     """, [rule.table, rule.lhs[0], rule.table, rule.rhs[0]]).df()
     df["report_no"] = df["report_no"].astype("int32")
@@ -302,7 +366,7 @@ def _cell_values(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataF
         JOIN v_reports r USING (report_id)
         LEFT JOIN v_kinds k ON c.table_key = 'table2' AND k.template = r.template
                            AND k.row_key = c.row_key AND k.column_key = c.column_key
-        WHERE c.value IS NOT NULL AND r.in_dim_report"""
+        WHERE c.value IS NOT NULL AND r.in_dim_report AND r.in_scope"""
     agg = con.execute(f"""
         SELECT report_no, table_key,
                min(value) FILTER (WHERE kind = 'count')::DOUBLE AS min_count,
@@ -360,7 +424,7 @@ def _narrative(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> tuple[
             JOIN v_reports r USING (report_id)
             LEFT JOIN wh_int_report_cells c ON c.report_id = n.report_id AND c.table_key = m.table_key
                                            AND c.row_key = m.row_key AND c.column_key = m.column_key
-            WHERE r.in_dim_report AND n.value IS NOT NULL
+            WHERE r.in_dim_report AND r.in_scope AND n.value IS NOT NULL
             GROUP BY ALL),
         pick AS (
             SELECT report_no, key, actual, evidence, reading, expected, evaluable,
@@ -398,7 +462,7 @@ def narrative_cells(t: templates.Templates) -> dict[str, list[tuple[str, str, st
 
 def _tables_printed(reports: pd.DataFrame) -> pd.DataFrame:
     """One row per report and table: how many of its cells the report printed."""
-    rows = reports[reports["in_dim_report"]]
+    rows = reports[reports["in_dim_report"] & reports["in_scope"]]
     parts = [pd.DataFrame({"report_no": rows["report_no"].astype("int32"), "table_key": table,
                            "printed_cells": rows[f"{table}_printed"]}) for table in TABLES]
     df = pd.concat(parts, ignore_index=True)
@@ -407,6 +471,8 @@ def _tables_printed(reports: pd.DataFrame) -> pd.DataFrame:
 
 
 def _identity(reports: pd.DataFrame) -> pd.DataFrame:
+    # Always every report, in an incremental run too: duplicate report ids and contents are
+    # global checks, and the frame is dim_report's (one row per report, no cells).
     return reports[["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]].copy()
 
 
@@ -425,6 +491,7 @@ def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):
             LEFT JOIN v_known k ON k.template = r.tkey AND k.shape = r.skey
                  AND k.table_key = c.table_key AND k.row_key = c.row_key AND k.column_key = c.column_key
             LEFT JOIN need ON need.template = r.tkey AND need.shape = r.skey
+            WHERE r.in_scope
             GROUP BY r.report_no)
         SELECT report_no,
                (CASE WHEN in_dim_report THEN n_expected - n_expected_present ELSE 0 END)::BIGINT

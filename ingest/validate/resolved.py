@@ -26,8 +26,15 @@ KEY = ["report_id", "rule_id", "table_key", "row_key", "column_key"]
 COLUMNS = [*findings.FINDING_COLUMNS, "resolution", "correction_ids"]
 
 
-def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: datetime) -> pd.DataFrame:
-    """The findings of the parsed values that the corrected values no longer give."""
+def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: datetime,
+                      scope: pd.Series | None = None) -> pd.DataFrame:
+    """The findings of the parsed values that the corrected values no longer give.
+
+    With `scope` (an incremental run's report ids), only the corrected issuers with a report in
+    scope are evaluated and only findings of reports in scope are returned: a report's parsed
+    findings depend on its issuer's reports alone (the cross-year rule reads the same issuer),
+    and the identity rules never give a resolved finding (the parsed pass sees the same
+    dim_report rows, so its identity findings are always among `found`)."""
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
@@ -40,7 +47,7 @@ def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: da
         cells = layers.locate(con, "int_report_cells", "src")
         corrections = con.execute(f"""
             SELECT report_id, string_agg(correction_id, ', ' ORDER BY correction_id) AS correction_ids
-            FROM {cells} WHERE is_corrected GROUP BY report_id""").df()
+            FROM {cells} WHERE is_corrected GROUP BY report_id ORDER BY report_id""").df()
         if corrections.empty:
             return _empty()
         con.register("corrected_reports", corrections)
@@ -48,6 +55,14 @@ def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: da
         con.execute("""
             CREATE TEMP TABLE corrected_issuers AS
             SELECT DISTINCT issuer_id FROM src.dim_report SEMI JOIN corrected_reports USING (report_id)""")
+        if scope is not None:
+            con.register("scope_df", pd.DataFrame({"report_id": pd.Series(scope, dtype="object")}))
+            con.execute("""
+                DELETE FROM corrected_issuers WHERE issuer_id NOT IN (
+                    SELECT issuer_id FROM src.dim_report SEMI JOIN scope_df USING (report_id)
+                    WHERE issuer_id IS NOT NULL)""")
+            if not con.execute("SELECT count(*) FROM corrected_issuers").fetchone()[0]:
+                return _empty()
         con.execute("""
             CREATE TABLE wh.dim_report AS
             SELECT * FROM src.dim_report SEMI JOIN corrected_issuers USING (issuer_id)""")
@@ -81,6 +96,8 @@ def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: da
     keys = parsed[KEY].astype("string").fillna("")
     still_open = keys.merge(open_keys.drop_duplicates(), on=KEY, how="left", indicator=True)["_merge"] == "both"
     out = parsed[~still_open.to_numpy()].copy()
+    if scope is not None:
+        out = out[out["report_id"].isin(set(scope))]
     if out.empty:
         return _empty()
     out["resolution"] = "resolved_by_correction"
@@ -95,16 +112,22 @@ def resolved_findings(db: Path, found: pd.DataFrame, run_id: str, checked_at: da
     return out[COLUMNS].reset_index(drop=True)
 
 
-def write(con: duckdb.DuckDBPyConnection, resolved: pd.DataFrame) -> None:
-    """Replace validation_resolved_findings in the validated file (same types as the findings)."""
+RESOLVED_SELECT = """
+    SELECT * REPLACE (year::INTEGER AS year, expected::DECIMAL(24,6) AS expected,
+                      actual::DECIMAL(24,6) AS actual, difference::DECIMAL(24,6) AS difference,
+                      checked_at::TIMESTAMPTZ AS checked_at)
+    FROM resolved_df"""
+
+
+def write(con: duckdb.DuckDBPyConnection, resolved: pd.DataFrame, *, merge: bool = False) -> None:
+    """Replace validation_resolved_findings in the validated file (same types as the findings);
+    with `merge`, insert into it (incremental.py has deleted the rows being replaced)."""
     con.register("resolved_df", resolved if len(resolved) else _empty())
     try:
-        con.execute("""
-            CREATE OR REPLACE TABLE validation_resolved_findings AS
-            SELECT * REPLACE (year::INTEGER AS year, expected::DECIMAL(24,6) AS expected,
-                              actual::DECIMAL(24,6) AS actual, difference::DECIMAL(24,6) AS difference,
-                              checked_at::TIMESTAMPTZ AS checked_at)
-            FROM resolved_df""")
+        if merge:
+            con.execute(f"INSERT INTO validation_resolved_findings BY NAME {RESOLVED_SELECT}")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE validation_resolved_findings AS {RESOLVED_SELECT}")
     finally:
         con.unregister("resolved_df")
 

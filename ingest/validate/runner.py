@@ -12,7 +12,7 @@ import pandas as pd
 
 from ingest.config import Paths
 from ingest.errors import PipelineError
-from ingest.validate import catalog, findings, frames, resolved, suites
+from ingest.validate import catalog, findings, frames, incremental, resolved, suites
 
 CLEAN, PUBLISHER_FINDINGS, PIPELINE_FAILURE = 0, 3, 1
 OUTCOMES = {CLEAN: "clean", PUBLISHER_FINDINGS: "publisher_findings", PIPELINE_FAILURE: "pipeline_failure"}
@@ -39,6 +39,8 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     # findings of the parsed values that reviewed corrections resolved (resolved.py)
     resolved: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan: incremental.Plan | None = None  # full or incremental, and why
+    reports_checked: int = 0  # reports whose rules ran (all of them in a full run)
 
     @property
     def publisher_findings(self) -> int:
@@ -61,10 +63,20 @@ def _synthetic(con) -> bool:
         return False
 
 
-def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = True) -> Outcome:
+def _exit_code(pipeline_failed: bool, publisher_findings: bool) -> int:
+    if pipeline_failed:
+        return PIPELINE_FAILURE
+    return PUBLISHER_FINDINGS if publisher_findings else CLEAN
+
+
+def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = True,
+                  full: bool = False) -> Outcome:
     """Validate the warehouse at `db` and (if `write`) record the findings in it.
 
-    `db` must not be the published warehouse: the caller copies that first (cli.py).
+    `db` must not be the published warehouse: the caller copies that first (cli.py). Full or
+    incremental is decided from the file itself (incremental.decide); `full` forces a full run.
+    An incremental run (which needs `write`) merges its rows into the file's validation tables;
+    the outcome's findings, counts and exit code are then those of the whole merged table.
     """
     import time
 
@@ -75,10 +87,12 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
 
     con = frames.open_readonly(db)
     try:
-        fr = frames.load(con)
+        plan = incremental.decide(con, force_full=full or not write)
+        fr = frames.load(con, scope=plan.scope if plan.incremental else None)
         synthetic = _synthetic(con)
     finally:
         con.close()
+    checked = int(fr.reports["in_scope"].sum())
     labels = frames.report_labels(fr.reports)
     gx_frames = {}
     for name, df in fr.checks.items():
@@ -92,17 +106,17 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
     results = suites.run(definitions, gx_frames, run_id, started)
     timings["gx"] = time.perf_counter() - clock - timings["read"]
 
+    if plan.incremental:
+        # GX stored this partial run's results; the Data Docs are not rebuilt from them (the
+        # site would show only the re-checked reports), so they are not kept either.
+        suites.forget_run(ctx, run_id)
     found = findings.build(fr, results, run_id, started)
-    fixed = resolved.resolved_findings(db, found, run_id, started)
+    fixed = resolved.resolved_findings(db, found, run_id, started,
+                                       scope=plan.scope if plan.incremental else None)
     by_report = findings.results_by_report(fr, results, found)
     pipeline_failed = any(not r.success and catalog.rule(r.check.rule_id).severity == catalog.PIPELINE
                           for r in results)
-    if pipeline_failed:
-        exit_code = PIPELINE_FAILURE
-    elif (found["severity"] == catalog.PUBLISHER).any():
-        exit_code = PUBLISHER_FINDINGS
-    else:
-        exit_code = CLEAN
+    exit_code = _exit_code(pipeline_failed, (found["severity"] == catalog.PUBLISHER).any())
 
     summary: dict[str, RuleSummary] = {}
     for r in results:
@@ -121,11 +135,14 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
         s.failed += failed
         s.not_evaluable += nulls
 
-    docs_index = suites.build_docs(ctx, paths, run_id, synthetic=synthetic) if docs else None
+    # Data Docs: an incremental run leaves the site as the last full run built it (its pages
+    # are GX's view of a whole run; validation_findings is the merged, current record).
+    build = docs and not plan.incremental
+    docs_index = suites.build_docs(ctx, paths, run_id, synthetic=synthetic) if build else None
     timings["findings_docs"] = time.perf_counter() - clock - timings["read"] - timings["gx"]
 
     outcome = Outcome(run_id, db, len(fr.reports), exit_code, found, list(summary.values()), docs_index,
-                      timings, fixed)
+                      timings, fixed, plan, checked)
     if write:
         import great_expectations as gx
 
@@ -136,15 +153,24 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
             "publisher_findings": outcome.publisher_findings,
             "pipeline_findings": outcome.pipeline_findings, "outcome": outcome.label,
             "exit_code": exit_code, "data_docs": str(docs_index) if docs_index else None,
-            "gx_version": gx.__version__,
+            "gx_version": gx.__version__, "mode": plan.mode, "fingerprint": plan.fingerprint,
+            "build_id": plan.build_id, "reports_checked": checked,
+            "reports_changed": plan.changed if plan.incremental else None,
         }
         try:
             wcon = duckdb.connect(str(db))
         except duckdb.Error as exc:
             raise PipelineError(f"cannot write findings into {db}: {str(exc).splitlines()[0]}") from None
         try:
-            findings.write(wcon, found, by_report, run_row)
-            resolved.write(wcon, fixed)
+            if plan.incremental:
+                incremental.merge(wcon, found, by_report, fixed, fr.reports, run_row,
+                                  lambda pub, pipe: _exit_code(pipeline_failed or pipe > 0, pub > 0))
+                # what the run reports is the whole merged table, as after a full run
+                outcome.findings = incremental.merged_findings(wcon)
+                outcome.exit_code = run_row["exit_code"]
+            else:
+                findings.write(wcon, found, by_report, run_row)
+                resolved.write(wcon, fixed)
         finally:
             wcon.close()
     timings["total"] = time.perf_counter() - clock

@@ -308,3 +308,12 @@ def build_docs(ctx, paths: Paths, run_id: str, *, synthetic: bool = False) -> Pa
 
     make_offline(docs_dir(paths), synthetic=synthetic)  # every asset local: the site opens offline
     return docs_dir(paths) / "index.html"
+
+
+def forget_run(ctx, run_id: str) -> None:
+    """Remove a run's stored GX results (ValidationDefinition.run always stores them). An
+    incremental run checks only some reports: its results are never rendered, and kept in the
+    store they would be listed by the next docs build's index without pages."""
+    store = ctx.validation_results_store
+    for key in [k for k in store.list_keys() if k.run_id.run_name == run_id]:
+        store.remove_key(key)
