@@ -15,6 +15,7 @@ benchmarks) uses every real county-level unit instead, for a national-scale ware
 
     python -m ingest.synthetic --data-dir /tmp/demo --units 40 --years 5
     python -m ingest.synthetic --data-dir /tmp/bench --units 3000 --years 7 --real-names
+    python -m ingest.synthetic extend --data-dir /tmp/demo --units 40 --years 5 --reports 10
 """
 
 from __future__ import annotations
@@ -267,24 +268,72 @@ def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240
             if progress and (i + 1) % 1000 == 0:
                 print(f"  generated {i + 1}/{len(names)} units", file=sys.stderr, flush=True)
         n = len(rows["sha256"])
-        table = pa.table({
-            **{k: pa.array(v, pa.string()) for k, v in rows.items() if k not in ("bytes", "year_hint")},
-            "bytes": pa.array(rows["bytes"], pa.int64()),
-            "year_hint": pa.array(rows["year_hint"], pa.int32()),
-        })
-        con = archive.con
-        con.register("synthetic_docs", table)
-        con.execute("""
-            INSERT INTO document_versions (sha256, url, source_id, issuer, title, content_type, encoding,
-                encoding_source, bytes, first_seen, last_seen, year_hint, parent_url, kind,
-                first_run_id, last_run_id)
-            SELECT sha256, url, source_id, issuer, NULL, 'text/plain; charset=utf-8', 'utf-8', 'header',
-                   bytes, ?, ?, year_hint, NULL, 'import', 'synthetic', 'synthetic'
-            FROM synthetic_docs""", [now, now])
-        con.unregister("synthetic_docs")
+        insert_documents(archive, rows, now, "synthetic")
     atomic_write_text(paths.data_dir / PLANTED_FILE,
                       json.dumps(planted, ensure_ascii=False, indent=1) + "\n")
     return n
+
+
+def extend_archive(paths: Paths, n_units: int, n_years: int, n_reports: int, *, year: int | None = None,
+                   seed: int = 20240101, real_names: bool = False) -> int:
+    """Add the next year's report of the first `n_reports` units to an archive that `write_archive`
+    made with the same n_units, n_years, seed and names: the increment a daily refresh meets (the
+    benchmarks time incremental builds with it). Each new report continues its unit's series
+    (carried over = last year's carried forward), as a later crawl run would find it."""
+    from ingest.crawl.archive import Archive
+
+    year = year or FIRST_YEAR + n_years
+    if year <= FIRST_YEAR:
+        raise SystemExit(f"--year must be after {FIRST_YEAR}")
+    names = units(n_units, real_names=real_names)[:n_reports]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows: dict[str, list] = {k: [] for k in ("sha256", "url", "source_id", "issuer", "bytes", "year_hint")}
+    with Archive(paths) as archive:
+        for i, issuer in enumerate(names):
+            # replay the unit's series with its own random stream, so the new year follows on
+            rng = random.Random(seed * 1_000_003 + i)
+            carry = None
+            for y in range(FIRST_YEAR, year + 1):
+                y_no = y - FIRST_YEAR
+                plant = None if real_names or y_no >= n_years else planted_rule(i, y_no, n_years)
+                rep = generate(issuer, y, rng, carry, plant)
+                carry = {c: rep.table3["carry_forward"][c] for c in rep.table3["carry_forward"]}
+            data = rep.text.encode("utf-8")
+            sha = hashlib.sha256(data).hexdigest()
+            path = archive.blob_path(sha)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            rows["sha256"].append(sha)
+            rows["url"].append(f"synthetic://reports/{i:06d}/{year}.txt")
+            rows["source_id"].append(f"{SYNTHETIC_SOURCE_PREFIX}{i:06d}")
+            rows["issuer"].append(issuer)
+            rows["bytes"].append(len(data))
+            rows["year_hint"].append(year)
+        known = archive.con.execute(
+            "SELECT count(*) FROM document_versions WHERE sha256 IN (SELECT unnest(?))", [rows["sha256"]]).fetchall()[0][0]
+        if known:
+            raise SystemExit(f"{known} of these reports are already archived (year {year} was added before)")
+        insert_documents(archive, rows, now, f"synthetic-{year}-{now:%Y%m%dT%H%M%S}")
+    return len(rows["sha256"])
+
+
+def insert_documents(archive, rows: dict[str, list], now: dt.datetime, run_id: str) -> None:
+    """Index generated blobs as imported document versions (one bulk insert, through Arrow)."""
+    table = pa.table({
+        **{k: pa.array(v, pa.string()) for k, v in rows.items() if k not in ("bytes", "year_hint")},
+        "bytes": pa.array(rows["bytes"], pa.int64()),
+        "year_hint": pa.array(rows["year_hint"], pa.int32()),
+    })
+    con = archive.con.cursor()  # its own result state: the archive's connection may hold one
+    con.register("synthetic_docs", table)
+    con.execute("""
+        INSERT INTO document_versions (sha256, url, source_id, issuer, title, content_type, encoding,
+            encoding_source, bytes, first_seen, last_seen, year_hint, parent_url, kind,
+            first_run_id, last_run_id)
+        SELECT sha256, url, source_id, issuer, NULL, 'text/plain; charset=utf-8', 'utf-8', 'header',
+               bytes, ?, ?, year_hint, NULL, 'import', ?, ?
+        FROM synthetic_docs""", [now, now, run_id, run_id])
+    con.unregister("synthetic_docs")
 
 
 def planted_rule(unit_no: int, year_no: int, n_years: int) -> str | None:
@@ -328,6 +377,23 @@ def check(paths: Paths) -> int:
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
+    if argv[:1] == ["extend"]:
+        ep = argparse.ArgumentParser(
+            prog="python -m ingest.synthetic extend",
+            description="add next year's reports of the first N units to a synthetic archive "
+                        "(give the --units, --years, --seed and --real-names it was generated with)")
+        ep.add_argument("--data-dir", required=True)
+        ep.add_argument("--reports", type=int, default=10, help="how many new reports (default 10)")
+        ep.add_argument("--units", type=int, default=3000)
+        ep.add_argument("--years", type=int, default=7)
+        ep.add_argument("--year", type=int, help=f"the year to add (default: {FIRST_YEAR} + --years)")
+        ep.add_argument("--seed", type=int, default=20240101)
+        ep.add_argument("--real-names", action="store_true")
+        a = ep.parse_args(argv[1:])
+        n = extend_archive(default_paths(a.data_dir), a.units, a.years, a.reports, year=a.year, seed=a.seed,
+                           real_names=a.real_names)
+        print(f"synthetic: {n} new reports archived in {a.data_dir}")
+        return 0
     if argv[:1] == ["check"]:
         cp = argparse.ArgumentParser(prog="python -m ingest.synthetic check",
                                      description="exit 0 when validation found exactly the planted findings")

@@ -35,6 +35,7 @@ from ingest.config import REPO_ROOT, Paths, paths as default_paths
 from ingest.errors import PipelineError, UserError
 from ingest.safeio import StorageError, fault_point, free_bytes, fsync_dir, human
 from ingest.correct import corrections_for_build
+from ingest.load import incremental
 from ingest.load.loader import load
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -51,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--docs", action="store_true",
                         help="also write the data dictionary (dbt docs) to DATA_DIR/reports/data_dictionary")
     parser.add_argument("--workers", type=int, default=None, help="parser processes for the load")
+    parser.add_argument("--full", action="store_true",
+                        help="rebuild every table from scratch instead of updating a copy of the published "
+                             "warehouse with the reports that changed (the result is the same)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,15 +67,19 @@ def run(args: argparse.Namespace) -> int:
         progress = loader_callback() or progress_bar()
         print(load(p, workers=args.workers, progress=progress).line(), flush=True)
     started = time.perf_counter()
-    built = build_warehouse(p, swap=not args.no_swap, load_first=False, docs=args.docs)
+    built = build_warehouse(p, swap=not args.no_swap, load_first=False, docs=args.docs, full=args.full)
     where = p.warehouse_db if not args.no_swap else built
-    print(f"build: warehouse ready at {where} ({_summary(where)}; dbt {time.perf_counter() - started:.1f}s)")
+    print(f"build: warehouse ready at {where} ({_summary(where)}; {_last_build(where)}; "
+          f"{time.perf_counter() - started:.1f}s)")
     return 0
 
 
 def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
-                    docs: bool = False) -> Path:
-    """load → dbt build into a fresh DATA_DIR/build/warehouse.duckdb → (swap) publish it."""
+                    docs: bool = False, full: bool = False) -> Path:
+    """load → dbt build into DATA_DIR/build/warehouse.duckdb → (swap) publish it.
+
+    The build starts from a copy of the published warehouse and rewrites only what the changed
+    reports touch (incremental.choose_mode says when it may); otherwise from a fresh file."""
     if load_first:
         load(paths)
     if not paths.parsed_db.exists():
@@ -82,9 +90,16 @@ def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
         archive_db = paths.archive_db
         if not archive_db.exists():
             raise UserError(f"no archive at {archive_db}: the warehouse traces every report to it")
+        started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        mode = incremental.choose_mode(paths, full=full)
+        print(f"build: {mode.mode} ({mode.reason})", flush=True)
+        if mode.mode == "incremental":
+            incremental.copy_published(paths, built)
         env = dbt_env(paths, built)
+        env["WAREHOUSE_BUILD_MODE"] = mode.mode
         # fail fast: a build with one failure is never published, so the rest is wasted time
         run_dbt(paths, ["build", "--fail-fast"], env, label="dbt build")
+        incremental.record_build(paths, built, mode, started)
         if docs:
             target = paths.reports_dir / "data_dictionary"
             run_dbt(paths, ["docs", "generate", "--target-path", str(target)], env, label="dbt docs generate")
@@ -252,6 +267,24 @@ def _build_lock(paths: Paths):
         yield
     finally:
         fh.close()
+
+
+def _last_build(db: Path) -> str:
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            row = con.execute("SELECT mode, reports_added, reports_changed, reports_removed, dbt_seconds "
+                              "FROM warehouse_builds ORDER BY finished_at DESC LIMIT 1").fetchall()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return "build record unavailable"
+    if not row:
+        return "no build record"
+    mode, added, changed, removed, seconds = row[0]
+    if mode == "full":
+        return f"full build, dbt {seconds:.1f}s"
+    return f"incremental: {added} added, {changed} changed, {removed} removed reports; dbt {seconds:.1f}s"
 
 
 def _summary(db: Path) -> str:

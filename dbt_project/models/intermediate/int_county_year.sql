@@ -1,3 +1,4 @@
+{{ incremental_by_partition(['region_code', 'year'], 'county_years') }}
 -- One report per county-level government and year, with its measures and region.
 -- Two reports of the same government and year (a re-publication, a mirror with other bytes)
 -- are resolved deterministically: a version the source has replaced never wins
@@ -15,6 +16,7 @@ with candidates as (
     where r.issuer_level = 'county_government'
         and r.region_code is not null
         and r.year is not null
+        and {{ in_touched_partition('r', ['region_code', 'year'], 'county_years') }}
 ),
 
 ranked as (

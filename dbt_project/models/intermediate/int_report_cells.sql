@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- One row per printed or expected cell of the current parse of every report: every cell the
 -- parser emitted, flagged is_expected when the report's templates call for it
 -- (template_expected_cells: table 2 by its template, table 3 by its shape, all of table 4),
@@ -9,6 +10,7 @@
 with reports as (
     select report_id, report_key, issuer_id, issuer, region_code, year, template, table3_shape
     from {{ ref('int_reports') }}
+    where {{ changed_report('report_id') }}
 ),
 
 seed as (

@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- One row per report: the headline measures the comparison mart uses, summed from the detail
 -- facts. SUM ignores unreported cells and is null when none was reported: null stays null.
 with apps as (
@@ -13,6 +14,7 @@ with apps as (
         cast(sum(applications) filter (where outcome_group = 'other') as bigint) as other_handling,
         count(applications) as outcome_cells_reported
     from {{ ref('fct_applications') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 ),
 
@@ -23,6 +25,7 @@ intake as (
         cast(sum(applications) filter (where intake_measure = 'carried_over') as bigint) as carried_over,
         cast(sum(applications) filter (where intake_measure = 'carry_forward') as bigint) as carried_forward
     from {{ ref('fct_application_intake') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 ),
 
@@ -36,6 +39,7 @@ cases as (
         cast(sum(cases) filter (where proceeding <> 'review' and result = 'corrected') as bigint) as litigation_corrected,
         cast(sum(cases) filter (where proceeding <> 'review' and result <> 'pending') as bigint) as litigation_concluded
     from {{ ref('fct_reviews_litigation') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 ),
 
@@ -43,6 +47,7 @@ permits as (
     select report_id,
         cast(sum(value) filter (where permit_item = 'permits' and measure = 'decisions') as bigint) as permit_decisions
     from {{ ref('fct_permits') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 ),
 
@@ -51,6 +56,7 @@ penalties as (
         cast(sum(value) filter (where enforcement_kind = 'penalties' and measure = 'decisions') as bigint) as penalty_decisions,
         cast(sum(value) filter (where enforcement_kind = 'coercive_measures' and measure = 'decisions') as bigint) as coercive_measure_decisions
     from {{ ref('fct_penalties') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 ),
 
@@ -61,6 +67,7 @@ fees as (
         cast(sum(item_count) filter (where measure = 'fee_items_change') as bigint) as fee_items_change,
         sum(amount_yuan) filter (where measure = 'info_processing_fee_yuan') as info_processing_fee_yuan
     from {{ ref('fct_fees') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 )
 
@@ -98,3 +105,4 @@ left join cases using (report_id)
 left join permits using (report_id)
 left join penalties using (report_id)
 left join fees using (report_id)
+where {{ changed_report('r.report_id') }}

@@ -2,8 +2,10 @@
 select
     r.report_id,
     -- a compact integer for the heavy joins and aggregations over millions of cells (a
-    -- 64-character sha256 makes every hash table ten times larger); stable within one build only
-    cast(row_number() over (order by r.report_id) as integer) as report_key,
+    -- 64-character sha256 makes every hash table ten times larger). Derived from the id alone
+    -- (60 bits of its md5), so it is the same in every build: incremental builds keep the rows
+    -- of unchanged reports, and those must still join. A collision fails the unique test.
+    cast(('0x' || left(md5(r.report_id), 15)) as bigint) as report_key,
     -- identity per report (registry source first, then name, alias, 索引号, host); a parsed
     -- file from before report_issuers existed falls back to the name-only match
     coalesce(i.issuer_id, m.issuer_id, 'unmatched:' || coalesce(r.issuer, r.archive_issuer, '?')) as issuer_id,

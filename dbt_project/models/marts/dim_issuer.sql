@@ -1,9 +1,11 @@
+{{ incremental_by_partition(['issuer_id'], 'issuers') }}
 -- One row per issuing body. The id joins the names a body used over the years
 -- (洪泽区人民政府 / 淮安市洪泽区人民政府 are one issuer; 平潭综合实验区管委会 / 平潭县人民政府 too).
 -- issuer_level is its type: county_government, general_office, department, township,
 -- area_office, prefecture_body, province_body, other (ingest/load/issuers.py).
 with reports as (
-    select * from {{ ref('int_reports') }}
+    select * from {{ ref('int_reports') }} as r
+    where {{ in_touched_partition('r', ['issuer_id'], 'issuers') }}
 ),
 
 named as (

@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- One row per report in the warehouse (the current parse of one archived document).
 with cell_counts as (
     select
@@ -7,6 +8,7 @@ with cell_counts as (
         count(*) filter (where value is not null) as cells_with_value,
         count(*) filter (where is_blank) as cells_blank
     from {{ ref('int_report_cells') }}
+    where {{ changed_report('report_id') }}
     group by report_id
 )
 
@@ -48,3 +50,4 @@ select
     r.is_synthetic
 from {{ ref('int_reports') }} as r
 left join cell_counts as c using (report_id)
+where {{ changed_report('r.report_id') }}

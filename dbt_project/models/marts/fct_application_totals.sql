@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- Printed totals and subtotals of table 3, for checks only, beside the sum of the detail cells
 -- they should equal. Never add these to fct_applications.
 --
@@ -19,7 +20,7 @@ t3 as (
     from {{ ref('int_report_cells') }} as c
     join rows_ as r on r.row_key = c.row_key
     join cols as a on a.applicant_type = c.column_key
-    where c.table_key = 'table3'
+    where c.table_key = 'table3' and {{ changed_report('c.report_id') }}
 ),
 
 sums as (
@@ -59,7 +60,7 @@ totals as (
     join {{ ref('int_report_cells') }} as c
         on c.report_key = t.report_key and c.table_key = 'table3'
         and c.row_key = t.row_key and c.column_key = t.column_key
-    where not (t.detail_column and t.detail_row)
+    where not (t.detail_column and t.detail_row) and {{ changed_report('c.report_id') }}
 )
 
 select

@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- Grain: report × applicant type (the six detail columns) × detail outcome row. Printed totals
 -- (总计 column, （七）总计 row, subtotals) live in fct_application_totals and are never summed
 -- here; intake rows (new / carried over / carried forward) live in fct_application_intake.
@@ -29,4 +30,4 @@ join {{ ref('template_applicant_types') }} as a
     on a.applicant_type = c.column_key and a.is_detail
 join {{ ref('template_table3_rows') }} as o
     on o.row_key = c.row_key and o.is_detail_outcome
-where c.table_key = 'table3'
+where c.table_key = 'table3' and {{ changed_report('c.report_id') }}

@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- Grain: report × fee measure. Three measures that must never share a column:
 --   fee_amount_yuan      2021 template, 行政事业性收费 本年收费金额, printed in 万元, × 10,000
 --   fee_items_prev_year / fee_items_change
@@ -24,7 +25,7 @@ with table2 as (
     join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
     join {{ ref('template_table2_measures') }} as m
         on m.template = c.template and m.row_key = c.row_key and m.column_key = c.column_key
-    where c.table_key = 'table2' and m.fact = 'fees'
+    where c.table_key = 'table2' and m.fact = 'fees' and {{ changed_report('c.report_id') }}
 ),
 
 section6 as (
@@ -51,7 +52,7 @@ section6 as (
     from {{ ref('int_reports') }} as r
     left join {{ ref('int_narrative_facts') }} as n
         on n.report_id = r.report_id and n.fact_key = 'info_processing_fee_yuan'
-    where r.info_processing_fee_yuan is not null
+    where r.info_processing_fee_yuan is not null and {{ changed_report('r.report_id') }}
 )
 
 select * from table2

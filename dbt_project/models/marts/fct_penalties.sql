@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- Grain: report × enforcement_kind (table-2 row) × measure (table-2 column of the report's template).
 -- 行政处罚 and 行政强制 under 第二十条第（六）项: two distinct measures, never added.
 select
@@ -28,4 +29,4 @@ from {{ ref('int_report_cells') }} as c
 join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
 join {{ ref('template_table2_measures') }} as m
     on m.template = c.template and m.row_key = c.row_key and m.column_key = c.column_key
-where c.table_key = 'table2' and m.fact = 'penalties'
+where c.table_key = 'table2' and m.fact = 'penalties' and {{ changed_report('c.report_id') }}

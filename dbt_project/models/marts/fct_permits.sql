@@ -1,3 +1,4 @@
+{{ incremental_by_report() }}
 -- Grain: report × permit_item (table-2 row) × measure (table-2 column of the report's template).
 -- 行政许可 (and, in the 2019 template, 其他对外管理服务事项) under 第二十条第（五）项.
 select
@@ -28,4 +29,4 @@ from {{ ref('int_report_cells') }} as c
 join {{ ref('int_reports') }} as rep on rep.report_key = c.report_key
 join {{ ref('template_table2_measures') }} as m
     on m.template = c.template and m.row_key = c.row_key and m.column_key = c.column_key
-where c.table_key = 'table2' and m.fact = 'permits'
+where c.table_key = 'table2' and m.fact = 'permits' and {{ changed_report('c.report_id') }}

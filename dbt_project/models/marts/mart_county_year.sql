@@ -1,9 +1,12 @@
+{{ incremental_by_partition(['province_code', 'year'], 'province_years') }}
 -- One row per county-level government × year: what was asked, how it was handled, and how
 -- the county compares with last year and with its prefecture and province. Every measure is
 -- summed from detail cells (int_report_measures); rates are null when their denominator is
 -- null or zero; year-over-year compares with year - 1 exactly (a gap gives null).
 with base as (
-    select * from {{ ref('int_county_year') }}
+    -- incremental: the provinces touched, every year (a touched year compares with the one before)
+    select * from {{ ref('int_county_year') }} as b
+    where {{ in_touched_partition('b', ['province_code'], 'province_years') }}
 ),
 
 rates as (
@@ -95,4 +98,6 @@ select
     {{ rank_of('applications_new', 'province_code, year') }} as applications_new_rank_in_province_of,
     {{ rank_of('disclosure_rate', 'prefecture_code, year') }} as disclosure_rate_rank_in_prefecture_of,
     {{ rank_of('disclosure_rate', 'province_code, year') }} as disclosure_rate_rank_in_province_of
-from with_previous
+from with_previous as w
+-- whole (province, year) partitions, so the ranks below see every county they rank
+where {{ in_touched_partition('w', ['province_code', 'year'], 'province_years') }}

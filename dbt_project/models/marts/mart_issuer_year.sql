@@ -1,3 +1,4 @@
+{{ incremental_by_partition(['issuer_id', 'year'], 'issuer_years') }}
 -- One row per issuing body × report year: the county government, its general office, every
 -- department, township / street office and area office, with its county-level unit and issuer
 -- type, so "every 公安局 in 安康" or "all issuers of one county" is one query. Reports whose
@@ -15,6 +16,7 @@ with candidates as (
     from {{ ref('int_reports') }} as r
     join {{ ref('dim_report') }} as d using (report_id)
     where r.year is not null
+        and {{ in_touched_partition('r', ['issuer_id', 'year'], 'issuer_years') }}
 ),
 
 ranked as (

@@ -1,0 +1,166 @@
+{#
+  Incremental builds (ARCHITECTURE.md, "Incremental builds").
+
+  `python -m ingest build` builds on a copy of the published warehouse when the project that
+  built it is the one here (same models, seeds, macros, dbt and DuckDB); otherwise, or with
+  `--full`, on a fresh file. dbt's own rule then decides per model: a model whose table exists
+  is incremental, one that does not is built whole. Every incremental model rewrites only what
+  the reports in int_report_changes (added, changed or removed since the previous build) touch:
+
+    report grain     rows keyed by report_id: the changed reports' rows are deleted, the added
+                     and changed reports' rows computed and appended (`incremental_by_report`);
+    partition grain  rows keyed by a partition that mixes reports (a county-year with its
+                     duplicate resolution, a province-year with its ranks, an issuer): the
+                     touched partitions are deleted and recomputed whole
+                     (`incremental_by_partition`).
+
+  A full build computes the same rows: the test tests/warehouse/test_incremental.py compares
+  the two warehouses table by table.
+#}
+
+{# Config of a model whose rows belong to one report each. #}
+{% macro incremental_by_report(key='report_id') -%}
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook=["{{ delete_changed_reports('" ~ key ~ "') }}"],
+          meta={'incremental_grain': 'report'}) }}
+-- depends_on: {{ ref('int_report_changes') }}
+{%- endmacro %}
+
+{# Incremental: delete the rows of every changed or removed report before the new ones go in. #}
+{% macro delete_changed_reports(key) -%}
+{%- if is_incremental() -%}
+delete from {{ this }} where {{ key }} in (select report_id from {{ ref('int_report_changes') }})
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+{# A filter on report ids: the added and changed reports in an incremental build, all otherwise. #}
+{% macro changed_report(column) -%}
+{%- if is_incremental() -%}
+{{ column }} in (select report_id from {{ ref('int_report_changes') }} where change <> 'removed')
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
+{#
+  Config of a model rebuilt per partition: `columns` name the partition, `touched` is the name
+  of a touched_* macro below listing the partitions this build's changes reach.
+#}
+{% macro incremental_by_partition(columns, touched) -%}
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook=["{{ delete_touched_partitions(" ~ columns ~ ", '" ~ touched ~ "') }}"],
+          meta={'incremental_grain': 'partition', 'partition_by': columns}) }}
+-- depends_on: {{ ref('int_report_changes') }}, {{ ref('int_regions') }}
+{%- endmacro %}
+
+{% macro delete_touched_partitions(columns, touched) -%}
+{%- if is_incremental() -%}
+delete from {{ this }} as t
+using ({{ touched_partitions(touched) }}) as p
+where {% for c in columns %}t.{{ c }} is not distinct from p.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+{# A filter keeping the rows of touched partitions (all rows in a full build). #}
+{% macro in_touched_partition(alias, columns, touched) -%}
+{%- if is_incremental() -%}
+exists (select 1 from ({{ touched_partitions(touched) }}) as p
+        where {% for c in columns %}p.{{ c }} is not distinct from {{ alias }}.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %})
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
+{% macro touched_partitions(kind) -%}
+{%- if kind == 'county_years' -%}{{ touched_county_years() }}
+{%- elif kind == 'province_years' -%}{{ touched_province_years() }}
+{%- elif kind == 'issuer_years' -%}{{ touched_issuer_years() }}
+{%- elif kind == 'issuers' -%}{{ touched_issuers() }}
+{%- else -%}{{ exceptions.raise_compiler_error('unknown partition kind ' ~ kind) }}
+{%- endif -%}
+{%- endmacro %}
+
+{# The (region_code, year) of every changed report, before and after the change. #}
+{% macro touched_county_years() -%}
+select region_code, year from {{ ref('int_report_changes') }} where region_code is not null and year is not null
+union
+select prev_region_code, prev_year from {{ ref('int_report_changes') }}
+where prev_region_code is not null and prev_year is not null
+{%- endmacro %}
+
+{#
+  The (province_code, year) partitions of mart_county_year: ranks are taken within a province
+  (and its prefectures) and year, and a county-year's row compares with the year before, so a
+  change in year Y reaches the province's rows of Y and Y + 1.
+#}
+{% macro touched_province_years() -%}
+select g.province_code, k.year
+from ({{ touched_county_years() }}) as k
+join {{ ref('int_regions') }} as g using (region_code)
+union
+select g.province_code, k.year + 1
+from ({{ touched_county_years() }}) as k
+join {{ ref('int_regions') }} as g using (region_code)
+{%- endmacro %}
+
+{% macro touched_issuer_years() -%}
+select issuer_id, year from {{ ref('int_report_changes') }} where issuer_id is not null and year is not null
+union
+select prev_issuer_id, prev_year from {{ ref('int_report_changes') }}
+where prev_issuer_id is not null and prev_year is not null
+{%- endmacro %}
+
+{% macro touched_issuers() -%}
+select issuer_id from {{ ref('int_report_changes') }} where issuer_id is not null
+union
+select prev_issuer_id from {{ ref('int_report_changes') }} where prev_issuer_id is not null
+{%- endmacro %}
+
+{#
+  Data tests of report-grain models check, in an incremental build, only the rows of the
+  reports this build wrote: the other rows passed the same tests in the build that wrote them
+  and have not changed since. A test on a key of the report grain cannot miss a duplicate this
+  way (both rows carry a changed report's id). Tests on other models, and singular tests, read
+  whole tables as before. `dbt build --full-refresh` (`ingest build --full`) checks everything.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set grain = none -%}
+    {%- if execute and is_incremental_build() -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model'
+                and node.alias == relation.identifier and node.schema == relation.schema -%}
+            {%- set grain = node.config.meta.get('incremental_grain') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if grain == 'report' -%}
+        {%- set filtered -%}
+            (select * from {{ relation }}
+             where report_id in (select report_id from {{ changes_relation() }} where change <> 'removed')
+             {%- if where %} and ({{ where }}){% endif %}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- elif where -%}
+        {%- do return("(select * from " ~ relation ~ " where " ~ where ~ ") dbt_subquery") -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+  int_report_changes by name, not ref(): a test's dependencies are fixed when dbt parses it, and
+  this filter is only rendered while the build runs.
+#}
+{% macro changes_relation() -%}
+{%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == 'int_report_changes' -%}
+{{ adapter.quote(node.database) }}.{{ adapter.quote(node.schema) }}.{{ adapter.quote(node.alias) }}
+{%- endfor -%}
+{%- endmacro %}
+
+{# Whether this dbt invocation builds incrementally: set by ingest/load/build.py. #}
+{% macro is_incremental_build() -%}
+{%- do return(env_var('WAREHOUSE_BUILD_MODE', 'full') == 'incremental' and not flags.FULL_REFRESH) -%}
+{%- endmacro %}
