@@ -135,7 +135,7 @@ def _change_reports(db: Path, n: int) -> list[tuple]:
         step = max(total // max(n, 1), 1)
         rows = con.execute(f"""
             SELECT report_id, issuer_id, region_code, year FROM (
-                SELECT *, row_number() OVER (ORDER BY issuer_id, year, report_id) - 1 AS k FROM dim_report)
+                SELECT *, row_number() OVER (ORDER BY md5(report_id)) - 1 AS k FROM dim_report)
             WHERE k % {step} = 0 ORDER BY k LIMIT {n}""").fetchall()
         cells = layers.locate(con, "int_report_cells")
         con.execute(f"""
