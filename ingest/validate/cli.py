@@ -148,6 +148,7 @@ def _print(outcome, show: int) -> None:
     if outcome.docs_index:
         print(f"Data Docs: {outcome.docs_index}")
     elif outcome.plan is not None and outcome.plan.incremental:
-        print("Data Docs: not rebuilt by an incremental run (they show the last full run; "
-              "validation_findings is current)")
+        # not "Data Docs:" — the refresh reads that line as the site this run built
+        print("Data Docs unchanged: an incremental run does not rebuild them (they show the last "
+              "full run; validation_findings is current)")
     print(f"outcome: {outcome.label} (exit {outcome.exit_code})")

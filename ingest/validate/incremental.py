@@ -15,7 +15,8 @@ report the previous run did not know is in the change list. Anything else is a f
 Scope (`touched`): the changed reports; every report sharing (issuer_id, year) with a changed
 report's new or previous (issuer_id, year) — unique_issuer_year compares them; and the same
 issuer's reports of the year before and after — the cross-year rule compares a report with last
-year's, so a change in year Y moves the check of Y+1 too. frames.load(scope=…) reads only
+year's, so a change in year Y moves the check of Y+1 too; and every report of such an issuer
+when it has a reviewed correction (a resolved finding names all the issuer's corrections). frames.load(scope=…) reads only
 their cells. Rules that are not per report run over the whole warehouse (frames.py): the
 report_identity suite (duplicate report ids or contents, two documents for one issuer-year, a
 report without a template — dim_report only, one row per report) and the search for cells
@@ -153,7 +154,20 @@ def decide(con: duckdb.DuckDBPyConnection, *, force_full: bool = False) -> Plan:
 
 
 def touched(con: duckdb.DuckDBPyConnection, changes: str) -> pd.Series:
-    """The report ids an incremental run re-checks (see the module docstring)."""
+    """The report ids an incremental run re-checks (see the module docstring).
+
+    Plus, for an issuer with a reviewed correction (now, or in the previous run's
+    validation_resolved_findings) among the issuers of those reports: every report of that
+    issuer. A finding resolved by correction names the corrections of the issuer's reports
+    (resolved.py: a cross-year finding may be resolved by last year's), so a correction added
+    or withdrawn in one year changes the resolved rows of its other years."""
+    cells = layers.locate(con, "int_report_cells", "wh")
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' AND table_name = 'int_report_cells'"
+    ).fetchall()}
+    corrected_now = (f"SELECT DISTINCT d.issuer_id FROM wh.dim_report d SEMI JOIN "
+                     f"(SELECT report_id FROM {cells} WHERE is_corrected) c USING (report_id)"
+                     if "is_corrected" in cols else "SELECT NULL::VARCHAR AS issuer_id WHERE false")
     return con.execute(f"""
         WITH ch AS (SELECT report_id, issuer_id, year::INTEGER AS year,
                            prev_issuer_id, prev_year::INTEGER AS prev_year FROM {changes}),
@@ -161,10 +175,20 @@ def touched(con: duckdb.DuckDBPyConnection, changes: str) -> pd.Series:
                       WHERE issuer_id IS NOT NULL AND year IS NOT NULL
                       UNION
                       SELECT prev_issuer_id, prev_year + d FROM ch, (VALUES (-1), (0), (1)) v(d)
-                      WHERE prev_issuer_id IS NOT NULL AND prev_year IS NOT NULL)
-        SELECT report_id FROM ch
+                      WHERE prev_issuer_id IS NOT NULL AND prev_year IS NOT NULL),
+             base AS (SELECT report_id FROM ch
+                      UNION
+                      SELECT d.report_id FROM wh.dim_report d
+                      JOIN keys k ON d.issuer_id = k.issuer_id AND d.year = k.year),
+             issuers AS (SELECT d.issuer_id FROM wh.dim_report d SEMI JOIN base USING (report_id)
+                         UNION SELECT prev_issuer_id FROM ch),
+             corrected AS ({corrected_now}
+                           UNION SELECT issuer_id FROM wh.validation_resolved_findings)
+        SELECT report_id FROM base
         UNION
-        SELECT d.report_id FROM wh.dim_report d JOIN keys k ON d.issuer_id = k.issuer_id AND d.year = k.year
+        SELECT d.report_id FROM wh.dim_report d
+        WHERE d.issuer_id IN (SELECT issuer_id FROM issuers WHERE issuer_id IS NOT NULL)
+          AND d.issuer_id IN (SELECT issuer_id FROM corrected WHERE issuer_id IS NOT NULL)
         ORDER BY report_id""").df()["report_id"]
 
 
@@ -215,6 +239,10 @@ def merge(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, by_report: pd.Dat
                    (SELECT coalesce(sum(not_evaluable), 0) FROM validation_results),
                    (SELECT count(*) FROM validation_findings WHERE severity = '{catalog.PUBLISHER}'),
                    (SELECT count(*) FROM validation_findings WHERE severity = '{catalog.PIPELINE}')""").fetchone()
+        if not run_row.get("data_docs"):  # the site stays the last full run's: name it
+            docs = con.execute("SELECT data_docs FROM validation_runs WHERE data_docs IS NOT NULL "
+                               "ORDER BY started_at DESC LIMIT 1").fetchall()
+            run_row["data_docs"] = docs[0][0] if docs else None
         code = exit_code(int(pub), int(pipe))
         run_row.update(checks=int(checks), not_evaluable=int(not_evaluable), publisher_findings=int(pub),
                        pipeline_findings=int(pipe), exit_code=code, outcome=OUTCOMES[code])

@@ -167,6 +167,7 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
                                   lambda pub, pipe: _exit_code(pipeline_failed or pipe > 0, pub > 0))
                 # what the run reports is the whole merged table, as after a full run
                 outcome.findings = incremental.merged_findings(wcon)
+                outcome.resolved = wcon.execute("SELECT * FROM validation_resolved_findings").df()
                 outcome.exit_code = run_row["exit_code"]
             else:
                 findings.write(wcon, found, by_report, run_row)
