@@ -137,6 +137,17 @@ def decide(con: duckdb.DuckDBPyConnection, *, force_full: bool = False) -> Plan:
     allowed = {r[0] for r in last}  # the build before this one, or this one (a re-run)
     if prev_build is None or prev_build not in allowed:
         return full(f"the previous validation was of build {prev_build}, not of the build before {build_id}")
+    try:
+        return _incremental(con, fp, build_id, prev_build)
+    except duckdb.Error as exc:  # a change list or earlier table of another shape: never guess
+        return full(f"{CHANGES} or the previous validation tables cannot be read "
+                    f"({str(exc).splitlines()[0][:120]})")
+
+
+def _incremental(con: duckdb.DuckDBPyConnection, fp: str, build_id: str, prev_build: str) -> Plan:
+    def full(reason: str) -> Plan:
+        return Plan(FULL, reason, fp, build_id)
+
     changes = layers.locate(con, CHANGES, "wh")
     # A report the previous run never saw must be in the change list; else the list does not
     # describe the step from the validated warehouse to this one.

@@ -306,6 +306,10 @@ def test_when_a_run_is_full(db):
     copy_report(copy, r, "unlisted", "syn-000000", 2030)
     assert "neither validated before nor in int_report_changes" in plan_of(copy).reason
 
+    shutil.copyfile(db, copy)  # a change list of another shape
+    x(copy, "ALTER TABLE intermediate.int_report_changes DROP COLUMN prev_year")
+    assert "int_report_changes or the previous validation tables cannot be read" in plan_of(copy).reason
+
     shutil.copyfile(db, copy)
     record_build(copy, None, mode="full")
     assert plan_of(copy).reason.endswith("was a full build")
