@@ -115,18 +115,21 @@ con.execute(f"SET threads = 2; SET memory_limit = '{mem}'; SET preserve_insertio
 con.execute(f"ATTACH '{parsed}' AS parsed (READ_ONLY)")
 con.execute(f"ATTACH '{archive}' AS archive (READ_ONLY)")
 con.execute(f"ATTACH '{built}' AS built (READ_ONLY)")
+# the layers' schemas (dbt_project/macros/generate_schema_name.sql), as the models name them
+for schema in sorted({n["schema"] for n in nodes.values()}):
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 # seeds are a few thousand rows of reference data: copied, not timed
 for k in order:
     n = nodes[k]
     if n["resource_type"] == "seed":
-        con.execute(f'CREATE TABLE main."{n["name"]}" AS SELECT * FROM built.main."{n["name"]}"')
+        con.execute(f'CREATE TABLE "{n["schema"]}"."{n["alias"]}" AS SELECT * FROM built."{n["schema"]}"."{n["alias"]}"')
 con.execute("DETACH built")
 start = time.perf_counter()
 for k in order:
     n = nodes[k]
     if n["resource_type"] != "model" or n["config"].get("materialized") == "ephemeral": continue
     sql = open(f"{target}/compiled/{n['package_name']}/{n['original_file_path']}").read()
-    con.execute(f'CREATE TABLE main."{n["name"]}" AS {sql}')
+    con.execute(f'CREATE TABLE "{n["schema"]}"."{n["alias"]}" AS {sql}')
 con.execute("CHECKPOINT")
 print(json.dumps({"seconds": time.perf_counter() - start, "models": sum(1 for k in order if nodes[k]["resource_type"] == "model" and nodes[k]["config"].get("materialized") != "ephemeral")}))
 """

@@ -1,7 +1,7 @@
 """`make browse` / `python -m ingest browse`: the published warehouse in Datasette.
 
-Datasette reads SQLite, and the warehouse is DuckDB, so each publish writes a SQLite copy of
-what an analyst browses — the marts, the dimensions, the findings and their rule catalogue,
+Datasette reads SQLite, and the warehouse is DuckDB, so each refresh that publishes (and
+`browse`, when the copy is older than the warehouse) writes a SQLite copy of what an analyst browses — the marts, the dimensions, the findings and their rule catalogue,
 never the internal staging and intermediate tables — to DATA_DIR/browse/warehouse.sqlite
 (written aside, then renamed: a running Datasette never sees half a file), with
 `metadata.json` built from the same sources as the exports' data dictionary: the dbt model
@@ -10,9 +10,11 @@ facets (province, prefecture, year, issuer type) and canned queries (one county 
 years, counties side by side, the findings of a report, a prefecture's coverage).
 
     python -m ingest browse              # build the copy if the warehouse is newer, then serve
-    python -m ingest browse --build-only # what each publish runs
+    python -m ingest browse --build-only # what each refresh runs after it publishes
     python -m ingest browse --port 8010 --host 0.0.0.0
 
+Tables over INGEST_BROWSE_MAX_ROWS rows (5,000,000) are left out and named on the index page:
+a national warehouse's cell-level facts are for SQL, not for paging.
 Values: counts stay integers; DECIMAL money becomes REAL (Datasette shows it as printed up to
 float precision — the warehouse keeps the exact decimal); lists and timestamps become text.
 Everything Datasette serves is local: no page loads a script or a style from the internet.
@@ -21,8 +23,6 @@ Everything Datasette serves is local: no page loads a script or a style from the
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import decimal
 import json
 import os
 import sqlite3
@@ -52,18 +52,6 @@ def _tables(con) -> list[str]:
     return sorted(set(mart_tables(con)) | (names & set(EXTRA)))
 
 
-def _sqlite_value(v):
-    if isinstance(v, decimal.Decimal):
-        return int(v) if v == v.to_integral_value() and v.as_tuple().exponent >= 0 else float(v)
-    if isinstance(v, (dt.datetime, dt.date, dt.time)):
-        return v.isoformat()
-    if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    if isinstance(v, bool):
-        return int(v)
-    return v
-
-
 def _sqlite_type(duck_type: str) -> str:
     t = duck_type.upper()
     if any(k in t for k in ("INT", "BOOL")) and "[]" not in t:
@@ -73,36 +61,76 @@ def _sqlite_type(duck_type: str) -> str:
     return "TEXT"
 
 
-def copy_to_sqlite(warehouse: Path, target: Path) -> dict[str, int]:
-    """Every browsable table of the warehouse into a fresh SQLite file; table → rows."""
+# Datasette answers within its 5-second limit on tables up to a few million rows; a national
+# warehouse's cell-level facts run to hundreds of millions, which no one pages through in a
+# browser and whose copy would take longer than the build. Larger tables stay in the warehouse
+# (`python -m ingest sql`, the exports) and the index page names them.
+MAX_ROWS_ENV = "INGEST_BROWSE_MAX_ROWS"
+DEFAULT_MAX_ROWS = 5_000_000
+
+
+def max_rows() -> int:
+    try:
+        return int(os.environ.get(MAX_ROWS_ENV, DEFAULT_MAX_ROWS))
+    except ValueError:
+        raise UserError(f"{MAX_ROWS_ENV} must be a whole number of rows") from None
+
+
+def _as_sqlite(column: str, duck_type: str) -> str:
+    """The SQL that turns a DuckDB column into what the SQLite copy stores (done by DuckDB, in
+    bulk: converting value by value in Python was most of the copy's time)."""
+    t, q = duck_type.upper(), f'"{column}"'
+    if "[]" in t or t.startswith(("STRUCT", "MAP", "UNION")) or t == "JSON":
+        return f"to_json({q})::VARCHAR"
+    if t.startswith("DECIMAL"):
+        return f"{q}::DOUBLE"
+    if t == "BOOLEAN":
+        return f"{q}::INTEGER"
+    if t.startswith(("TIMESTAMP", "DATE", "TIME", "INTERVAL", "UUID", "HUGEINT", "UHUGEINT", "BLOB", "BIT")):
+        return f"{q}::VARCHAR"
+    return q
+
+
+def copy_to_sqlite(warehouse: Path, target: Path, limit: int | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """Every browsable table of the warehouse into a fresh SQLite file: (table → rows copied,
+    table → rows of the tables left out for being over `limit`)."""
     import duckdb
 
+    limit = max_rows() if limit is None else limit
     counts: dict[str, int] = {}
+    omitted: dict[str, int] = {}
     src = duckdb.connect(str(warehouse), read_only=True)
     dst = sqlite3.connect(str(target))
+    dst.execute("pragma journal_mode = off")  # a file written aside and renamed: no rollback needed
+    dst.execute("pragma synchronous = off")
     try:
         for table in _tables(src):
+            rows = src.execute(f'select count(*) from "{table}"').fetchall()[0][0]
+            if rows > limit:
+                omitted[table] = rows
+                continue
             cols = src.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = 'main' and table_name = ? order by ordinal_position", [table]).fetchall()
             ddl = ", ".join(f'"{c}" {_sqlite_type(t)}' for c, t in cols)
             dst.execute(f'create table "{table}" ({ddl})')
-            cur = src.execute(f'select * from "{table}"')
+            cur = src.execute(f'select {", ".join(_as_sqlite(c, t) for c, t in cols)} from "{table}"')
             marks = ", ".join("?" for _ in cols)
             n = 0
-            while batch := cur.fetchmany(20_000):
-                dst.executemany(f'insert into "{table}" values ({marks})',
-                                ([_sqlite_value(v) for v in row] for row in batch))
+            while batch := cur.fetchmany(50_000):
+                dst.executemany(f'insert into "{table}" values ({marks})', batch)
                 n += len(batch)
             counts[table] = n
             for c, _ in cols:  # the facets and the canned queries filter on these
                 if c in FACET_CANDIDATES or c in ("region_code", "region_name", "report_id"):
                     dst.execute(f'create index "ix_{table}_{c}" on "{table}"("{c}")')
+        dst.execute("create table _omitted_tables (table_name TEXT, table_rows INTEGER)")
+        dst.executemany("insert into _omitted_tables values (?, ?)", sorted(omitted.items()))
         dst.commit()
     finally:
         dst.close()
         src.close()
-    return counts
+    return counts, omitted
 
 
 def is_synthetic(warehouse: Path) -> bool:
@@ -125,7 +153,12 @@ def metadata(sqlite_path: Path, synthetic: bool) -> dict:
     con = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
     try:
         tables = {}
-        names = [t for (t,) in con.execute("select name from sqlite_master where type = 'table' order by 1")]
+        names = [t for (t,) in con.execute("select name from sqlite_master where type = 'table' "
+                                            "and name <> '_omitted_tables' order by 1")]
+        try:
+            omitted = con.execute("select table_name, table_rows from _omitted_tables order by 1").fetchall()
+        except sqlite3.Error:
+            omitted = []
         for table in names:
             cols = [r[1] for r in con.execute(f'pragma table_info("{table}")')]
             described = {}
@@ -148,7 +181,9 @@ def metadata(sqlite_path: Path, synthetic: bool) -> dict:
              "the source URL.")
     return {
         "title": "政府信息公开年报数据仓库 · Disclosure annual reports warehouse",
-        "description_html": (f"<p><strong>{BANNER}</strong></p>" if synthetic else "") + f"<p>{about}</p>",
+        "description_html": (f"<p><strong>{BANNER}</strong></p>" if synthetic else "") + f"<p>{about}</p>"
+        + (("<p>Too large to browse here (query them with <code>python -m ingest sql</code> or read "
+            "the exports): " + ", ".join(f"{t} ({n:,} rows)" for t, n in omitted) + ".</p>") if omitted else ""),
         "source": "county portals' annual reports (see dim_report.source_url)",
         "databases": {DB_NAME: {"tables": tables, "queries": queries}},
     }
@@ -272,15 +307,6 @@ def is_current(p: Paths) -> bool:
     return (db.is_file() and p.warehouse_db.is_file()
             and db.stat().st_mtime_ns == p.warehouse_db.stat().st_mtime_ns
             and (browse_dir(p) / "metadata.json").is_file())
-
-
-def after_publish(p: Paths) -> str | None:
-    """Called by every publish: rebuild the browse copy; a failure is one line, never a failed publish."""
-    try:
-        build(p)
-        return None
-    except Exception as exc:  # the warehouse is published; browsing it is secondary
-        return f"browse copy not rebuilt ({type(exc).__name__}: {exc}); `python -m ingest browse --build-only` retries"
 
 
 def serve_command(p: Paths, host: str, port: int) -> list[str]:

@@ -277,18 +277,23 @@ def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240
 def extend_archive(paths: Paths, n_units: int, n_years: int, n_reports: int, *, year: int | None = None,
                    seed: int = 20240101, real_names: bool = False) -> int:
     """Add the next year's report of the first `n_reports` units to an archive that `write_archive`
-    made with the same n_units, n_years, seed and names: the increment a daily refresh meets (the
+    made with the same n_units, n_years, seed and names (by default the year after the latest they
+    have, so it can be called again): the increment a daily refresh meets (the
     benchmarks time incremental builds with it). Each new report continues its unit's series
     (carried over = last year's carried forward), as a later crawl run would find it."""
     from ingest.crawl.archive import Archive
 
-    year = year or FIRST_YEAR + n_years
-    if year <= FIRST_YEAR:
-        raise SystemExit(f"--year must be after {FIRST_YEAR}")
     names = units(n_units, real_names=real_names)[:n_reports]
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows: dict[str, list] = {k: [] for k in ("sha256", "url", "source_id", "issuer", "bytes", "year_hint")}
     with Archive(paths) as archive:
+        if year is None:  # the year after the latest these units have (an earlier extend included)
+            latest = archive.con.execute(
+                "SELECT max(year_hint) FROM document_versions WHERE source_id IN (SELECT unnest(?))",
+                [[f"{SYNTHETIC_SOURCE_PREFIX}{i:06d}" for i in range(len(names))]]).fetchall()[0][0]
+            year = max(FIRST_YEAR + n_years, (latest or 0) + 1)
+        if year <= FIRST_YEAR:
+            raise SystemExit(f"--year must be after {FIRST_YEAR}")
         for i, issuer in enumerate(names):
             # replay the unit's series with its own random stream, so the new year follows on
             rng = random.Random(seed * 1_000_003 + i)
@@ -386,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         ep.add_argument("--reports", type=int, default=10, help="how many new reports (default 10)")
         ep.add_argument("--units", type=int, default=3000)
         ep.add_argument("--years", type=int, default=7)
-        ep.add_argument("--year", type=int, help=f"the year to add (default: {FIRST_YEAR} + --years)")
+        ep.add_argument("--year", type=int,
+                        help="the year to add (default: the year after the latest these units have)")
         ep.add_argument("--seed", type=int, default=20240101)
         ep.add_argument("--real-names", action="store_true")
         a = ep.parse_args(argv[1:])

@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", type=Path,
                         help="registry YAML to crawl instead of ingest/sources/counties.yaml")
     parser.add_argument("--force", action="store_true",
-                        help="rebuild, validate and render even when nothing changed")
+                        help="rebuild the warehouse from scratch (no incremental build), validate fully and "
+                             "render, even when nothing changed")
     parser.add_argument("--export", action="store_true",
                         help="also export every mart as Parquet and CSV (see `python -m ingest export`)")
     parser.add_argument("--export-dir", type=Path, help="where --export writes (default: $DATA_DIR/exports)")

@@ -5,7 +5,8 @@ Everything here runs under the refresh lock, so no other refresh is alive; a han
 
 Left by a killed run (SIGKILL, power loss, full disk), removed and reported:
 - the details of a dead refresh in refresh.lock (the flock itself died with it);
-- build/warehouse.duckdb and its .wal: an unvalidated, possibly half-written build;
+- build/warehouse.duckdb and its .wal: an unvalidated, possibly half-written build (and
+  .copying, an incremental build's half-made copy of the published warehouse);
 - build/published-copy.duckdb (+ .wal, .tmp): validation's scratch copy;
 - temporary state files (.refresh_state.json.*.tmp, .…summary.json.*.tmp).
 The write-ahead logs of parsed.duckdb and archive.duckdb are NOT removed: they hold committed
@@ -40,7 +41,8 @@ def clean_leftovers(paths: Paths, previous: Holder | None) -> list[str]:
             notes.append(f"left {build} alone: a build or validation started by hand is running there")
         else:
             try:
-                for name in ("warehouse.duckdb", "warehouse.duckdb.wal", "published-copy.duckdb",
+                for name in ("warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.copying",
+                             "published-copy.duckdb",
                              "published-copy.duckdb.wal", "published-copy.duckdb.tmp"):
                     notes += _remove(build / name, "unpublished build file")
                 for tmp in build.glob("*.tmp"):

@@ -193,6 +193,8 @@ class RefreshJob:
             built = self.build_validate_publish(before)
             if built is not None and not self.o.no_notebooks:
                 self.notebooks(rebuilt=built)
+            if built is not None:
+                self.browse_copy()
             if self.o.export:
                 self.export(rebuilt=bool(built))
         except KeyboardInterrupt:
@@ -282,7 +284,10 @@ class RefreshJob:
         except StorageError as exc:
             self.problem(exc.strerror)
             return None
-        r = self.stage("build", ["build", "--no-swap"] + (["--docs"] if docs else []))
+        # --force rebuilds from scratch; otherwise the build starts from the published warehouse
+        # when it can (ingest/load/incremental.py) and says which it did in its log
+        full = ["--full"] if self.o.force else []
+        r = self.stage("build", ["build", "--no-swap"] + full + (["--docs"] if docs else []))
         self.s.new_reports = summary_mod.new_reports(self.paths, before.reports)
         self.s.parse_failures = summary_mod.parse_failures(self.paths)
         if not r.ok:
@@ -294,7 +299,7 @@ class RefreshJob:
             return None
 
         # validate records the findings into the pending build and, on 0 or 3, swaps it in.
-        v = self.stage("validate", ["validate"])
+        v = self.stage("validate", ["validate"] + full)
         if v.exit_code not in (0, 3):
             self.problem(f"validation failed, the published warehouse was kept: {self.last_error(v)}")
             return None
@@ -320,6 +325,19 @@ class RefreshJob:
         st.findings_by_rule = found["by_rule"]
         st.write(self.paths)
         return True
+
+    def browse_copy(self) -> None:
+        """The Datasette copy of the published warehouse (ingest/browse.py), when it is stale.
+        Browsing is secondary: a failure is a warning line, never a failed refresh."""
+        from ingest import browse
+
+        if not self.paths.warehouse_db.exists() or browse.is_current(self.paths):
+            return
+        r = self.stage("browse copy", ["browse", "--build-only"])
+        if not r.ok:
+            line = f"browse copy not rebuilt ({self.last_error(r)}); `python -m ingest browse --build-only` retries"
+            self.log.write("warning: " + line)
+            print(f"warning: {line}", file=sys.stderr, flush=True)
 
     def notebooks(self, *, rebuilt: bool) -> None:
         from ingest.refresh import notebooks as nb
