@@ -160,11 +160,15 @@ def main(argv: list[str]) -> int:
           flush=True)
     results = []
     for units in sizes:
-        results.append(run_size(units, args.years, work, increment=args.increment if units in at else 0,
-                                reuse=args.reuse, reuse_parsed=args.reuse_parsed))
+        try:
+            results.append(run_size(units, args.years, work, increment=args.increment if units in at else 0,
+                                    reuse=args.reuse, reuse_parsed=args.reuse_parsed))
+        except SystemExit as exc:  # a failed step: say which, keep the other sizes' figures
+            print(f"  {units} units: {str(exc).splitlines()[0] if str(exc) else exc}", flush=True)
+            results.append({"units": units, "years": args.years, "failed": str(exc)[-3000:]})
         (work / "national.json").write_text(json.dumps(results, indent=1))
     print(f"done in {time.time() - started:.0f} s; figures in {work / 'national.json'}")
-    bad = [r for r in results if r.get("increment", {}).get("differences_from_full_build")]
+    bad = [r for r in results if r.get("failed") or r.get("increment", {}).get("differences_from_full_build")]
     return 1 if bad else 0
 
 

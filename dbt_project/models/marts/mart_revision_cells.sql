@@ -6,16 +6,27 @@ with pairs as (
     select old_report_id, new_report_id from {{ ref('int_report_revisions') }}
 ),
 
+-- the current parse's cells of the reports in some pair, picked out of parsed.duckdb's cells
+-- first (the whole table would be read twice otherwise: a national warehouse has 160 M cells)
+pair_cells as (
+    select c.report_id, c.table_key, c.row_key, c.column_key, c.value, c.raw_text
+    from {{ source('parsed', 'cells') }} as c
+    semi join (select old_report_id as report_id from pairs
+               union select new_report_id from pairs) as p on p.report_id = c.report_id
+    semi join {{ ref('stg_reports') }} as r
+        on r.report_id = c.report_id and r.parser_version = c.parser_version
+),
+
 old_cells as (
     select p.old_report_id, p.new_report_id, c.table_key, c.row_key, c.column_key, c.value, c.raw_text
     from pairs as p
-    join {{ ref('stg_cells') }} as c on c.report_id = p.old_report_id
+    join pair_cells as c on c.report_id = p.old_report_id
 ),
 
 new_cells as (
     select p.old_report_id, p.new_report_id, c.table_key, c.row_key, c.column_key, c.value, c.raw_text
     from pairs as p
-    join {{ ref('stg_cells') }} as c on c.report_id = p.new_report_id
+    join pair_cells as c on c.report_id = p.new_report_id
 ),
 
 compared as (
