@@ -254,17 +254,7 @@ def write_archive(paths: Paths, n_units: int, n_years: int, *, seed: int = 20240
                 if plant:
                     planted.append({"issuer": issuer, "year": year, "rule_id": plant})
                 carry = {c: rep.table3["carry_forward"][c] for c in rep.table3["carry_forward"]}
-                data = rep.text.encode("utf-8")
-                sha = hashlib.sha256(data).hexdigest()
-                path = archive.blob_path(sha)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                rows["sha256"].append(sha)
-                rows["url"].append(f"synthetic://reports/{i:06d}/{year}.txt")
-                rows["source_id"].append(f"{SYNTHETIC_SOURCE_PREFIX}{i:06d}")
-                rows["issuer"].append(issuer)
-                rows["bytes"].append(len(data))
-                rows["year_hint"].append(year)
+                _store(archive, rows, i, issuer, year, rep.text)
             if progress and (i + 1) % 1000 == 0:
                 print(f"  generated {i + 1}/{len(names)} units", file=sys.stderr, flush=True)
         n = len(rows["sha256"])
@@ -303,23 +293,28 @@ def extend_archive(paths: Paths, n_units: int, n_years: int, n_reports: int, *, 
                 plant = None if real_names or y_no >= n_years else planted_rule(i, y_no, n_years)
                 rep = generate(issuer, y, rng, carry, plant)
                 carry = {c: rep.table3["carry_forward"][c] for c in rep.table3["carry_forward"]}
-            data = rep.text.encode("utf-8")
-            sha = hashlib.sha256(data).hexdigest()
-            path = archive.blob_path(sha)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            rows["sha256"].append(sha)
-            rows["url"].append(f"synthetic://reports/{i:06d}/{year}.txt")
-            rows["source_id"].append(f"{SYNTHETIC_SOURCE_PREFIX}{i:06d}")
-            rows["issuer"].append(issuer)
-            rows["bytes"].append(len(data))
-            rows["year_hint"].append(year)
+            _store(archive, rows, i, issuer, year, rep.text)
         known = archive.con.execute(
             "SELECT count(*) FROM document_versions WHERE sha256 IN (SELECT unnest(?))", [rows["sha256"]]).fetchall()[0][0]
         if known:
             raise SystemExit(f"{known} of these reports are already archived (year {year} was added before)")
         insert_documents(archive, rows, now, f"synthetic-{year}-{now:%Y%m%dT%H%M%S}")
     return len(rows["sha256"])
+
+
+def _store(archive, rows: dict[str, list], unit_no: int, issuer: str, year: int, text: str) -> None:
+    """Write one generated report's blob and queue its document row (insert_documents)."""
+    data = text.encode("utf-8")
+    sha = hashlib.sha256(data).hexdigest()
+    path = archive.blob_path(sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    rows["sha256"].append(sha)
+    rows["url"].append(f"synthetic://reports/{unit_no:06d}/{year}.txt")
+    rows["source_id"].append(f"{SYNTHETIC_SOURCE_PREFIX}{unit_no:06d}")
+    rows["issuer"].append(issuer)
+    rows["bytes"].append(len(data))
+    rows["year_hint"].append(year)
 
 
 def insert_documents(archive, rows: dict[str, list], now: dt.datetime, run_id: str) -> None:

@@ -76,20 +76,24 @@ true
 {%- endmacro %}
 
 {% macro touched_partitions(kind) -%}
-{%- if kind == 'county_years' -%}{{ touched_county_years() }}
+{%- if kind == 'county_years' -%}{{ touched_keys(['region_code', 'year']) }}
 {%- elif kind == 'province_years' -%}{{ touched_province_years() }}
-{%- elif kind == 'issuer_years' -%}{{ touched_issuer_years() }}
-{%- elif kind == 'issuers' -%}{{ touched_issuers() }}
+{%- elif kind == 'issuer_years' -%}{{ touched_keys(['issuer_id', 'year']) }}
+{%- elif kind == 'issuers' -%}{{ touched_keys(['issuer_id']) }}
 {%- else -%}{{ exceptions.raise_compiler_error('unknown partition kind ' ~ kind) }}
 {%- endif -%}
 {%- endmacro %}
 
-{# The (region_code, year) of every changed report, before and after the change. #}
-{% macro touched_county_years() -%}
-select region_code, year from {{ ref('int_report_changes') }} where region_code is not null and year is not null
+{#
+  The values of `columns` (of int_report_changes: issuer_id, region_code, year) of every changed
+  report, before (prev_…) and after the change: the partitions it leaves and enters.
+#}
+{% macro touched_keys(columns) -%}
+select {{ columns | join(', ') }} from {{ ref('int_report_changes') }}
+where {% for c in columns %}{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
 union
-select prev_region_code, prev_year from {{ ref('int_report_changes') }}
-where prev_region_code is not null and prev_year is not null
+select {% for c in columns %}prev_{{ c }}{% if not loop.last %}, {% endif %}{% endfor %} from {{ ref('int_report_changes') }}
+where {% for c in columns %}prev_{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
 {%- endmacro %}
 
 {#
@@ -99,25 +103,12 @@ where prev_region_code is not null and prev_year is not null
 #}
 {% macro touched_province_years() -%}
 select g.province_code, k.year
-from ({{ touched_county_years() }}) as k
+from ({{ touched_keys(['region_code', 'year']) }}) as k
 join {{ ref('int_regions') }} as g using (region_code)
 union
 select g.province_code, k.year + 1
-from ({{ touched_county_years() }}) as k
+from ({{ touched_keys(['region_code', 'year']) }}) as k
 join {{ ref('int_regions') }} as g using (region_code)
-{%- endmacro %}
-
-{% macro touched_issuer_years() -%}
-select issuer_id, year from {{ ref('int_report_changes') }} where issuer_id is not null and year is not null
-union
-select prev_issuer_id, prev_year from {{ ref('int_report_changes') }}
-where prev_issuer_id is not null and prev_year is not null
-{%- endmacro %}
-
-{% macro touched_issuers() -%}
-select issuer_id from {{ ref('int_report_changes') }} where issuer_id is not null
-union
-select prev_issuer_id from {{ ref('int_report_changes') }} where prev_issuer_id is not null
 {%- endmacro %}
 
 {#
