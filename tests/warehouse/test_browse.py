@@ -92,3 +92,22 @@ def test_a_real_browser_renders_the_table_with_chinese_text(served, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "汉阴县" in r.stdout and "陕西省" in r.stdout  # the DOM after scripts ran
     assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_tables_over_the_row_cap_are_named_not_copied(real_warehouse, tmp_path):
+    """A national warehouse's cell facts are for SQL: over INGEST_BROWSE_MAX_ROWS a table is left
+    out of the copy and the index page says which and how large."""
+    from ingest.browse import copy_to_sqlite, metadata
+
+    target = tmp_path / "capped.sqlite"
+    counts, omitted = copy_to_sqlite(real_warehouse["paths"].warehouse_db, target, limit=50)
+    assert omitted and all(n > 50 for n in omitted.values())
+    assert counts and all(n <= 50 for n in counts.values())
+    assert "fct_applications" in omitted and "dim_region" in omitted and "dim_report" in counts
+    con = sqlite3.connect(target)
+    names = {t for (t,) in con.execute("select name from sqlite_master where type = 'table'")}
+    con.close()
+    assert "fct_applications" not in names and "dim_report" in names
+    html = metadata(target, synthetic=False)["description_html"]
+    assert "Too large to browse here" in html and f"fct_applications ({omitted['fct_applications']:,} rows)" in html
+    assert "_omitted_tables" not in metadata(target, synthetic=False)["databases"]["warehouse"]["tables"]
