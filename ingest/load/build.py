@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     built = build_warehouse(p, swap=not args.no_swap, load_first=False, docs=args.docs, full=args.full)
     where = p.warehouse_db if not args.no_swap else built
-    print(f"build: warehouse ready at {where} ({_summary(where)}; {_last_build(where)}; "
+    print(f"build: warehouse ready at {where} ({_summary(where)}; {describe_last_build(where)}; "
           f"{time.perf_counter() - started:.1f}s)")
     return 0
 
@@ -103,8 +103,9 @@ def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
             # unit tests pin the SQL of the models with made-up rows, not the data; the project
             # is byte for byte the one whose full build ran them (incremental.choose_mode)
             command += ["--exclude-resource-type", "unit_test"]
+        dbt_started = time.perf_counter()
         run_dbt(paths, command, env, label="dbt build")
-        incremental.record_build(paths, built, mode, started)
+        incremental.record_build(paths, built, mode, started, time.perf_counter() - dbt_started)
         if docs:
             target = paths.reports_dir / "data_dictionary"
             run_dbt(paths, ["docs", "generate", "--target-path", str(target)], env, label="dbt docs generate")
@@ -271,7 +272,8 @@ def _build_lock(paths: Paths):
         fh.close()
 
 
-def _last_build(db: Path) -> str:
+def describe_last_build(db: Path) -> str:
+    """One phrase on the newest warehouse_builds row: full, or incremental with its counts."""
     try:
         con = duckdb.connect(str(db), read_only=True)
         try:

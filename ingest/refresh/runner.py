@@ -308,7 +308,10 @@ class RefreshJob:
         for line in v.tail:
             if line.startswith("Data Docs:"):
                 self.s.data_docs = line.split(":", 1)[1].strip()
-        self.s.warehouse = "rebuilt and published (" + ", ".join(reasons) + ")"
+        from ingest.load.build import describe_last_build
+
+        self.s.warehouse = "rebuilt and published (" + ", ".join(reasons) + "): " + describe_last_build(
+            self.paths.warehouse_db)
         # Validation may regenerate its suite files under expectations/ from code: fingerprint
         # them as the build left them, or the next run would see a change that is not one.
         fp.validation = state_mod.source_digests(state_mod.VALIDATION_SOURCES)
