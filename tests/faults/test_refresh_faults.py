@@ -316,10 +316,17 @@ def test_full_disk_is_one_line_keeps_the_warehouse_and_the_next_run_works(refere
         assert warehouse.read_bytes() == before
         json.loads(next((data / "logs").glob("refresh-*.summary.json")).read_text(encoding="utf-8"))
 
-        # a build run by hand (no estimate) dies of ENOSPC inside dbt: one line, nothing published
+        # an incremental build by hand first copies the published warehouse: it measures the copy
+        # and refuses up front
         filler.unlink()
         filler = _fill(mnt, 256 * 1024)
         b = run(data, "build", "--no-swap", "--skip-load")
+        assert b.returncode == 1
+        assert b.stderr.strip().count("\n") == 0, b.stderr
+        assert b.stderr.startswith("error: not enough space in ") and "incremental build's copy" in b.stderr, b.stderr
+        assert not (data / "build" / "warehouse.duckdb.copying").exists()
+        # a full build by hand (no estimate) dies of ENOSPC inside dbt: one line, nothing published
+        b = run(data, "build", "--no-swap", "--skip-load", "--full")
         assert b.returncode == 1
         assert b.stderr.strip().count("\n") == 0 and b.stderr.startswith("error: disk full"), b.stderr
         assert "Traceback" not in b.stderr

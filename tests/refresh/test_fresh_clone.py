@@ -155,9 +155,11 @@ def test_fresh_clone_refresh_builds_the_seed_warehouse_with_every_portal_down(ru
         ("汉阴县人民政府", 2023), ("洪泽区人民政府", 2023), ("淮安市洪泽区人民政府", 2024)]
     assert s["reports_in_warehouse"] == 3
     assert s["problems"] == []
-    assert [st["stage"] for st in s["stages"]] == ["snapshot", "crawl", "build", "validate", "notebooks"]
+    assert [st["stage"] for st in s["stages"]] == ["snapshot", "crawl", "build", "validate", "notebooks",
+                                                   "browse copy"]
     assert (run.data / "warehouse.duckdb").is_file()
     assert not (run.data / "build" / "warehouse.duckdb").exists()  # published, not left aside
+    assert (run.data / "browse" / "warehouse.sqlite").is_file()  # what `make browse` serves
     log = Path(s["log"])
     assert log.is_file() and log.parent == run.data / "logs"
     assert "[crawl] $ python -m ingest crawl" in log.read_text(encoding="utf-8")
