@@ -45,6 +45,7 @@ ids that held), `undecided` for the nulls.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ingest import templates
@@ -83,6 +84,11 @@ def looks_glued(lines: list[str], section: str) -> bool:
     with digits between them: the cell boundaries of that text cannot be trusted."""
     labels = _row_labels(section)
     for line in lines:
+        # both signs need a digit, and a row label is Chinese: most lines of text that kept its
+        # cell boundaries (a label alone, a number alone) are settled without a search, which
+        # was most of the time a text report took to parse
+        if line.isascii() or not any(c.isdigit() for c in line):
+            continue
         text = find.Text(line)
         hits = [h for lab in labels if (h := text.find(lab)) is not None]
         if len(hits) >= 2 and any(c.isdigit() for c in line):
@@ -94,6 +100,7 @@ def looks_glued(lines: list[str], section: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=None)
 def _row_labels(section: str) -> list[str]:
     t = templates.load()
     if section == "table2":
