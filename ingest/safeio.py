@@ -46,6 +46,23 @@ def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None
     fsync_dir(path.parent)
 
 
+def atomic_copy(src: Path, dst: Path, *, suffix: str = ".tmp") -> None:
+    """Copy src to dst via dst+suffix, fsync, rename: dst is whole or absent, never half a file;
+    the temp file never outlives a failure."""
+    tmp = dst.with_name(dst.name + suffix)
+    tmp.unlink(missing_ok=True)
+    try:
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout, length=16 << 20)
+            fout.flush()
+            os.fsync(fout.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(dst.parent)
+
+
 def fsync_dir(d: Path) -> None:
     try:
         fd = os.open(d, os.O_RDONLY)

@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import shutil
 import sys
 from pathlib import Path
 
 from ingest import config
-from ingest.safeio import fault_point
+from ingest.safeio import atomic_copy, fault_point
 from ingest.errors import PipelineError, UserError
 
 
@@ -106,9 +105,7 @@ def _copy_published(published: Path, pending: Path) -> Path:
     # Beside the pending build, never over it: a build waiting for validation is not ours to lose.
     copy = pending.with_name("published-copy.duckdb")
     copy.parent.mkdir(parents=True, exist_ok=True)
-    tmp = copy.with_name(copy.name + ".tmp")
-    shutil.copyfile(published, tmp)
-    tmp.replace(copy)
+    atomic_copy(published, copy)
     return copy
 
 
