@@ -17,7 +17,8 @@ Results also go to WORK/national.json.
 
 With --reuse a size whose DATA_DIR already holds the synthetic archive is not generated again
 (generation is not a pipeline figure; the load always runs). --reuse-parsed also keeps its
-parsed.duckdb (no load figure: for trying changes to the dbt project).
+parsed.duckdb (no load figure: for trying changes to the dbt project); --reuse-parsed-at limits that
+to the sizes listed.
 """
 
 from __future__ import annotations
@@ -150,11 +151,17 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--reuse", action="store_true", help="reuse the synthetic archives already in --work")
     ap.add_argument("--reuse-parsed", action="store_true",
                     help="also reuse their parsed.duckdb (no load figure; for trying dbt changes)")
+    ap.add_argument("--reuse-parsed-at", default="",
+                    help="sizes (units) at which --reuse-parsed applies, the others load (default: all)")
     args = ap.parse_args(argv)
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     at = set(sizes) if args.increment_at == "all" else {int(s) for s in args.increment_at.split(",") if s.strip()}
+    parsed_at = {int(s) for s in args.reuse_parsed_at.split(",") if s.strip()}
+    if parsed_at and not parsed_at <= set(sizes):
+        print(f"--reuse-parsed-at {args.reuse_parsed_at}: not among --sizes {args.sizes}", file=sys.stderr)
+        return 2
     started = time.time()
     print(f"national benchmark: {os.cpu_count()} cores, memory limit {os.environ.get('WAREHOUSE_MEMORY_LIMIT', '3GB')}",
           flush=True)
@@ -162,7 +169,8 @@ def main(argv: list[str]) -> int:
     for units in sizes:
         try:
             results.append(run_size(units, args.years, work, increment=args.increment if units in at else 0,
-                                    reuse=args.reuse, reuse_parsed=args.reuse_parsed))
+                                    reuse=args.reuse,
+                                    reuse_parsed=args.reuse_parsed and (not parsed_at or units in parsed_at)))
         except SystemExit as exc:  # a failed step: say which, keep the other sizes' figures
             print(f"  {units} units: {str(exc).splitlines()[0] if str(exc) else exc}", flush=True)
             results.append({"units": units, "years": args.years, "failed": str(exc)[-3000:]})

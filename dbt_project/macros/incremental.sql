@@ -18,11 +18,15 @@
   the two warehouses table by table.
 #}
 
-{# Config of a model whose rows belong to one report each. #}
-{% macro incremental_by_report(key='report_id') -%}
+{#
+  Config of a model whose rows belong to one report each. `batched`: a full build makes it in
+  slices of reports (macros/report_batches.sql); the model filters on report_batch(...).
+#}
+{% macro incremental_by_report(key='report_id', batched=false) -%}
 {{ config(materialized='incremental', incremental_strategy='append',
           pre_hook=["{{ delete_changed_reports('" ~ key ~ "') }}"],
-          meta={'incremental_grain': 'report'}) }}
+          post_hook=(["{{ insert_report_batches() }}"] if batched else []),
+          meta={'incremental_grain': 'report', 'report_batched': batched}) }}
 -- depends_on: {{ ref('int_report_changes') }}
 {%- endmacro %}
 

@@ -1,4 +1,4 @@
-{{ incremental_by_report() }}
+{{ incremental_by_report(batched=true) }}
 -- Printed totals and subtotals of table 3, for checks only, beside the sum of the detail cells
 -- they should equal. Never add these to fct_applications.
 --
@@ -6,14 +6,18 @@
 -- group's outcome rows for a subtotal row) and columns (its own; all six for 总计; its group's
 -- for 小计). The sums for every such span are computed in one pass over the detail cells with
 -- GROUPING SETS, and each printed total is joined to the set that matches its span.
+--
+-- At national size this is the heaviest model (about 100 M sums): a full build makes it in
+-- batches of reports (macros/report_batches.sql).
 with rows_ as (select * from {{ ref('template_table3_rows') }}),
 cols as (select * from {{ ref('template_applicant_types') }}),
 
--- the cells of table 3 with the attributes of their row and column (referenced twice below:
--- kept to the columns both need, so that if it is materialised it stays narrow)
-t3 as (
+-- the cells of table 3 with the attributes of their row and column; the detail cells feed the
+-- sums, the others are the printed totals. Not materialised: read twice, once per use, rather
+-- than written out whole with its text columns.
+t3 as not materialized (
     select
-        c.report_key, c.row_key, c.column_key, c.value,
+        c.*,
         r.section, r.outcome_group, r.is_subtotal, r.is_detail_outcome,
         a.applicant_group, a.is_detail as detail_column,
         (r.is_detail_outcome or r.section in ('intake', 'carry_forward')) as detail_row
@@ -21,6 +25,7 @@ t3 as (
     join rows_ as r on r.row_key = c.row_key
     join cols as a on a.applicant_type = c.column_key
     where c.table_key = 'table3' and {{ changed_report('c.report_id') }}
+        and {{ report_batch('c.report_key') }}
 ),
 
 sums as (
@@ -48,19 +53,13 @@ sums as (
 totals as (
     select
         t.*,
-        c.report_id, c.issuer_id, c.region_code, c.year, c.table3_shape, c.raw_text, c.is_blank,
-        c.is_printed, c.read_method, c.read_confidence, c.page_no, c.bbox,
-        c.parsed_value, c.is_corrected, c.correction_id,
         -- the span of this printed total, as the grouping set that sums it
         case when t.detail_row then t.row_key end as span_row,
         case when t.is_subtotal then t.outcome_group end as span_group,
         case when t.detail_column then t.column_key end as span_column,
         case when not t.detail_column and t.applicant_group <> 'total' then t.applicant_group end as span_applicant_group
     from t3 as t
-    join {{ ref('int_report_cells') }} as c
-        on c.report_key = t.report_key and c.table_key = 'table3'
-        and c.row_key = t.row_key and c.column_key = t.column_key
-    where not (t.detail_column and t.detail_row) and {{ changed_report('c.report_id') }}
+    where not (t.detail_column and t.detail_row)
 )
 
 select

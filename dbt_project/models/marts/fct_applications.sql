@@ -1,7 +1,8 @@
-{{ incremental_by_report() }}
+{{ incremental_by_report(batched=true) }}
 -- Grain: report × applicant type (the six detail columns) × detail outcome row. Printed totals
 -- (总计 column, （七）总计 row, subtotals) live in fct_application_totals and are never summed
 -- here; intake rows (new / carried over / carried forward) live in fct_application_intake.
+-- Built in batches of reports at national size (macros/report_batches.sql).
 select
     c.report_id,
     c.issuer_id,
@@ -31,3 +32,4 @@ join {{ ref('template_applicant_types') }} as a
 join {{ ref('template_table3_rows') }} as o
     on o.row_key = c.row_key and o.is_detail_outcome
 where c.table_key = 'table3' and {{ changed_report('c.report_id') }}
+    and {{ report_batch('c.report_key') }}

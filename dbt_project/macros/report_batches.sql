@@ -1,0 +1,57 @@
+{#
+  Report batches: the largest report-grain models built in slices of reports
+  (ARCHITECTURE.md, "Incremental builds" → "Batches").
+
+  Why: a full build of fct_application_totals at 805,000 reports groups about 100 M detail
+  sums and joins them to the printed totals; DuckDB spills what does not fit in
+  WAREHOUSE_MEMORY_LIMIT, and at that size the spill of this model and its neighbour filled
+  55 GB of disk. Every row of these models depends on one report only, so the work splits by
+  report without changing a single row: batch i takes the reports whose report_key mod n is i.
+  Memory and spill are then bounded by the batch, not by the country.
+
+  How: the model's filter `{{ report_batch('c.report_key') }}` renders, in a full build of more
+  than one batch, the predicate of batch 0 with a marker; the table is created from it, and the
+  post-hook `insert_report_batches` (added by `incremental_by_report(batched=true)`) appends
+  batches 1 … n-1 from the same compiled SQL with the marker's batch number replaced. An
+  incremental build reads only the changed reports: one batch, the filter renders `true`.
+
+  n = ceil(reports / WAREHOUSE_REPORT_BATCH), the batch size in reports (default 100,000: at that
+  size the 210,000-report build's heaviest model ran without filling memory). One batch (the
+  predicate `true`) below it, so small warehouses compile exactly as before.
+#}
+
+{% macro report_batch_count() -%}
+{%- if not execute or is_incremental() -%}{{ return(1) }}{%- endif -%}
+{%- set size = env_var('WAREHOUSE_REPORT_BATCH', '100000') | int -%}
+{%- if size < 1 -%}{{ exceptions.raise_compiler_error('WAREHOUSE_REPORT_BATCH must be a positive number of reports') }}{%- endif -%}
+{%- set reports = run_query('select count(*) from ' ~ ref('int_reports')).columns[0].values()[0] -%}
+{{ return([(reports + size - 1) // size, 1] | max) }}
+{%- endmacro %}
+
+{# The filter of batch 0 (the others are made from it by insert_report_batches); `true` when one batch. #}
+{% macro report_batch(column) -%}
+{%- set n = report_batch_count() -%}
+{%- if n > 1 -%}
+({{ column }} % {{ n }} = 0 /* report batch */)
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
+{#
+  Post-hook: append batches 1 … n-1. It finds n in the compiled SQL rather than asking again:
+  once the table exists, is_incremental() would be true here and the count would say one batch.
+#}
+{% macro insert_report_batches() -%}
+{#- compiled_code is none while dbt parses the project -#}
+{%- set marker = modules.re.search('% (\\d+) = 0 /\\* report batch \\*/', compiled_code or '') -%}
+{%- if marker is none -%}
+select 1
+{%- else -%}
+{%- set n = marker.group(1) | int -%}
+{%- for i in range(1, n) %}
+insert into {{ this }}
+{{ compiled_code.replace('% ' ~ n ~ ' = 0 /* report batch */', '% ' ~ n ~ ' = ' ~ i ~ ' /* report batch */') }};
+{%- endfor -%}
+{%- endif -%}
+{%- endmacro %}
