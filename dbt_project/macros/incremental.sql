@@ -134,7 +134,7 @@ join {{ ref('int_regions') }} as g using (region_code)
     {%- if grain == 'report' -%}
         {%- set filtered -%}
             (select * from {{ relation }}
-             where report_id in (select report_id from {{ changes_relation() }} where change <> 'removed')
+             where report_id in ({{ changed_report_ids() }})
              {%- if where %} and ({{ where }}){% endif %}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
@@ -143,6 +143,22 @@ join {{ ref('int_regions') }} as g using (region_code)
     {%- else -%}
         {%- do return(relation) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#
+  The added and changed reports' ids for a test's filter: a literal list when there are few (a
+  day's increment), which DuckDB checks inside the table scan; a subquery otherwise, a hash join
+  over every row of the table (5 s for the uniqueness test of fct_applications at 210,000 reports).
+#}
+{% macro changed_report_ids(limit=2000) -%}
+{%- set ids = run_query("select report_id from " ~ changes_relation() ~ " where change <> 'removed' order by 1 limit " ~ (limit + 1)).columns[0].values() -%}
+{%- if ids | length == 0 -%}
+select null where false
+{%- elif ids | length <= limit -%}
+{%- for id in ids -%}'{{ id | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{%- endfor -%}
+{%- else -%}
+select report_id from {{ changes_relation() }} where change <> 'removed'
+{%- endif -%}
 {%- endmacro %}
 
 {#
