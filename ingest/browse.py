@@ -171,6 +171,8 @@ def metadata(sqlite_path: Path, synthetic: bool) -> dict:
             if "year" in cols:
                 entry["sort_desc"] = "year"
             tables[table] = entry
+        if omitted:  # bookkeeping for the index page, not a table to browse
+            tables["_omitted_tables"] = {"hidden": True}
         queries = {k: v for k, v in _canned_queries(set(names)).items()}
     finally:
         con.close()

@@ -110,4 +110,4 @@ def test_tables_over_the_row_cap_are_named_not_copied(real_warehouse, tmp_path):
     assert "fct_applications" not in names and "dim_report" in names
     html = metadata(target, synthetic=False)["description_html"]
     assert "Too large to browse here" in html and f"fct_applications ({omitted['fct_applications']:,} rows)" in html
-    assert "_omitted_tables" not in metadata(target, synthetic=False)["databases"]["warehouse"]["tables"]
+    assert metadata(target, synthetic=False)["databases"]["warehouse"]["tables"]["_omitted_tables"] == {"hidden": True}

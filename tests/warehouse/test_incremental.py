@@ -121,7 +121,7 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     shutil.move(built, p.warehouse_db)
 
     # the full rebuild makes the two largest facts in batches of reports (a batch of 37 reports:
-    # six batches here, as at national size with the default of 100,000): same rows
+    # six batches here, as at national size with the default of 50,000): same rows
     monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "37")
     assert _full_rebuild_differences(p, tmp_path) == []
     compiled = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts"

@@ -2,7 +2,9 @@
 -- Grain: report × applicant type (the six detail columns) × detail outcome row. Printed totals
 -- (总计 column, （七）总计 row, subtotals) live in fct_application_totals and are never summed
 -- here; intake rows (new / carried over / carried forward) live in fct_application_intake.
--- Built in batches of reports at national size (macros/report_batches.sql).
+-- Built in batches of reports at national size (macros/report_batches.sql), and after
+-- fct_application_totals, never beside it: the two together overflow the memory limit.
+-- depends_on: {{ ref('fct_application_totals') }}
 select
     c.report_id,
     c.issuer_id,
