@@ -124,14 +124,15 @@ join {{ ref('int_regions') }} as g using (region_code)
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set grain = none -%}
+    {#- a namespace: a plain `set` inside the loop would be local to the loop and lost -#}
+    {%- set found = namespace(grain=none) -%}
     {%- if execute and is_incremental_build() -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'model'
                 and node.alias == relation.identifier and node.schema == relation.schema -%}
-            {%- set grain = node.config.meta.get('incremental_grain') -%}
+            {%- set found.grain = node.config.meta.get('incremental_grain') -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if grain == 'report' -%}
+    {%- if found.grain == 'report' -%}
         {%- set filtered -%}
             (select * from {{ relation }}
              where report_id in ({{ changed_report_ids() }})

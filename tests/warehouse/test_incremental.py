@@ -118,6 +118,10 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     # one, the two moved; removed: the one gone
     assert (added, changed, removed) == (11, 4, 1)
     assert n == total + 11 - 1
+    # the data tests of report-grain models read only the changed reports' rows
+    tests = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts" / "fct_applications.yml"
+    unique = next(tests.glob("unique_combination_fct_applica_*.sql")).read_text()
+    assert unique.count("where report_id in ('") == 2, unique
     shutil.move(built, p.warehouse_db)
 
     # the full rebuild makes the two largest facts in batches of reports (a batch of 37 reports:
