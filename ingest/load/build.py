@@ -168,6 +168,7 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
             "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(paths.logs_dir / "dbt")]
     if "--target-path" not in command:
         args += ["--target-path", str(target)]
+        forget_parse_of_another_project(target)
     dbt_log = paths.logs_dir / "dbt" / "dbt.log"
     dbt_log_start = dbt_log.stat().st_size if dbt_log.exists() else 0
     with open(log, "w", encoding="utf-8") as out:
@@ -179,6 +180,22 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
         raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
                             f"(full log: {log})")
     return log
+
+
+def forget_parse_of_another_project(target: Path) -> None:
+    """dbt's partial-parse file keeps the project's absolute paths: reused after the checkout
+    moved (another clone, a worktree) it sends the seeds to the old path, which fails the build.
+    Keep it only for the project directory that wrote it."""
+    stamp = target / ".project_dir"
+    here = str(DBT_PROJECT_DIR.resolve())
+    try:
+        if stamp.read_text(encoding="utf-8") == here:
+            return
+    except OSError:
+        pass
+    (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(here, encoding="utf-8")
 
 
 def _raise_if_disk_full(paths: Paths, log: Path, label: str) -> None:

@@ -110,3 +110,21 @@ def test_synthetic_reports_build_their_own_marked_warehouse(tmp_path):
 def _null_sum(values):
     vals = [v for v in values if v is not None]
     return sum(vals) if vals else None
+
+
+def test_a_parse_left_by_a_checkout_elsewhere_is_forgotten(tmp_path):
+    """dbt's partial-parse file holds the absolute paths of the project that wrote it: after the
+    checkout moves, reusing it sent the seeds to the old path and failed the build."""
+    from ingest.load.build import DBT_PROJECT_DIR, forget_parse_of_another_project
+
+    target = tmp_path / "dbt_target"
+    target.mkdir()
+    (target / "partial_parse.msgpack").write_bytes(b"parse of /elsewhere/dbt_project")
+    (target / ".project_dir").write_text("/elsewhere/dbt_project")
+    forget_parse_of_another_project(target)
+    assert not (target / "partial_parse.msgpack").exists()
+    assert (target / ".project_dir").read_text() == str(DBT_PROJECT_DIR.resolve())
+    # the same project's parse is kept (dbt reuses it: about 3 s saved per build)
+    (target / "partial_parse.msgpack").write_bytes(b"parse of this project")
+    forget_parse_of_another_project(target)
+    assert (target / "partial_parse.msgpack").read_bytes() == b"parse of this project"
