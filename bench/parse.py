@@ -123,7 +123,8 @@ def _office_formats(seconds: float) -> int:
     import shutil
     import statistics
 
-    from ingest.parse import office, parse_bytes
+    from ingest.parse import parse_bytes
+    from ingest.parse.readers import office
 
     office_dir = REPO / "tests" / "fixtures" / "office"
     print("   -- office formats (the same report as .docx / .ofd / .doc)")

@@ -71,7 +71,8 @@ def inputs() -> list[tuple[str, bytes, dict]]:
 def run(seconds: float = 0.0) -> int:
     """Print the OCR section; returns the number of targets missed."""
     try:
-        from ingest.parse import ocr, ocr_image
+        from ingest.parse.readers import ocr
+        from ingest.parse.readers import ocr_image
         ocr_image.model_paths()
     except Exception as exc:  # NeedsTool: the engine is not installed
         print(f"   -- OCR skipped: {exc}")

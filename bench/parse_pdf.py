@@ -25,7 +25,7 @@ def run() -> int:
     """Print the figures; returns targets missed (none: this section only measures)."""
     from ingest.parse import parse_bytes
 
-    print("   -- text PDFs (ingest/parse/pdf.py; CPU ms a report, best of 3)")
+    print("   -- text PDFs (ingest/parse/readers/pdf.py; CPU ms a report, best of 3)")
     for path in FILES:
         if not path.is_file():
             print(f"   {path.name:28} skipped: not available")

@@ -19,12 +19,12 @@ TEMPLATES_FILE = Path(__file__).with_name("templates.yaml")
 
 # Characters that carry no meaning for label matching: whitespace, punctuation, quotes and the
 # numbering brackets. Labels are compared after NFKC (full-width → ASCII) and this strip.
-_NOISE = re.compile(r"[\s\u3000\u00a0“”\"'‘’「」『』《》、，,。.:：;；!！?？()（）\[\]【】〔〕/／·•\-—_]+")
+NOISE = re.compile(r"[\s\u3000\u00a0“”\"'‘’「」『』《》、，,。.:：;；!！?？()（）\[\]【】〔〕/／·•\-—_]+")
 
 
 def normalise(text: str) -> str:
     """Reduce a printed label to the form used for matching (see module doc)."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text or ""))
+    return NOISE.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
 @dataclass(frozen=True)

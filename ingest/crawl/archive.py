@@ -67,7 +67,7 @@ SCHEMA_VERSION = 1
 
 KINDS = ("page", "attachment", "import")
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS archive_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE SEQUENCE IF NOT EXISTS fetch_attempt_ids START 1;
 CREATE TABLE IF NOT EXISTS fetch_attempts (
@@ -269,7 +269,7 @@ class Archive:
         else:
             self.blobs_dir.mkdir(parents=True, exist_ok=True)
             self._con = _connect(db, read_only=False)
-            self._con.execute(_SCHEMA)
+            self._con.execute(SCHEMA)
             self._check_schema_version()
             _remove_stale_temp_files(self.blobs_dir)
             self._open_journal()

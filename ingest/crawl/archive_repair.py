@@ -20,6 +20,7 @@ import duckdb
 
 from ingest.config import Paths
 from ingest.crawl import journal as jr
+from ingest.crawl.archive import SCHEMA
 from ingest.errors import UserError
 from ingest.safeio import fsync_dir, human
 
@@ -27,9 +28,7 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _schema() -> str:
-    from ingest.crawl.archive import _SCHEMA
-
-    return _SCHEMA
+    return SCHEMA
 
 
 def _schema_version() -> int:

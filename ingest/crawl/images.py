@@ -5,7 +5,7 @@ page images, shown (<img>) or linked as attachments (附件1.jpg …). Such a pa
 report text and links no document file, so without this it would be counted "not a report";
 storing each picture as a report of its own would file one page as a whole report. When a detail page's title names a year's report, its content
 pictures are fetched (through the same polite fetcher, each try recorded and each body stored
-as a blob as it came) and the report is stored as an image bundle (ingest/parse/image_bundle.py:
+as a blob as it came) and the report is stored as an image bundle (ingest/parse/readers/image_bundle.py:
 a deterministic ZIP of the pictures in page order with a manifest), kind `page`, under the
 page's URL — the parser reads it with OCR, one page per picture.
 
@@ -92,8 +92,8 @@ async def store_picture_report(walk, link, context: dict, here: str, html: str, 
     True when the page was one (stored, or failed and counted); False when it is not."""
     from ingest.crawl.archive import NewDocument
     from ingest.crawl.fetcher import Request
-    from ingest.parse import image_bundle
-    from ingest.parse.ocr import image_kind
+    from ingest.parse.readers import image_bundle
+    from ingest.parse.readers.ocr import image_kind
 
     if not d.is_report_title(title):
         return False

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     p = default_paths(args.data_dir)
     if not args.skip_load:
         from ingest.load.loader import progress_bar
-        from ingest.refresh.progress import loader_callback
+        from ingest.progress_lines import loader_callback
 
         # under a refresh on a terminal: progress lines for its live line; alone on one: a bar
         progress = loader_callback() or progress_bar()

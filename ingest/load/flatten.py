@@ -5,7 +5,7 @@ is far cheaper than building millions of Python Decimal objects for Arrow. Every
 emits becomes a cell row; a key whose raw text is null is a cell the layout lacks, which is not
 the same as a printed blank (is_blank).
 
-Each cell also carries how it was read (the parser's `cell_meta`, ingest/parse/provenance.py):
+Each cell also carries how it was read (the parser's `cell_meta`, ingest/parse/mapping/provenance.py):
 `read_method` (printed | recovered | ocr; null where the layout has no cell), `read_confidence`,
 `page_no`, `bbox`, and `read_detail` (JSON of the rest: candidates, rules, note, undecided).
 """

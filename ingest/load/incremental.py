@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.config import REPO_ROOT, Paths
+from ingest.digests import tree_digest
 from ingest.errors import PipelineError
 from ingest.layers import locate
 from ingest.safeio import atomic_copy, require_space
@@ -63,8 +64,6 @@ class Mode:
 def project_fingerprint() -> str:
     """sha256 of everything that decides how a report becomes rows: the dbt project's files and
     the versions of dbt, dbt-duckdb and DuckDB."""
-    from ingest.refresh.state import tree_digest
-
     h = hashlib.sha256(tree_digest(DBT_PROJECT_DIR, _NOT_PROJECT).encode())
     for dist in ("dbt-core", "dbt-duckdb", "duckdb"):
         try:

@@ -88,7 +88,7 @@ class SourceEntry:
     @classmethod
     def from_source(cls, s) -> SourceEntry:  # ingest.crawl.registry.Source
         return cls(s.id, s.name, s.code, s.province, s.prefecture, s.government,
-                   _hosts(s.base_url, s.extra_domains))
+                   hosts(s.base_url, s.extra_domains))
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def normalise_issuer(name: str | None) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", name or ""))
 
 
-def _hosts(base_url: str | None, extra: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+def hosts(base_url: str | None, extra: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
     hosts = [urlsplit(base_url).hostname or ""] if base_url else []
     hosts += [d.strip().lower() for d in extra or []]
     return tuple(h.lower().removeprefix("www.") for h in hosts if h)

@@ -332,7 +332,7 @@ def registry_sources(paths: Paths) -> dict:
     imports that used them, then the shipped registry for ids the archive has no record of
     (the snapshot's documents)."""
     from ingest.crawl import registry as reg
-    from ingest.load.issuers import SourceEntry, _hosts
+    from ingest.load.issuers import SourceEntry, hosts
 
     out: dict = {}
     try:
@@ -352,7 +352,7 @@ def registry_sources(paths: Paths) -> dict:
         finally:
             con.close()
         for sid, name, code, prov, pref, gov, base, extra in rows:
-            out[sid] = SourceEntry(sid, name, code, prov, pref, gov, _hosts(base, extra or []))
+            out[sid] = SourceEntry(sid, name, code, prov, pref, gov, hosts(base, extra or []))
     return out
 
 
@@ -507,7 +507,7 @@ def _tool_available(error: str) -> bool:
     tool = error[1:error.find("]")] if error.startswith("[") and "]" in error else "unknown"
     if tool not in _TOOLS:
         if tool == "soffice":
-            from ingest.parse.office import soffice_path
+            from ingest.parse.readers.office import soffice_path
 
             _TOOLS[tool] = soffice_path() is not None
         elif tool == "unknown":

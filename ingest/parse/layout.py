@@ -2,7 +2,7 @@
 mapper consumes.
 
 A front end's only job is to say *what was printed, in what order, under which heading*; it
-knows nothing of row or column keys. `ingest.parse.mapper.map_document(doc)` does the rest.
+knows nothing of row or column keys. `ingest.parse.mapping.mapper.map_document(doc)` does the rest.
 
 Document
     kind             "html" | "text" | "pdf" | "docx" | "doc" | "wps" | "rtf" | "ofd" | "images"
@@ -49,10 +49,10 @@ Block — one printed table, or one section's run of rows in flattened text
               `rules` (list of rule ids that decided it), `note` (str), and `undecided`
               (True: the front end could not tell this cell's digits — its text is the printed
               run it lies in, its value is null; a warning says why). The mapper carries it
-              into the parser output's `cell_meta` (ingest/parse/provenance.py).
+              into the parser output's `cell_meta` (ingest/parse/mapping/provenance.py).
 
-The PDF front end (`ingest/parse/pdf.py`, `extract(data: bytes) -> Document`) may build grids
-from page geometry, or feed its text lines to `ingest.parse.text.rows_from_lines` and emit
+The PDF front end (`ingest/parse/readers/pdf.py`, `extract(data: bytes) -> Document`) may build grids
+from page geometry, or feed its text lines to `ingest.parse.rows.rows_from_lines` and emit
 flattened blocks; both map the same way.
 """
 

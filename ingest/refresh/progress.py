@@ -21,8 +21,8 @@ import threading
 import time
 from pathlib import Path
 
-PROGRESS_PREFIX = "progress: "  # a stage's line that is progress, not news: shown, never logged
-PROGRESS_ENV = "INGEST_PROGRESS"
+from ingest.progress_lines import PROGRESS_PREFIX
+
 _DBT_STEP = re.compile(r"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP|START)\b")
 
 
@@ -112,20 +112,3 @@ class Ticker:
         return f"dbt {what}: {done}/{total} nodes"
 
 
-def loader_callback(stream=None):
-    """The loader's progress for a refresh on a terminal: `progress: load N/M documents` lines at
-    most twice a second (INGEST_PROGRESS=1), else None."""
-    import os
-
-    if os.environ.get(PROGRESS_ENV) != "1":
-        return None
-    stream = stream or sys.stdout
-    last = [0.0]
-
-    def update(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done >= total or now - last[0] >= 0.5:
-            last[0] = now
-            print(f"{PROGRESS_PREFIX}load {done}/{total} documents", file=stream, flush=True)
-
-    return update

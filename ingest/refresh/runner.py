@@ -24,6 +24,7 @@ from pathlib import Path
 from ingest.children import stop_with_make
 from ingest.config import Paths
 from ingest.errors import UserError
+from ingest.progress_lines import PROGRESS_ENV
 from ingest.refresh import docs as docs_mod
 from ingest.refresh import progress as progress_mod
 from ingest.refresh import recover
@@ -161,7 +162,7 @@ class RefreshJob:
             ticker = progress_mod.Ticker(name, self.paths.logs_dir).start()
             try:
                 r = self.log.run_stage(name, args, self.paths, on_line=ticker.on_line,
-                                       env={progress_mod.PROGRESS_ENV: "1"}, **kw)
+                                       env={PROGRESS_ENV: "1"}, **kw)
             finally:
                 ticker.stop()
         self.s.stages.append({"stage": name, "exit_code": r.exit_code, "seconds": round(r.seconds, 1)})

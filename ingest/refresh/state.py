@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ingest.config import REPO_ROOT, Paths
+from ingest.digests import tree_digest
 
 STATE_FILE = "refresh_state.json"
 
@@ -63,27 +64,6 @@ class Fingerprints:
             elif value != old:
                 changed.append(key)
         return changed
-
-
-def tree_digest(path: Path, skip: set[str]) -> str:
-    """sha256 over the relative names and bytes of every file under path (or of one file)."""
-    h = hashlib.sha256()
-    if path.is_file():
-        h.update(path.read_bytes())
-        return h.hexdigest()
-    if not path.exists():
-        return "absent"
-    for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
-        for name in sorted(files):
-            if name in skip or name.endswith(".pyc"):
-                continue
-            f = Path(root) / name
-            if not f.is_file():  # sockets, fifos, dangling links: not source
-                continue
-            h.update(str(f.relative_to(path)).encode() + b"\0")
-            h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def source_digests(sources: dict[str, tuple[str, set[str]]], repo: Path = REPO_ROOT) -> dict[str, str]:

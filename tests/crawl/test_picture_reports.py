@@ -14,7 +14,8 @@ import zipfile
 import pytest
 
 from ingest.crawl.images import content_pictures
-from ingest.parse import image_bundle, sniff_kind
+from ingest.parse import sniff_kind
+from ingest.parse.readers import image_bundle
 from tests.crawl.conftest import query
 from tests.crawl.layouts import links, page, write_site
 from tests.crawl.portal import Portal

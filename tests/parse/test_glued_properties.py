@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ingest import templates
 from ingest.parse import glued
-from ingest.parse.mapper import build_report
+from ingest.parse.mapping.mapper import build_report
 from ingest.parse.layout import Document
 
 T = templates.load()

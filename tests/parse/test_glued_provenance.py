@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.load import flatten, store
-from ingest.parse import mapper, parse_path
+from ingest.parse import parse_path
+from ingest.parse.mapping import mapper
 from ingest.parse.layout import Block, Document
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ obstacle or against the general path.
 
 from __future__ import annotations
 
-from ingest.parse import html, parse_bytes
+from ingest.parse import parse_bytes
+from ingest.parse.readers import html
 from parse_expect import HTML
 
 WORD = (HTML / "word_2021.html").read_bytes()

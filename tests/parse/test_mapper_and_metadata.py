@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.parse import labels, mapper, metadata
+from ingest.parse.vocab import labels, narrative
+from ingest.parse.mapping import mapper
+from ingest.parse.mapping import metadata
+from ingest.parse.mapping.table3 import table3_row_key
 from ingest.parse.layout import Block, Document
 from parse_expect import ZERO_T3_THREE_ROWS, table3, table4
 
@@ -114,10 +117,10 @@ def test_table3_label_matching(printed, key):
 
 def test_other_depends_on_its_group():
     idx = labels.indexes()
-    assert mapper._table3_row_key("3.其他", "other", idx)[0] == "other_other"
-    assert mapper._table3_row_key("3.其他", "deny", idx)[0] is None
-    assert mapper._table3_row_key("小计", "unable", idx)[0] == "unable_subtotal"
-    assert mapper._table3_row_key("（四）无法提供", None, idx)[0] is None  # a group, not a row
+    assert table3_row_key("3.其他", "other", idx)[0] == "other_other"
+    assert table3_row_key("3.其他", "deny", idx)[0] is None
+    assert table3_row_key("小计", "unable", idx)[0] == "unable_subtotal"
+    assert table3_row_key("（四）无法提供", None, idx)[0] is None  # a group, not a row
 
 
 # ---- metadata -------------------------------------------------------------------------------------
@@ -152,7 +155,7 @@ def test_fee_from_section_six(sentence, fee):
 def test_narrative_headline_numbers():
     text = ("2023年，本机关共收到政府信息公开申请126件，办结126件。全年发生政府信息公开行政复议案件4件，"
             "被提起行政诉讼2件。")
-    facts = metadata.narrative_facts(text)
+    facts = narrative.facts(text)
     assert {k: v["value"] for k, v in facts.items()} == {
         "applications_received": 126, "applications_handled": 126, "review_cases": 4, "litigation_cases": 2}
     assert facts["review_cases"]["match"] == "行政复议案件4件"

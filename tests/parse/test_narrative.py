@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.parse import narrative
+from ingest.parse.vocab import narrative
 
 
 def figures(text: str) -> dict[str, int]:

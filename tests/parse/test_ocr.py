@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import NeedsTool, NotAReport, UserError
-from ingest.parse import image_bundle, ocr, ocr_check, parse_bytes, parse_path, sniff_kind
+from ingest.parse import parse_bytes, parse_path, sniff_kind
+from ingest.parse.readers import image_bundle
+from ingest.parse.readers import ocr
+from ingest.parse.mapping import ocr_check
 
 REPO = Path(__file__).resolve().parents[2]
 SCANS = REPO / "tests" / "fixtures" / "scans"
@@ -153,7 +156,7 @@ def _as_ocr(report, **reads):
 
 
 def test_a_lone_stroke_is_the_null_mark_never_the_numeral_one():
-    from ingest.parse.ocr_image import _DASH_LINE
+    from ingest.parse.readers.ocr_image import _DASH_LINE
     from ingest.values import parse_value
 
     assert parse_value("一") == 1  # why: the number reader takes a lone 一 for 1

@@ -78,7 +78,8 @@ def test_docx_merges_expand_like_html_spans():
     the same table written with colspan/rowspan (and short rows padded with negative ids)."""
     from lxml import etree
 
-    from ingest.parse import docx, html
+    from ingest.parse.readers import docx
+    from ingest.parse.readers import html
     from selectolax.lexbor import LexborHTMLParser
 
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -109,7 +110,7 @@ def test_docx_merges_expand_like_html_spans():
 def test_docx_table_split_at_a_page_break_is_joined():
     """Table 3 cut by hand into two tables, header repeated, the 不予公开 label cell continued
     across the cut: one table again, every cell where the unsplit report has it."""
-    from ingest.parse import docx
+    from ingest.parse.readers import docx
 
     doc = docx.extract((OFFICE / "split_2021.docx").read_bytes())
     t3 = [b for b in doc.blocks if b.section == "table3"]
@@ -179,7 +180,7 @@ def test_ofd_reads_what_the_html_reads(name):
 
 
 def test_ofd_with_ctm_scaled_text_and_absolute_paths():
-    from ingest.parse import ofd
+    from ingest.parse.readers import ofd
 
     doc = ofd.extract((OFFICE / "word_2021_ctm.ofd").read_bytes())
     t3 = [b for b in doc.blocks if b.section == "table3"]
@@ -294,7 +295,7 @@ def test_a_member_lying_about_its_size_is_stopped_at_the_declared_size():
 
 
 def test_too_many_members_and_too_large_members_are_refused():
-    from ingest.parse import containers
+    from ingest.parse.readers import containers
 
     many = _zip({f"Doc_0/Pages/Page_{i}/Content.xml": b"" for i in range(containers.MAX_MEMBERS + 1)}
                 | {"OFD.xml": b"<x/>"}, zipfile.ZIP_STORED)
@@ -357,7 +358,7 @@ def test_ofd_damage_is_one_clear_line():
 
 
 def test_ofd_delta_repeat_bomb_allocates_nothing():
-    from ingest.parse.ofd import deltas
+    from ingest.parse.readers.ofd import deltas
 
     assert deltas("g 999999999 1.5", 3, 4) == [1.5, 1.5, 1.5]
     assert deltas("1 g 2 2 3", 5, 5) == [1.0, 2.0, 2.0, 3.0, None]
@@ -381,7 +382,7 @@ def test_without_libreoffice_a_doc_needs_the_tool(monkeypatch):
 
 @needs_soffice
 def test_a_conversion_over_its_time_is_stopped(monkeypatch):
-    from ingest.parse import office
+    from ingest.parse.readers import office
 
     started_groups = []
     real_popen = subprocess.Popen

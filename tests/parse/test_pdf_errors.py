@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import NotAReport, UserError
-from ingest.parse import parse_bytes, pdf
+from ingest.parse import parse_bytes
+from ingest.parse.readers import pdf
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = (REPO / ".." / "shared" / "corpus").resolve()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import pdf
+from ingest.parse.readers import pdf
 
 matplotlib = pytest.importorskip("matplotlib")
 mplfonts = pytest.importorskip("mplfonts")

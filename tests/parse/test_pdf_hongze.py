@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import parse_path, pdf
+from ingest.parse import parse_path
+from ingest.parse.readers import pdf
 from ingest.templates import load
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import parse_path, pdf
+from ingest.parse import parse_path
+from ingest.parse.page import borderless
+from ingest.parse.readers import pdf
 
 REPO = Path(__file__).resolve().parents[2]
 PRINTED = REPO / "tests" / "fixtures" / "printed"
@@ -124,13 +126,13 @@ def test_uncertain_borderless_rows_are_null_with_a_warning():
 
 def test_run_together_numbers_are_cut_only_when_one_cut_adds_up():
     # "1 00 0 00 1": seven cells, seven digits — one cut
-    assert pdf._digits_reading(["1", "00", "0", "00", "1"], 7) == ["1", "0", "0", "0", "0", "0", "1"]
+    assert borderless.digits_reading(["1", "00", "0", "00", "1"], 7) == ["1", "0", "0", "0", "0", "0", "1"]
     # "11 0 0 0 0 2": 1|1 … 2 adds up (1+1 = 2); 11 … would leave six cells
-    assert pdf._digits_reading(["11", "0", "0", "0", "0", "2"], 7) == ["1", "1", "0", "0", "0", "0", "2"]
+    assert borderless.digits_reading(["11", "0", "0", "0", "0", "2"], 7) == ["1", "1", "0", "0", "0", "0", "2"]
     # "10 1 0 0 0 11": 1|0|1…11 and 10|1…1|1 — neither adds up: null
-    assert pdf._digits_reading(["10", "1", "0", "0", "0", "11"], 7) is None
+    assert borderless.digits_reading(["10", "1", "0", "0", "0", "11"], 7) is None
     # a blank cell leaves too few digits: null, never a shifted row
-    assert pdf._digits_reading(["1", "0", "0", "0", "0", "1"], 7) is None
+    assert borderless.digits_reading(["1", "0", "0", "0", "0", "1"], 7) is None
 
 
 def _char(text, x0, top, size=9.0):
@@ -139,7 +141,7 @@ def _char(text, x0, top, size=9.0):
 
 
 def test_a_number_wrapped_in_a_narrow_column_reads_whole():
-    from ingest.parse.pdf_text import cell_text
+    from ingest.parse.page.lines import cell_text
 
     wrapped = [_char("5", 103, 100), _char("5", 103, 111)]  # "55" in a cell 12 pt wide
     assert cell_text(wrapped, 12.0) == "55"
@@ -150,7 +152,7 @@ def test_a_number_wrapped_in_a_narrow_column_reads_whole():
 
 def test_title_over_several_lines_and_breadcrumbs():
     from ingest.parse.layout import Document
-    from ingest.parse.metadata import find_title
+    from ingest.parse.mapping.metadata import find_title
 
     def title(lines):
         return find_title(Document(kind="pdf", text="\n".join(lines)), lines)

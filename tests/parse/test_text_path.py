@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.parse import mapper, parse_bytes, text
+from ingest.parse import parse_bytes
+from ingest.parse.mapping import mapper
+from ingest.parse import rows
+from ingest.parse.readers import text
 from parse_expect import SHARED_CORPUS, T3_COLS8, table2_2021, table3, table4
 
 # The text layer of a PDF report as pdfplumber prints it (a fictional issuer, the layout of a
@@ -154,18 +157,18 @@ def test_pdf_text_layer_metadata():
 
 
 def test_rows_from_lines_keeps_wrapped_labels_as_rows_of_their_own():
-    rows = text.rows_from_lines(["（二）部分公开（区分处理的，只计这一情 形，不", "4 0 0 1 0 0 5", "计其他情形）",
+    got = rows.rows_from_lines(["（二）部分公开（区分处理的，只计这一情 形，不", "4 0 0 1 0 0 5", "计其他情形）",
                                  "规章", "0", "0", "0", "行政许可 18468"])
-    assert rows == [["（二）部分公开（区分处理的，只计这一情 形，不"], ["4", "0", "0", "1", "0", "0", "5"],
+    assert got == [["（二）部分公开（区分处理的，只计这一情 形，不"], ["4", "0", "0", "1", "0", "0", "5"],
                     ["计其他情形）", ], ["规章", "0", "0", "0"], ["行政许可", "18468"]]
 
 
 def test_split_line_leaves_item_numbers_in_the_label():
-    assert text.split_line("1.属于国家秘密 1 0 0") == ("1.属于国家秘密", ["1", "0", "0"])
-    assert text.split_line("2. 重复申请 0 0") == ("2. 重复申请", ["0", "0"])
-    assert text.split_line("（一）予以公开 15 1 O 0 16") == ("（一）予以公开", ["15", "1", "O", "0", "16"])
-    assert text.split_line("30") == ("", ["30"])
-    assert text.split_line("第二十条第（一）项") == ("第二十条第（一）项", [])
+    assert rows.split_line("1.属于国家秘密 1 0 0") == ("1.属于国家秘密", ["1", "0", "0"])
+    assert rows.split_line("2. 重复申请 0 0") == ("2. 重复申请", ["0", "0"])
+    assert rows.split_line("（一）予以公开 15 1 O 0 16") == ("（一）予以公开", ["15", "1", "O", "0", "16"])
+    assert rows.split_line("30") == ("", ["30"])
+    assert rows.split_line("第二十条第（一）项") == ("第二十条第（一）项", [])
 
 
 SUBTOTAL_TEXT = """示范县水利局2023年政府信息公开工作年度报告

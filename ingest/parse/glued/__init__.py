@@ -50,7 +50,7 @@ import re
 
 from ingest import templates
 from ingest.parse.glued import digits, evidence, find
-from ingest.parse.glued.search import Rule, solve
+from ingest.parse.glued.search import Rule, solve, state
 from ingest.parse.layout import Block
 
 __all__ = ["decode_section", "looks_glued", "split_headings"]
@@ -253,9 +253,7 @@ def _alone(row: _Row, reading: tuple[str, ...], j: int) -> bool:
 
 
 def _holds(rule: Rule, chosen: dict[str, tuple]) -> bool:
-    from ingest.parse.glued.search import _state
-
-    return _state(rule, chosen) is True
+    return state(rule, chosen) is True
 
 
 def _table2(text: find.Text, hint: str | None, narrative: str, origin: str,

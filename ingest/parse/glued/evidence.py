@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from ingest.parse.glued.search import Rule
-from ingest.parse.metadata import narrative_facts, squash
+from ingest.parse.vocab.narrative import facts as narrative_facts
+from ingest.parse.vocab.narrative import squash
 
 _N = r"(\d+)\s*(?:件|个|条|份|项|起|宗|次)"
 # (pattern, template or None for both, [(row, column index)…] whose sum the number states)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ingest import templates
 
-_NOISE_CHAR = templates._NOISE  # the characters label matching ignores
+_NOISE_CHAR = templates.NOISE  # the characters label matching ignores
 # A run of value characters: digits, whitespace, signs, decimal points, printed null marks.
 _RUN = re.compile(r"[0-9/／—－+\-][0-9/／—－+\-.\s]*")
 _NUMBERED_HEADING = "一二三四五六"

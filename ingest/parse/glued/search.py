@@ -51,7 +51,7 @@ class Result:
     best_rows: dict[str, list[int]]  # row → indexes of its readings used by a best assignment
 
 
-def _state(rule: Rule, assigned: dict[str, tuple]) -> bool | None:
+def state(rule: Rule, assigned: dict[str, tuple]) -> bool | None:
     """True holds, False broken, None not known yet (a null term: never known)."""
     def side(cells):
         total = 0
@@ -98,7 +98,7 @@ def solve(domains: dict[str, list[tuple]], rules: list[Rule], nodes: int = NODES
         costs = []
         for k, vals in enumerate(domains[r]):
             a = {r: vals}
-            costs.append((sum(x.weight for x in own if _state(x, a) is False), k))
+            costs.append((sum(x.weight for x in own if state(x, a) is False), k))
         own_cost[r] = sorted(costs)
 
     # Incremental sums: per rule, each side's sum over assigned cells, how many cells are still
@@ -208,7 +208,7 @@ def solve(domains: dict[str, list[tuple]], rules: list[Rule], nodes: int = NODES
         broken = None  # type: ignore[assignment]
         for s in best_sets:
             a = {r: domains[r][k] for r, k in s.items()}
-            b = {f"{x.id}({x.where})" for x in rules if x.weight == TEMPLATE_WEIGHT and _state(x, a) is False}
+            b = {f"{x.id}({x.where})" for x in rules if x.weight == TEMPLATE_WEIGHT and state(x, a) is False}
             broken = b if broken is None else (broken & b)
         broken = broken or set()
     for r in order:

@@ -1,6 +1,6 @@
 """Table 4 (administrative review and litigation) of the intermediate form → 15 cells.
 
-Part of the mapper (mapper.py), kept in its own module: a grid's cells are placed by the header
+One of the table mappers (mapper.py calls it): a grid's cells are placed by the header
 stack above them (行政复议 / 行政诉讼 … over 结果维持 …), flattened text by the template order,
 with the two shapes flattened copies print (15 numbers, or 12 when the 总计 columns are gone).
 """
@@ -8,13 +8,13 @@ with the two shapes flattened copies print (15 numbers, or 12 when the 总计 co
 from __future__ import annotations
 
 from ingest import templates
-from ingest.parse import labels as L
+from ingest.parse.vocab import labels as L
 from ingest.parse.layout import Block
-from ingest.parse.mapper import Cell, Mapped, _header_stack, _read, _spec, distinct_cells, split_row
+from ingest.parse.mapping.cells import Cell, Mapped, distinct_cells, header_stack, read_value, spec, split_row
 
 
 def map_table4(blocks: list[Block]) -> Mapped:
-    sp = _spec()
+    sp = spec()
     idx = L.indexes()
     warnings: list[str] = []
     if not blocks:
@@ -40,7 +40,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
             cells_found.extend(vals)
         if block.grid and data_rows:
             first = data_rows[0][0]
-            stacks = _header_stack(rows, first, width)
+            stacks = header_stack(rows, first, width)
             for _, vals in data_rows:
                 for c in vals:
                     g, k = _table4_column(stacks[c.start] if c.start < width else [], idx)
@@ -69,7 +69,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
     for (g, c), cell in assigned.items():
         raw[g][c] = cell.text
         read[g][c] = cell
-        values[g][c] = _read(cell.text, "count", warnings, "table4", g, c)
+        values[g][c] = read_value(cell.text, "count", warnings, "table4", g, c)
     return Mapped(values, raw, warnings, cells=read)
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ingest.parse.layout import Document
+from ingest.parse.vocab import narrative as narrative_rules
+from ingest.parse.vocab.headings import heading_key
+from ingest.parse.vocab.narrative import squash
 
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3",
               "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _TITLE_WORDS = re.compile(r"(?:政府信息公开|政务公开|信息公开)")
 _TITLE_KIND = re.compile(r"(?:年度报告|年报|工作报告)")
 _NOT_TITLE = re.compile(r"(?:一图读懂|图解|解读|上一篇|下一篇|相关文件|附件[:：]|内容概述|摘要)")
@@ -77,18 +78,13 @@ def extract(doc: Document, warnings: list[str]) -> Meta:
         m.issuer = issuer_from_header(doc, lines)
     narrative = doc.narrative or doc.text
     m.fee, fee_text = find_fee(narrative)
-    m.narrative = narrative_facts(narrative)
+    m.narrative = narrative_rules.facts(narrative)
     if m.fee is not None:
         m.narrative["info_processing_fee_yuan"] = {"value": m.fee, "raw_text": fee_text}
     return m
 
 
 # ---- title, year, issuer ------------------------------------------------------------------------
-
-
-def squash(text: str) -> str:
-    """Drop whitespace (the spaces PDF text puts between CJK and digits: '2023 年' → '2023年')."""
-    return _WS.sub("", unicodedata.normalize("NFKC", text)) if text else text
 
 
 def _title_like(text: str) -> bool:
@@ -281,8 +277,6 @@ def find_fee(narrative: str) -> tuple[Decimal | None, str | None]:
 
 
 def _section_six(narrative: str) -> str:
-    from ingest.parse.text import heading_key
-
     lines = narrative.splitlines()
     for i, line in enumerate(lines):
         if "六" in line[:4] and heading_key(line.strip()) == "other_matters":
@@ -290,8 +284,3 @@ def _section_six(narrative: str) -> str:
     return ""
 
 
-def narrative_facts(narrative: str) -> dict:
-    """Headline figures of the narrative, each with its sentence (ingest/parse/narrative.py)."""
-    from ingest.parse import narrative as narrative_rules
-
-    return narrative_rules.facts(narrative)

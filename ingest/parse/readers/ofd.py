@@ -1,11 +1,11 @@
 """OFD front end (GB/T 33190, the Chinese fixed-layout format): a ZIP of XML read with our own
-reader, its pages fed to the PDF front end's page geometry.
+reader, its pages fed to the shared page assembly (ingest/parse/page/).
 
 An OFD page is, like a PDF page, characters at coordinates and stroked paths — no table
 structure. So the reading is the PDF front end's: text objects become positioned characters,
-path objects become ruling segments, and ingest/parse/pdf_grid.py cuts the rules into cell
+path objects become ruling segments, and ingest/parse/page/grid.py cuts the rules into cell
 grids (tables cut by a page break joined, running text regrouped into paragraphs) through
-pdf._Page / pdf._assemble. This module only translates OFD into that page form:
+page.assemble. This module only translates OFD into that page form:
 
     OFD.xml ─DocBody/DocRoot→ Document.xml ─Pages/Page@BaseLoc→ Content.xml
     TextObject  Boundary "x y w h" (mm, origin top left), optional CTM "a b c d e f" and Size;
@@ -21,7 +21,7 @@ Hostile-input guards: the container through containers.SafeZip (member count, in
 ratios; nothing written to disk, so member paths cannot traverse), every XML part through
 containers.parse_xml (no DTD, no entities, no network, no huge trees), and caps on pages,
 characters and DeltaX repeats. Image-only pages (scans) carry no text: such an OFD is refused
-with one line; OCR of images is the scanned-PDF front end's business (ingest/parse/ocr.py).
+with one line; OCR of images is the scanned-PDF front end's business (ingest/parse/readers/ocr.py).
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ import posixpath
 import re
 
 from ingest.errors import NotAReport, UserError
-from ingest.parse.containers import SafeZip
+from ingest.parse.readers.containers import SafeZip
 from ingest.parse.layout import Document
-from ingest.parse.pdf_text import is_wide
+from ingest.parse.page.assemble import Page, assemble, drop_furniture, fill, rotated_notes
+from ingest.parse.page.grid import THIN, Seg, build_grid, merge, table_regions
+from ingest.parse.page.lines import is_wide
 
 MM = 72 / 25.4  # points per millimetre
 MAX_PAGES = 1_000
@@ -108,8 +110,6 @@ class _Reader:
         return path, self.z.xml(path)
 
     def pages(self):
-        from ingest.parse.pdf import _Page
-
         doc_path, doc = self.document()
         base = posixpath.dirname(doc_path)
         common = _child(doc, "CommonData")
@@ -132,7 +132,7 @@ class _Reader:
             if body is not None:
                 for layer in body:
                     self._walk(layer, chars, segs, counts)
-            page = _Page(number=number, width=box[2] * MM, height=box[3] * MM,
+            page = Page(number=number, width=box[2] * MM, height=box[3] * MM,
                          n_chars=sum(1 for c in chars if not c["text"].isspace()),
                          n_images=counts["images"])
             out.append((page, chars, segs))
@@ -222,8 +222,6 @@ def _white(color) -> bool:
 
 def _path(obj, segs: list) -> None:
     """Straight axis-parallel pieces of a visible path → pdf_grid.Seg (points)."""
-    from ingest.parse.pdf_grid import THIN, Seg
-
     bx = _floats(obj.get("Boundary"), 4)
     data = _child(obj, "AbbreviatedData")
     if not bx or data is None or not (data.text or "").strip():
@@ -291,49 +289,22 @@ def _path(obj, segs: list) -> None:
             segs.append(Seg(False, (xa + xb) / 2, min(ya, yb), max(ya, yb)))
 
 
-def _page_form(page, chars: list[dict], segs: list):
-    """Grids and running-text lines of one page, as pdf._read_page makes them from a PDF."""
-    from ingest.parse.pdf import _in_margin
-    from ingest.parse.pdf_grid import build_grid, contains, merge, table_regions
-    from ingest.parse.pdf_text import cluster_lines, is_page_number, orientation
-
+def _page_form(page: Page, chars: list[dict], segs: list[Seg]) -> Page:
+    """Grids and running-text lines of one page, as the PDF reader makes them."""
     if not page.n_chars:
         return page
-    for region in table_regions(merge(segs)):
-        grid = build_grid(region, chars, page.number)
-        if grid.n_cols >= 2 and any(c.text for c in grid.cells):
-            page.grids.append(grid)
-    free = [c for c in chars if not any(contains(g, c) for g in page.grids)]
-    level = [c for c in free if orientation(c) == "level"]
-    if len(level) * 2 >= len(free):
-        page.n_rotated = len(free) - len(level)
-        free = level
-    for line in cluster_lines(free):
-        line.page = page.number
-        if is_page_number(line.text) and _in_margin(line, page.height):
-            continue
-        page.lines.append(line)
-    return page
+    return fill(page, chars, [build_grid(region, chars, page.number) for region in table_regions(merge(segs))])
 
 
 def extract(data: bytes) -> Document:
-    from ingest.parse import pdf
-
     reader = _Reader(data)
     pages = [_page_form(page, chars, segs) for page, chars, segs in reader.pages()]
     if not any(p.n_chars for p in pages):
         what = "page images (a scan)" if any(p.n_images for p in pages) else "no text"
         raise NotAReport(f"the OFD document has no text ({len(pages)} page(s) of {what}), so the "
                          "report cannot be read")
-    drop = getattr(pdf, "_drop_furniture", None)
-    if drop is not None:
-        drop(pages)
+    drop_furniture(pages)
     warnings = [f"ofd page {p.number} has no text (an image only); its content was not read"
                 for p in pages if not p.n_chars and p.n_images]
-    warnings += [f"ofd page {p.number}: {p.n_rotated} rotated characters outside the tables were "
-                 "left out of the text (a watermark or seal?)" for p in pages if p.n_rotated]
-    doc = pdf._assemble(pages, warnings)
-    doc.kind = "ofd"
-    for block in doc.blocks:
-        block.origin = block.origin.replace("pdf", "ofd", 1)
-    return doc
+    warnings += rotated_notes(pages, "ofd")
+    return assemble(pages, warnings, kind="ofd")

@@ -17,7 +17,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from ingest.parse.pdf_text import cell_text, join_pieces
+from ingest.parse.page.lines import cell_text, join_pieces
 
 # Tolerances in PDF points (1/72 in). Rules drawn by office software are within a point of
 # each other where they are meant to meet; text is 9–16 pt.

@@ -20,6 +20,7 @@ import json
 import zipfile
 
 from ingest.errors import UserError
+from ingest.parse.readers.containers import SafeZip
 
 MANIFEST = "image-bundle.json"
 FORMAT = "gov-disclosure-image-bundle/1"
@@ -60,8 +61,6 @@ def write(images: list[tuple[str, bytes]], page_url: str | None = None,
 
 def read(data: bytes, what: str = "the image bundle") -> list[tuple[str, bytes]]:
     """The pictures of a bundle, in page order, each checked against its manifest sha256."""
-    from ingest.parse.containers import SafeZip
-
     z = SafeZip(data, what)
     try:
         manifest = json.loads(z.read(MANIFEST))

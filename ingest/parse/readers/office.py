@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from ingest.errors import NeedsTool, UserError
-from ingest.parse.containers import require_word_ole
+from ingest.parse.readers import docx
+from ingest.parse.readers.containers import require_word_ole
 from ingest.parse.layout import Document
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -42,8 +43,6 @@ def soffice_path() -> str | None:
 
 
 def extract(data: bytes, *, kind: str = "doc") -> Document:
-    from ingest.parse import docx
-
     label = {"wps": ".wps", "rtf": ".rtf"}.get(kind, ".doc")
     if kind != "rtf":
         require_word_ole(data, f"the {label} file")

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from ingest import templates as template_spec
+
 # Digit shapes OCR takes for one another (both directions listed).
 CONFUSIONS = {
     "0": "869", "8": "0693", "6": "0895", "9": "086", "1": "7", "7": "1", "3": "8", "5": "6",
@@ -81,9 +83,7 @@ def check(report: dict, templates=None) -> dict:
                for row in tab.values() if isinstance(row, dict) for m in row.values()):
         return report
     if templates is None:
-        from ingest import templates as tmod
-
-        templates = tmod.load()
+        templates = template_spec.load()
 
     def value(table, row, col):
         v = (report.get(table) or {}).get(row, {})

@@ -21,8 +21,9 @@ from selectolax.lexbor import LexborHTMLParser
 from ingest import templates
 from ingest.decode import decode_bytes
 from ingest.errors import NotAReport
-from ingest.parse import labels as L
+from ingest.parse.vocab import labels as L
 from ingest.parse.layout import SECTIONS, Block, Document, pad_grid
+from ingest.parse.vocab.headings import heading_key
 
 # Each innermost table is read cell by cell, then replaced in the tree by a placeholder, so the
 # page text tells where it stood (under which heading). Paragraph-level elements left outside
@@ -66,7 +67,7 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     for node in root.css(_BLOCKS):
         node.insert_after(_MARK)
     raw_text = root.text(separator="")
-    headings = _heading_positions(raw_text)
+    headings = heading_positions(raw_text)
 
     blocks: list[Block] = []
     text_parts: list[str] = []
@@ -82,7 +83,7 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
         n = int(m.group(1))
         rows, ids, ttext = grids[n]
         chunk = raw_text[last:m.start()]
-        row_lines = [_row_line(row, rid) for row, rid in zip(rows, ids)]
+        row_lines = [row_line(row, rid) for row, rid in zip(rows, ids)]
         if by_piece and raw_text[m.start() - 1:m.start()] == _MARK and raw_text[m.end():m.end() + 1] == _MARK:
             lines = _line_list(chunk)
             text_lines += lines
@@ -97,7 +98,7 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
         if not rows or not any(c for row in rows for c in row):
             continue
         # A heading printed in the table's first cells places it; else the heading before it.
-        inner = _heading_positions(ttext[:80], run_on=True)
+        inner = heading_positions(ttext[:80], run_on=True)
         section = inner[0][1] if inner else _section_before(headings, m.start())
         if section not in SECTIONS:
             # No table heading before it (or the heading of 一/五/六): place it by its labels.
@@ -179,7 +180,7 @@ def _prepare(tree) -> _Prepared:
     return _Prepared(meta, root, [t for t in root.css("table") if len(t.css("table")) == 1])
 
 
-def _row_line(row: list[str], rid: list[int]) -> str:
+def row_line(row: list[str], rid: list[int]) -> str:
     if len(set(rid)) == len(rid):
         # no cell spans two positions (a lone padding position is blank, so dropped anyway)
         return " ".join([text for text in row if text])
@@ -315,11 +316,9 @@ def _meta_nodes(nodes) -> dict[str, str]:
 _NUMERAL = re.compile(r"[一二三四五六][\s\u00a0\u3000]*[、.．]")
 
 
-def _heading_positions(raw: str, *, run_on: bool = False) -> list[tuple[int, str]]:
+def heading_positions(raw: str, *, run_on: bool = False) -> list[tuple[int, str]]:
     """(position, section key) of every section heading in the text. run_on: the text has no
     line marks (a table's cells), so a heading only has to start where its numeral is."""
-    from ingest.parse.text import heading_key
-
     out = []
     for m in _NUMERAL.finditer(raw):
         # the heading line: up to the next line mark, at most 60 characters

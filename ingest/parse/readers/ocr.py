@@ -1,20 +1,20 @@
-"""OCR front end: scanned PDF pages and pictures → the PDF front end's pages → layout.Document.
+"""OCR front end: scanned PDF pages and pictures → the shared page form → layout.Document.
 
 A scan has no characters, only pixels. Each page image is read by ocr_image.read_page (in a
 worker process: RapidOCR words with boxes, OpenCV ruling lines, both in pixels); here the
-pixels are scaled to points and fed to the very grid builder the PDF front end uses
-(pdf_grid.build_grid), so an OCR'd table is cut into cells, joined across pages and mapped
+pixels are scaled to points and fed to the page assembly a printed PDF page goes through
+(ocr_page.to_page → ingest/parse/page/), so an OCR'd table is cut into cells, joined across pages and mapped
 exactly as a printed one — nothing of the mapper knows it was a picture.
 
 Every cell read this way carries its provenance in Block.meta: read "ocr", the lowest
 recognition score of the words in it (`confidence`), its page and its box in pixels of the page
-image (`bbox`). The template's arithmetic then checks the OCR'd numbers (ocr_check.py).
+image (`bbox`). The template's arithmetic then checks the OCR'd numbers (mapping/ocr_check.py).
 
 Inputs come three ways:
 - image-only pages of a PDF (pdf.extract hands them over: `scanned_pages`);
 - a picture (.png/.jpg/.gif/.bmp/.tif: `extract_images`);
 - an image bundle: a report page that is a series of <img>, collected by the crawler in page
-  order into one deterministic zip (ingest/parse/image_bundle.py) — one page per image.
+  order into one deterministic zip (ingest/parse/readers/image_bundle.py) — one page per image.
 
 Hostile input is bounded before any pixel is decoded: bytes per image, pixels per page (from
 the image header / the PDF page size), number of pages, and OCR seconds per document.
@@ -29,13 +29,15 @@ import warnings
 from dataclasses import dataclass
 
 from ingest.errors import NotAReport, UserError
+from ingest.parse.page.assemble import assemble
+from ingest.parse.readers import image_bundle, ocr_image
+from ingest.parse.readers.ocr_page import PT_PER_CHAR, Provenance, to_page
 
 DPI = 150  # scanned PDF pages are rendered at this resolution (A4: 1240×1754 pixels)
 MAX_IMAGE_BYTES = 40 * 1024 * 1024  # one picture as published
 MAX_PAGE_PIXELS = 30_000_000  # one page image (A4 at 150 dpi is 2.2 M; a long screenshot 20 M)
 MAX_PAGES = 60  # pages OCR'd for one document (a report has 5–15)
 TIME_LIMIT = float(os.environ.get("INGEST_OCR_TIME_LIMIT", "900"))  # OCR seconds per document
-PT_PER_CHAR = 16.0  # a CJK OCR box is ~16 pt tall at body size (12 pt text at 150 dpi: 34 px)
 
 
 @dataclass
@@ -180,8 +182,6 @@ def ocr_images(images: list, numbers: list[int], *, workers: int | None = None,
                time_limit: float | None = None, scale: float | None = None) -> list[dict]:
     """read_page for every image, in a process pool when more than one worker is free.
     Raises UserError when the document's OCR runs past the time limit."""
-    from ingest.parse import ocr_image
-
     limit = TIME_LIMIT if time_limit is None else time_limit
     workers = workers_for(len(images)) if workers is None else max(1, min(workers, len(images)))
     start = time.monotonic()
@@ -207,8 +207,6 @@ def _in_pool(images, numbers, workers, start, limit, scale) -> list[dict] | None
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    from ingest.parse import ocr_image
-
     # spawn: a fresh interpreter per worker (forking a process whose onnxruntime threads are
     # running is unsafe), one onnxruntime thread each.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
@@ -231,102 +229,9 @@ def _too_slow(limit: float, done: int, total: int) -> UserError:
                      "(INGEST_OCR_TIME_LIMIT): the document was not read")
 
 
-# ---- pixels → the PDF front end's pages -----------------------------------------------------
-
-def to_page(raw: dict, scale: float | None = None):
-    """One OCR'd page as a pdf._Page (points): grids from the image's rules through the PDF
-    grid builder, the words outside them as running text lines."""
-    from ingest.parse.pdf import _in_margin, _Page
-    from ingest.parse.pdf_grid import Seg, build_grid, contains, merge, table_regions
-    from ingest.parse.pdf_text import cluster_lines, is_page_number
-
-    if scale is None:  # a picture: no dpi to go by, so its character boxes set the scale
-        scale = PT_PER_CHAR / max(raw["char_h"], 4.0)
-    n = raw["number"]
-    chars = [{"text": w["text"], "x0": w["x0"] * scale, "x1": w["x1"] * scale,
-              "top": w["top"] * scale, "bottom": w["bottom"] * scale,
-              "size": (w["bottom"] - w["top"]) * scale * 0.75, "upright": True, "conf": w["conf"],
-              "page_number": n} for w in raw["words"]]
-    segs = _snap_ends(merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]]))
-    page = _Page(number=n, width=raw["width"] * scale, height=raw["height"] * scale,
-                 n_chars=sum(len(c["text"]) for c in chars), n_images=1)
-    for region in table_regions(segs):
-        grid = build_grid(region, chars, n)
-        if grid.n_cols >= 2 and any(c.text for c in grid.cells):
-            page.grids.append(grid)
-    free = [c for c in chars if not any(contains(g, c) for g in page.grids)]
-    for line in cluster_lines(free):
-        line.page = n
-        if is_page_number(line.text) and _in_margin(line, page.height):
-            continue
-        page.lines.append(line)
-    return page, chars
-
-
-END_SNAP = 4.0  # points: how far a rule seen on an image may run past the rule it ends on
-
-
-def _snap_ends(segs: list) -> list:
-    """Rules of an image end where the crossing rule is, not past it.
-
-    On a scan a horizontal rule's pixels run to the far side of the vertical rule it meets
-    (its thickness, plus blur), a few points beyond the vertical's centre line; the grid
-    builder would make a sliver column of the difference. Each end within END_SNAP of a
-    crossing rule is moved onto it (and likewise for vertical rules).
-    """
-    hs = [s for s in segs if s.horizontal]
-    vs = [s for s in segs if not s.horizontal]
-    for group, others in ((hs, vs), (vs, hs)):
-        for s in group:
-            near = [o.pos for o in others if o.a - END_SNAP <= s.pos <= o.b + END_SNAP]
-            for attr in ("a", "b"):
-                end = getattr(s, attr)
-                best = min(near, key=lambda p: abs(p - end), default=None)
-                if best is not None and abs(best - end) <= END_SNAP:
-                    setattr(s, attr, best)
-    return segs
-
-
-class Provenance:
-    """Block.meta for the grids of OCR'd pages: per cell read "ocr", page, bbox (pixels of the
-    page image) and confidence (the lowest score of the words inside the cell)."""
-
-    def __init__(self) -> None:
-        self.chars: dict[int, list[dict]] = {}  # page → OCR'd words in points
-        self.scale: dict[int, float] = {}
-
-    def add(self, number: int, chars: list[dict], scale: float) -> None:
-        self.chars[number] = chars
-        self.scale[number] = scale
-
-    def __call__(self, grid) -> list[list[dict | None]] | None:
-        if not any(p in self.chars for c in grid.cells for p in c.pages):
-            return None  # a table of a page with a text layer: printed
-        rows, ids = grid.expand()
-        meta: list[list[dict | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
-        for i, cell in enumerate(grid.cells):
-            m = self.cell(cell)
-            for r in range(cell.row, cell.row + cell.rowspan):
-                for c in range(cell.col, cell.col + cell.colspan):
-                    meta[r][c] = m
-        return meta
-
-    def cell(self, cell) -> dict | None:
-        page = cell.pages[0] if cell.pages else None
-        if page not in self.chars:
-            return None
-        s = self.scale[page]
-        inside = [ch for ch in self.chars[page]
-                  if cell.x0 <= (ch["x0"] + ch["x1"]) / 2 <= cell.x1
-                  and cell.top <= (ch["top"] + ch["bottom"]) / 2 <= cell.bottom]
-        conf = min((ch["conf"] for ch in inside), default=None)
-        return {"read": "ocr", "page": page, "confidence": conf,
-                "bbox": [round(cell.x0 / s, 1), round(cell.top / s, 1), round(cell.x1 / s, 1),
-                         round(cell.bottom / s, 1)]}
-
 
 def scanned_pages(data: bytes, numbers: list[int], *, workers: int | None = None):
-    """The image-only pages `numbers` of a PDF, OCR'd: ({number: pdf._Page}, Provenance, info)."""
+    """The image-only pages `numbers` of a PDF, OCR'd: ({number: Page}, Provenance, info)."""
     images = render_pdf_pages(data, numbers)
     scale = 72.0 / DPI
     raws = ocr_images(images, numbers, workers=workers, scale=scale)
@@ -341,8 +246,6 @@ def scanned_pages(data: bytes, numbers: list[int], *, workers: int | None = None
 
 def extract_images(frames: list, what: str, *, workers: int | None = None):
     """A picture (or the pictures of a bundle, in order) as a layout.Document, one page each."""
-    from ingest.parse.pdf import _assemble
-
     if not frames:
         raise NotAReport(f"{what} holds no image")
     if len(frames) > MAX_PAGES:
@@ -358,16 +261,12 @@ def extract_images(frames: list, what: str, *, workers: int | None = None):
     if not any(p.n_chars for p in pages):
         raise NotAReport(f"{what}: OCR found no text in {len(pages)} image(s)")
     warnings_ = [f"OCR: {len(pages)} image(s) read by OCR; every value carries its confidence"]
-    doc = _assemble(pages, warnings_, cell_meta=prov)
-    doc.kind = "images"
-    return doc
+    return assemble(pages, warnings_, kind="images", cell_meta=prov)
 
 
 def extract(data: bytes, what: str = "the picture", *, workers: int | None = None):
     """A picture (.png/.jpg/.gif/.bmp/.tif, every frame a page) or an image bundle
     (image_bundle.py: one page per picture, in order) → layout.Document."""
-    from ingest.parse import image_bundle
-
     if image_bundle.is_bundle(data):
         frames = []
         for name, blob in image_bundle.read(data, what):

@@ -15,6 +15,7 @@ import email.policy
 
 from ingest.errors import NotAReport, UserError
 from ingest.parse.layout import Document
+from ingest.parse.readers import html
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -26,8 +27,6 @@ def is_mht(data: bytes) -> bool:
 
 
 def extract(data: bytes) -> Document:
-    from ingest.parse import html
-
     if len(data) > MAX_BYTES:
         raise UserError(f"the MHT file is {len(data)} bytes (at most {MAX_BYTES} are read)")
     try:

@@ -20,20 +20,22 @@ Output is the same intermediate form the HTML front end makes from the same repo
 - a body that imports an HTML or MHT part (w:altChunk: a CMS's "export to Word") is read
   through that part's front end. Headers, footers and comments are page furniture: not read.
 
-The package is checked by ingest/parse/containers.py (member count, inflated sizes, ratios,
+The package is checked by ingest/parse/readers/containers.py (member count, inflated sizes, ratios,
 no DTD in any XML part) before python-docx reads a byte of it.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 
 from ingest import templates
 from ingest.errors import NotAReport, UserError
-from ingest.parse import html as H
-from ingest.parse.containers import SafeZip, refuse_doctype
+from ingest.parse.readers import html as H
+from ingest.parse.readers import mht
+from ingest.parse.readers.containers import SafeZip, refuse_doctype
 from ingest.parse.layout import SECTIONS, Block, Document, pad_grid
-from ingest.parse.text import heading_key
+from ingest.parse.vocab.headings import heading_key
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -100,10 +102,6 @@ def _append(doc: Document, more: Document) -> None:
 
 def _chunk_document(z: SafeZip, rid: str | None) -> Document | None:
     """The HTML or MHT part an altChunk imports, read by its own front end (None if absent)."""
-    import posixpath
-
-    from ingest.parse import html, mht
-
     if not rid or z.find("word/_rels/document.xml.rels") is None:
         return None
     rels = z.xml("word/_rels/document.xml.rels")
@@ -116,7 +114,7 @@ def _chunk_document(z: SafeZip, rid: str | None) -> Document | None:
         return None
     data = z.read(path)
     try:
-        return mht.extract(data) if mht.is_mht(data) else html.extract(data)
+        return mht.extract(data) if mht.is_mht(data) else H.extract(data)
     except NotAReport:
         return None
 
@@ -392,9 +390,9 @@ def _assemble(items: list[object], title: str | None) -> Document:
             continue
         n_table += 1
         table: _Table = item
-        text.extend(line for line in (H._row_line(r, i) for r, i in zip(table.rows, table.ids)) if line)
+        text.extend(line for line in (H.row_line(r, i) for r, i in zip(table.rows, table.ids)) if line)
         flat = "".join("".join(_distinct(r, i)) for r, i in zip(table.rows, table.ids))
-        inner = H._heading_positions(flat[:80], run_on=True)
+        inner = H.heading_positions(flat[:80], run_on=True)
         where = inner[0][1] if inner else section
         if where not in SECTIONS:
             by_labels = H.classify_text(templates.normalise(flat))

@@ -1,6 +1,6 @@
 """One page image → OCR'd words and ruling lines, in pixels (the work of one OCR worker).
 
-Runs in a worker process of ingest/parse/ocr.py (or in-process for a single page): it knows
+Runs in a worker process of ingest/parse/readers/ocr.py (or in-process for a single page): it knows
 nothing of PDFs, grids or reports. Three steps:
 - straighten: a scan is rarely level; the median angle of its long near-horizontal strokes
   (a table's rules) turns it back, so rules stay one row of pixels and cells stay boxes;
@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from ingest.errors import NeedsTool
+from ingest.parse.readers.ocr_page import to_page
 
 _ENGINE = None
 _INSTALL = ("pip install 'rapidocr>=3,<4' 'onnxruntime>=1.17'")
@@ -80,7 +81,7 @@ def read_page(number: int, gray, scale: float | None = None) -> dict:
     """OCR one grayscale page image (numpy uint8 H×W). Returns plain data (picklable):
     {number, width, height, angle, char_h, words: [{text, conf, x0, top, x1, bottom}], rules:
     [(horizontal, pos, a, b)], cpu} — pixels of the straightened image. `scale` (points per
-    pixel) is known for rendered PDF pages; for a picture ocr.to_page derives it."""
+    pixel) is known for rendered PDF pages; for a picture ocr_page.to_page derives it."""
     import numpy as np
 
     t0 = time.process_time()
@@ -112,8 +113,6 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
     """
     import cv2
     import numpy as np
-
-    from ingest.parse.ocr import to_page
 
     page, _ = to_page(raw, scale)
     s = page.width / raw["width"]

@@ -1,0 +1,341 @@
+"""Table 3 (依申请公开): the applicant-type columns from the header, the outcome rows from their
+labels aligned with the template order, and each row's values placed in its columns.
+"""
+
+from __future__ import annotations
+
+from ingest import templates
+from ingest.parse.layout import Block
+from ingest.parse.mapping import align as aligner
+from ingest.parse.mapping.cells import (READABLE, Cell, Mapped, RowView, distinct_cells, header_stack,
+                                        is_numberlike, leading_labels, read_value, spec, trailing_values)
+from ingest.parse.vocab import labels as L
+from ingest.values import Unreadable
+
+
+def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
+    warnings: list[str] = []
+    if not blocks:
+        return Mapped(None, None, warnings)
+    views, grid_cols = _row_views(blocks)
+    columns = _columns(grid_cols, views, warnings)
+    items, value_views = _row_evidence(views)
+    if not items:
+        warnings.append("table3: its heading is printed but no row of numbers under it; table null")
+        return Mapped(None, None, warnings)
+    shape = _table3_shape(items, table2_template, warnings)
+    subtotals = {k for it in items for k, s in it.candidates.items()
+                 if s >= L.PREFIX and _T3_ROWS[k].subtotal}
+    expected = [r.key for r in spec().t3_rows
+                if r.shape in (None, shape) and (not r.optional or r.key in subtotals)]
+    placed = _place_rows(items, value_views, aligner.align(items, expected), warnings)
+    values, raw, read = _read_rows(expected, placed, columns, warnings)
+    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns}, read)
+
+
+def _row_views(blocks: list[Block]) -> tuple[list[RowView], list[str] | None]:
+    """Every row of the blocks as labels and values, and the column keys a grid header names."""
+    idx = L.indexes()
+    views: list[RowView] = []
+    grid_cols: list[str] | None = None  # column keys found in a grid header
+    for block in blocks:
+        rows = distinct_cells(block)
+        if not block.grid:
+            for cells in rows:
+                labs, vals = leading_labels(cells)
+                views.append(RowView([c.text for c in labs], vals, cells, block.origin))
+            continue
+        first = _first_table3_data_row(rows)
+        width = len(block.rows[0]) if block.rows else 0
+        positions: list[tuple[int, str]] = []
+        if first is not None and first > 0:
+            for j, stack in enumerate(header_stack(rows, first, width)):
+                key = None
+                for text in reversed(stack):
+                    k, s = idx.table3_columns.match_printed(text, fuzzy=False)
+                    if k is not None:
+                        key = k
+                        break
+                if key is not None and (not positions or positions[-1][1] != key):
+                    positions.append((j, key))
+        if positions:
+            grid_cols = [k for _, k in positions]
+        # else: a continuation of a table split in two, without its header and usually
+        # without the label cells merged across the split: its values are read from the
+        # right end of each row, where the columns of the first part end.
+        start_row = first if (first is not None and positions) else 0
+        for cells in rows[start_row:]:
+            views.append(_grid_view(cells, positions, block.origin))
+    return views, grid_cols
+
+
+def _columns(grid_cols: list[str] | None, views: list[RowView], warnings: list[str]) -> list[str]:
+    """A grid header says which columns are printed; flattened text prints them in template order."""
+    sp = spec()
+    if grid_cols:
+        missing = [c.key for c in sp.t3_columns if not c.optional and c.key not in grid_cols]
+        if missing:
+            warnings.append(f"table3: header shows no column for {', '.join(missing)}; "
+                            "those cells are null")
+        return grid_cols
+    counts = [len(v.values) for v in views if v.values]
+    eight = sum(1 for n in counts if n == 8) > len(counts) / 2 if counts else False
+    return [c.key for c in sp.t3_columns
+            if not c.optional or (eight and c.key == "legal_person_subtotal")]
+
+
+def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowView]]:
+    """For every row of values, the template rows its own label (under its group) and the
+    label-only rows around it speak for: the evidence the alignment weighs."""
+    idx = L.indexes()
+    items: list[aligner.Item] = []
+    value_views: list[RowView] = []
+    pending_labels: list[str] = []  # label-only rows since the last row of values
+    after_labels: dict[int, list[str]] = {}
+    group: str | None = None
+    for v in views:
+        if not v.values:
+            for text in v.labels:
+                group = _group_of(text, idx) or group
+            pending_labels.extend(v.labels)
+            if value_views:
+                after_labels.setdefault(len(value_views) - 1, []).extend(v.labels)
+            continue
+        item = aligner.Item()
+        own = v.labels[-1] if v.labels else None
+        ctx = v.labels[:-1]
+        for text in ctx:
+            group = _group_of(text, idx) or group
+        if own is not None:
+            key, score = table3_row_key(own, group, idx)
+            if key is None and ctx:
+                key, score = table3_row_key("".join(ctx[-1:]) + own, group, idx)
+            if key is not None:
+                item.candidates[key] = score
+                item.own_score = score
+                row = _T3_ROWS.get(key)
+                if row is not None and row.parent:
+                    group = row.parent
+        item.before = pending_labels
+        pending_labels = []
+        items.append(item)
+        value_views.append(v)
+    # Neighbouring label-only rows speak for rows of values that carry no readable label.
+    for i, item in enumerate(items):
+        if item.own_score >= aligner.STRONG:
+            continue
+        for text in item.before + after_labels.get(i, []):
+            key, score = table3_row_key(text, None, idx)
+            if key is not None:
+                s = 1.5 if score >= L.PREFIX else 0.75
+                item.candidates[key] = max(item.candidates.get(key, 0.0), s)
+    return items, value_views
+
+
+def _place_rows(items: list[aligner.Item], value_views: list[RowView], keys: list[str | None],
+                warnings: list[str]) -> dict[str, RowView]:
+    """Template row key → the row of values aligned to it; the rows no key took are named."""
+    placed: dict[str, RowView] = {}
+    for item, v, key in zip(items, value_views, keys):
+        if key is None:
+            shown = " ".join(c.text if c is not None else "" for c in v.values)
+            lab = v.labels[-1] if v.labels else "(no label)"
+            warnings.append(f"table3: row {lab!r} with values [{shown}] matches no template row; "
+                            "ignored")
+            continue
+        if item.own_score < 1.0 and not item.candidates:
+            warnings.append(f"table3 {key}: its label is not printed beside its values; "
+                            "placed by the template order")
+        placed[key] = v
+    return placed
+
+
+def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[str],
+               warnings: list[str]) -> tuple[dict, dict, dict]:
+    """(values, raw, read): every expected row's cells placed in the columns and read."""
+    kinds = spec().t3_kinds
+    values: dict = {}
+    raw: dict = {}
+    read: dict = {}  # row → column → Cell (provenance)
+    # per column: its key, its kind and the readable values met under that kind (text → value)
+    col_reads = [(c, kinds[c], READABLE.setdefault(kinds[c], {})) for c in columns]
+    for key in expected:
+        v = placed.get(key)
+        rv: dict = {}
+        rr: dict = {}
+        if v is None:
+            if not _T3_ROWS[key].optional:
+                warnings.append(f"table3 {key} ({_T3_ROWS[key].zh}): row not found in the report; "
+                                "its cells are null")
+            for c in columns:
+                rv[c] = None
+                rr[c] = None
+        else:
+            cells = _assign_columns(v, len(columns))
+            if cells is None:
+                warnings.append(f"table3 {key}: {len(v.values)} cells for {len(columns)} columns, the last "
+                                "ones blank (a padded short row, or printed blanks?): its cells are null")
+                cells = [None] * len(columns)
+            n = len(cells) - cells.count(None)
+            if n < len(columns):
+                warnings.append(f"table3 {key}: {n} of {len(columns)} values printed; "
+                                "the others are null")
+            for (c, kind, readable), cell in zip(col_reads, cells):
+                if cell is None:
+                    rr[c] = rv[c] = None
+                    continue
+                text = cell.text
+                rr[c] = text
+                read.setdefault(key, {})[c] = cell
+                val = readable.get(text)
+                if val is None:
+                    val = read_value(text, kind, warnings, "table3", key, c)
+                    if val is not None and val.__class__ is not Unreadable and len(readable) < 50_000:
+                        readable[text] = val
+                rv[c] = val
+        values[key] = rv
+        raw[key] = rr
+    return values, raw, read
+
+
+def _assign_columns(v: RowView, n: int) -> list[Cell | None] | None:
+    """The row's n value cells, left to right; None when they cannot be placed with certainty."""
+    if len(v.values) > n:
+        extra = len(v.values) - n
+        head, tail = v.values[:extra], v.values[n:]
+        if all(c is not None and not c.text for c in tail) and any(c is not None and c.text for c in head):
+            # Blank cells after the numbers: the padding of a short row (LibreOffice pads ragged
+            # rows with real empty cells) or printed blanks of the last columns; either choice
+            # could shift every number of the row by a column.
+            return None
+        # more numbers than columns in flattened text: the label held a number; keep the last n
+        return list(v.values[-n:])
+    cells: list[Cell | None] = list(v.values[:n])
+    cells += [None] * (n - len(cells))
+    return cells
+
+
+_T3_ROWS = {r.key: r for r in templates.load().table3_rows}
+
+
+_ROW_KEYS: dict[tuple[str, str | None], tuple[str | None, float]] = {}
+
+
+def table3_row_key(text: str, group: str | None, idx: L.Indexes) -> tuple[str | None, float]:
+    """Cached: the same printed labels under the same groups recur in every report."""
+    hit = _ROW_KEYS.get((text, group))
+    if hit is None:
+        hit = _table3_row_key_uncached(text, group, idx)
+        if len(_ROW_KEYS) < 20_000:
+            _ROW_KEYS[(text, group)] = hit
+    return hit
+
+
+_GROUPS: dict[str, str | None] = {}
+
+
+def _group_of(text: str, idx: L.Indexes) -> str | None:
+    # Cached per printed text (the indexes are built once from templates.yaml).
+    try:
+        return _GROUPS[text]
+    except KeyError:
+        pass
+    g, gs = idx.table3_groups.match_printed(text, fuzzy=False)
+    g = g if gs >= L.EXACT else None
+    if len(_GROUPS) < 20_000:
+        _GROUPS[text] = g
+    return g
+
+
+def _table3_row_key_uncached(text: str, group: str | None, idx: L.Indexes) -> tuple[str | None, float]:
+    lab = L.label(text)
+    norm = lab.norm
+    if norm == "小计":
+        if group and f"{group}_subtotal" in _T3_ROWS:
+            return f"{group}_subtotal", L.EXACT
+        return None, 0.0
+    if norm == "其他处理":
+        return "other", L.EXACT
+    key, score = idx.table3_rows.match(norm)
+    if key is None:
+        return None, 0.0
+    if score < L.EXACT:
+        g, gs = idx.table3_groups.match(norm, fuzzy=False)
+        if g is not None and gs >= L.EXACT:
+            return None, 0.0  # a group header such as （四）无法提供, not a row of its own
+    if _T3_ROWS[key].subtotal and score < L.CONTAINS:
+        return None, 0.0  # "无法提供" is the start of 无法提供小计 but names no subtotal
+    if key == "other_other" and group not in (None, "other"):
+        return None, 0.0
+    return key, score
+
+
+def _first_table3_data_row(rows: list[list[Cell]]) -> int | None:
+    idx = L.indexes()
+    for i, cells in enumerate(rows):
+        labs, vals = trailing_values(cells)
+        if not vals or not labs:
+            continue
+        key, score = idx.table3_rows.match_printed(labs[-1].text, fuzzy=False)
+        if key is not None and score >= L.CONTAINS:
+            return i
+    return None
+
+
+def _grid_view(cells: list[Cell], positions: list[tuple[int, str]], origin: str) -> RowView:
+    if not positions:
+        labs, vals = trailing_values(cells)
+        return RowView([c.text for c in labs], vals, cells, origin)
+    first = positions[0][0]
+    by_start = {c.start: c for c in cells}
+    # None where no cell of its own starts under a data column: a label merged across the data
+    # columns (a group header row), a value merged over two columns, or a rowspan copy.
+    values: list[Cell | None] = []
+    printed: list[Cell] = []
+    get = by_start.get
+    for j, _key in positions:
+        c = get(j)
+        if c is None or c.vertical_copy:
+            values.append(None)
+        else:
+            values.append(c)
+            printed.append(c)
+    labels = []
+    for c in cells:  # cells run left to right without overlap: their ends only grow
+        if c.end > first:
+            break
+        if c.text:
+            labels.append(c.text)
+    if not printed:
+        return RowView(labels + [c.text for c in cells if c.start >= first and c.text], [], cells, origin)
+    words = False
+    for c in printed:
+        text = c.text
+        if text:
+            if is_numberlike(text):
+                break
+            words = True
+    else:
+        if words:
+            # words under the data columns and no number (a note, a repeated header): no values
+            return RowView(labels + [c.text for c in printed if c.text], [], cells, origin)
+    return RowView(labels, values, cells, origin)  # type: ignore[arg-type]
+
+
+def _table3_shape(items: list[aligner.Item], table2_template: str | None, warnings: list[str]) -> str:
+    three = {"other_no_correction", "other_no_fee", "other_other"}
+    own = {it.best() for it in items if it.own_score >= L.PREFIX}
+    if own & three:
+        return "three_rows"
+    if "other" in own:
+        return "one_row"
+    n = len(items)
+    if n == spec().t3_count["three_rows"]:
+        return "three_rows"
+    if n == spec().t3_count["one_row"]:
+        return "one_row"
+    shape = "one_row" if table2_template == "2019" else "three_rows"
+    warnings.append(f"table3: （六）其他处理 not recognised; assumed the {shape} shape")
+    return shape
+
+

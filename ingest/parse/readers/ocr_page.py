@@ -1,0 +1,96 @@
+"""OCR'd words and ruling lines (pixels) → the shared page form (points), and the provenance of
+every cell read that way.
+
+ocr_image.read_page gives each page image's words with their boxes and the ruling lines it saw,
+in pixels; here they are scaled to points and fed to the very grid builder a printed PDF page
+goes through (ingest/parse/page/), so an OCR'd table is cut into cells, joined across pages and
+mapped exactly as a printed one. `Provenance` then marks each of its cells read "ocr", with its
+page, its box in pixels of the page image and the lowest recognition score of its words.
+"""
+
+from __future__ import annotations
+
+from ingest.parse.page.assemble import Page, fill
+from ingest.parse.page.grid import Seg, build_grid, merge, table_regions
+
+PT_PER_CHAR = 16.0  # a CJK OCR box is ~16 pt tall at body size (12 pt text at 150 dpi: 34 px)
+
+
+def to_page(raw: dict, scale: float | None = None) -> tuple[Page, list[dict]]:
+    """One OCR'd page as a Page (points): grids from the image's rules through the grid
+    builder, the words outside them as running text lines; and its words in points."""
+    if scale is None:  # a picture: no dpi to go by, so its character boxes set the scale
+        scale = PT_PER_CHAR / max(raw["char_h"], 4.0)
+    n = raw["number"]
+    chars = [{"text": w["text"], "x0": w["x0"] * scale, "x1": w["x1"] * scale,
+              "top": w["top"] * scale, "bottom": w["bottom"] * scale,
+              "size": (w["bottom"] - w["top"]) * scale * 0.75, "upright": True, "conf": w["conf"],
+              "page_number": n} for w in raw["words"]]
+    segs = _snap_ends(merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]]))
+    page = Page(number=n, width=raw["width"] * scale, height=raw["height"] * scale,
+                n_chars=sum(len(c["text"]) for c in chars), n_images=1)
+    return fill(page, chars, [build_grid(region, chars, n) for region in table_regions(segs)]), chars
+
+
+END_SNAP = 4.0  # points: how far a rule seen on an image may run past the rule it ends on
+
+
+def _snap_ends(segs: list) -> list:
+    """Rules of an image end where the crossing rule is, not past it.
+
+    On a scan a horizontal rule's pixels run to the far side of the vertical rule it meets
+    (its thickness, plus blur), a few points beyond the vertical's centre line; the grid
+    builder would make a sliver column of the difference. Each end within END_SNAP of a
+    crossing rule is moved onto it (and likewise for vertical rules).
+    """
+    hs = [s for s in segs if s.horizontal]
+    vs = [s for s in segs if not s.horizontal]
+    for group, others in ((hs, vs), (vs, hs)):
+        for s in group:
+            near = [o.pos for o in others if o.a - END_SNAP <= s.pos <= o.b + END_SNAP]
+            for attr in ("a", "b"):
+                end = getattr(s, attr)
+                best = min(near, key=lambda p: abs(p - end), default=None)
+                if best is not None and abs(best - end) <= END_SNAP:
+                    setattr(s, attr, best)
+    return segs
+
+
+class Provenance:
+    """Block.meta for the grids of OCR'd pages: per cell read "ocr", page, bbox (pixels of the
+    page image) and confidence (the lowest score of the words inside the cell)."""
+
+    def __init__(self) -> None:
+        self.chars: dict[int, list[dict]] = {}  # page → OCR'd words in points
+        self.scale: dict[int, float] = {}
+
+    def add(self, number: int, chars: list[dict], scale: float) -> None:
+        self.chars[number] = chars
+        self.scale[number] = scale
+
+    def __call__(self, grid) -> list[list[dict | None]] | None:
+        if not any(p in self.chars for c in grid.cells for p in c.pages):
+            return None  # a table of a page with a text layer: printed
+        rows, ids = grid.expand()
+        meta: list[list[dict | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
+        for i, cell in enumerate(grid.cells):
+            m = self.cell(cell)
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    meta[r][c] = m
+        return meta
+
+    def cell(self, cell) -> dict | None:
+        page = cell.pages[0] if cell.pages else None
+        if page not in self.chars:
+            return None
+        s = self.scale[page]
+        inside = [ch for ch in self.chars[page]
+                  if cell.x0 <= (ch["x0"] + ch["x1"]) / 2 <= cell.x1
+                  and cell.top <= (ch["top"] + ch["bottom"]) / 2 <= cell.bottom]
+        conf = min((ch["conf"] for ch in inside), default=None)
+        return {"read": "ocr", "page": page, "confidence": conf,
+                "bbox": [round(cell.x0 / s, 1), round(cell.top / s, 1), round(cell.x1 / s, 1),
+                         round(cell.bottom / s, 1)]}
+
+

@@ -1,0 +1,61 @@
+"""Section headings: which part of the report a heading line opens (templates.yaml `sections`).
+
+Every front end cuts a report at its headings 二、主动公开 … / 三、收到和处理政府信息公开申请情况 …
+/ 四、政府信息公开行政复议、行政诉讼情况 …; they all ask heading_key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest import templates
+
+_NUMBERING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）])\s*")
+
+
+def find_sections(lines: list[str]) -> list[tuple[int, str]]:
+    """(line index, section key) of every section heading, in order."""
+    index = _heading_index()
+    found: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        key = heading_key(line, index)
+        if key is not None:
+            found.append((i, key))
+    return found
+
+
+def heading_key(line: str, index: list[tuple[str, str]] | None = None, *,
+                run_on: bool = False) -> str | None:
+    """The section a heading line opens ('table3', 'problems', …), or None if it is no heading.
+
+    run_on: the text after the heading is not cut off (the heading printed in a table cell, read
+    from text without line breaks): a numbered heading then only has to start the text.
+    """
+    if len(line) > 48 and not run_on:
+        return None
+    index = index or _heading_index()
+    m = _NUMBERING.match(line)
+    body = templates.normalise(line[m.end():] if m else line)
+    if not body:
+        return None
+    for heading, key in index:
+        # A numbered heading may carry more words ("四、政府信息公开行政复议、行政诉讼情况");
+        # an unnumbered line must be the heading itself, or narrative would match.
+        if (body == heading) or (m and heading in body and len(body) <= len(heading) + 8):
+            return key
+        if run_on and m and body.startswith(heading):
+            return key
+    return None
+
+
+_HEADINGS: list[tuple[str, str]] | None = None
+
+
+def _heading_index() -> list[tuple[str, str]]:
+    global _HEADINGS
+    if _HEADINGS is None:
+        _HEADINGS = templates.load().section_heading_index()
+    return _HEADINGS
+
+
