@@ -51,7 +51,7 @@ help:
 	@echo "make status     what the warehouse holds: reports, coverage, last refresh, findings"
 	@echo "make docs       regenerate the data dictionary (dbt docs) → \$$DATA_DIR/reports/data_dictionary.html"
 	@echo "make demo       synthetic data on fictional places (演示省) in its own warehouse (\$$DEMO_DATA_DIR), never mixed with real data"
-	@echo "make bench      run the benchmarks (figures go in README.md)"
+	@echo "make bench      run the benchmarks (figures go in docs/benchmarks.md)"
 	@echo "variables: DATA_DIR=$(DATA_DIR) VENV=$(VENV) PY=$(PY) OFFLINE= REGISTRY= EXPORT= ARGS="
 
 setup:

@@ -1,7 +1,7 @@
 """`python -m bench [NAME …]`: run the benchmarks of each stage and print their figures.
 
 Each stage keeps its benchmark in bench/<stage>.py with a `main(argv) -> int`. With no NAME,
-all of them run in pipeline order. Figures are recorded by hand in README.md (Benchmarks).
+all of them run in pipeline order. Figures are recorded by hand in docs/benchmarks.md.
 """
 
 from __future__ import annotations

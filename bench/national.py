@@ -1,5 +1,5 @@
 """`python -m bench national [--sizes 3000,30000,115000] [--years 7] [--increment 10] [--work DIR]`:
-the warehouse at national scale, every figure of one run side by side (README "Benchmarks").
+the warehouse at national scale, every figure of one run side by side (docs/benchmarks.md).
 
 For each size (issuing units × years of synthetic reports, ingest/synthetic.py, real unit names):
   full build    `ingest load` (parsing included), `ingest build --full --no-swap` (dbt build:

@@ -1,6 +1,6 @@
 """`python -m bench refresh [--portals N] [--data-dir D]`: the scheduled job's own costs.
 
-Targets (README, Benchmarks): an idle refresh (nothing new) in under 10 s wall; N unreachable
+Targets (docs/benchmarks.md): an idle refresh (nothing new) in under 10 s wall; N unreachable
 portals recorded within seconds (connection refused costs no timeout); the first refresh of a
 fresh clone (snapshot → warehouse → notebooks, data dictionary included) in under 2 minutes
 on 2 cores.

@@ -1,7 +1,7 @@
 """`python -m bench.validate [--units N] [--years Y] [--data-dir D] [--reuse] [--contract] [--increment [N]]`:
 time and peak memory of `python -m ingest validate` on a synthetic warehouse.
 
-Targets (README): 21,000 reports (3,000 units × 7 years, ≈ 5M cells) in under 30 s, 210,000
+Targets (docs/benchmarks.md): 21,000 reports (3,000 units × 7 years, ≈ 5M cells) in under 30 s, 210,000
 (`--units 30000`) in under 5 minutes.
 
 The warehouse is the warehouse benchmark's: synthetic text reports (ingest/synthetic.py) →

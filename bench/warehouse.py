@@ -1,7 +1,7 @@
 """`python -m bench warehouse [--units N] [--years Y] [--data-dir D]`: load + dbt build on
 synthetic reports, next to the floor (the same marts by plain DuckDB SQL on the loaded cells).
 
-Targets (README): 21,000 reports (3,000 units × 7 years) end to end in under 60 s, 210,000 in
+Targets (docs/benchmarks.md): 21,000 reports (3,000 units × 7 years) end to end in under 60 s, 210,000 in
 under 10 min, peak memory under 4 GB, `dbt build` within 2× of the plain-SQL floor.
 
 Steps, each in its own process so the figures are the pipeline's own:

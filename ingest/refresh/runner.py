@@ -37,7 +37,7 @@ from ingest.safeio import StorageError, atomic_write_text, fault_point, require_
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_FINDINGS = 3  # the run succeeded, and validation recorded findings about publishers
-EXIT_BUSY = 0  # another refresh holds the lock: not an error for cron (documented in README)
+EXIT_BUSY = 0  # another refresh holds the lock: not an error for cron (docs/operations.md)
 
 
 def new_run_id(now: datetime) -> str:

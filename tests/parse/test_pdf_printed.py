@@ -13,7 +13,7 @@ Two bars:
   parser says why in a warning) — the issue's "never a shifted value";
 - the PDFs in EXACT: every cell, the title, year and issuer exactly as the HTML.
 The ones not exact print table 3 without rules and leave cells blank (no complete row shows
-where the columns are) or split it into two tables with other column widths (see the README).
+where the columns are) or split it into two tables with other column widths (see docs/parser.md).
 A PDF missing from the checkout (the generator was not run) skips with its reason.
 """
 

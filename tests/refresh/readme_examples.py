@@ -14,20 +14,21 @@ MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DATA_DIR
 FENCE = re.compile(r"```(\w*)\n(.*?)\n```", re.S)
 
 
-def section(readme: str, heading: str) -> str:
-    start = readme.index(heading)
-    nxt = readme.find("\n## ", start + len(heading))
-    return readme[start: nxt if nxt >= 0 else None]
+def pages(readme_path: Path) -> list[Path]:
+    """The README and the documentation pages it links (docs/*.md beside it)."""
+    return [readme_path, *sorted((readme_path.parent / "docs").glob("*.md"))]
 
 
 def example_queries(readme_path: Path) -> list[tuple[str, str]]:
-    """(sql, expected output) for every ```sql block directly followed by a ```text block."""
-    text = section(readme_path.read_text(encoding="utf-8"), "## Analyst quickstart")
-    blocks = [(m.group(1), m.group(2), m.start(), m.end()) for m in FENCE.finditer(text)]
+    """(sql, expected output) for every ```sql block directly followed by a ```text block, in
+    the README and every docs page."""
     pairs = []
-    for (lang, body, _, end), (nlang, nbody, nstart, _) in zip(blocks, blocks[1:]):
-        if lang == "sql" and nlang == "text" and not text[end:nstart].strip():
-            pairs.append((body, nbody))
+    for page in pages(readme_path):
+        text = page.read_text(encoding="utf-8")
+        blocks = [(m.group(1), m.group(2), m.start(), m.end()) for m in FENCE.finditer(text)]
+        for (lang, body, _, end), (nlang, nbody, nstart, _) in zip(blocks, blocks[1:]):
+            if lang == "sql" and nlang == "text" and not text[end:nstart].strip():
+                pairs.append((body, nbody))
     return pairs
 
 
@@ -43,18 +44,21 @@ def update(readme_path: Path, data_dir: Path) -> int:
     import subprocess
     import sys
 
-    text = readme_path.read_text(encoding="utf-8")
     repo = readme_path.parent
     changed = 0
-    for sql, expected in example_queries(readme_path):
-        out = subprocess.run([sys.executable, "-m", "ingest", "sql", sql], cwd=repo, check=True,
-                             env={**os.environ, "DATA_DIR": str(data_dir)}, capture_output=True,
-                             text=True).stdout.rstrip()
-        if out != expected.rstrip():
-            text = text.replace(f"```sql\n{sql}\n```\n\n```text\n{expected}\n```",
-                                f"```sql\n{sql}\n```\n\n```text\n{out}\n```", 1)
-            changed += 1
-    readme_path.write_text(text, encoding="utf-8")
+    for page in pages(readme_path):
+        text = page.read_text(encoding="utf-8")
+        for sql, expected in example_queries(readme_path):
+            old = f"```sql\n{sql}\n```\n\n```text\n{expected}\n```"
+            if old not in text:
+                continue
+            out = subprocess.run([sys.executable, "-m", "ingest", "sql", sql], cwd=repo, check=True,
+                                 env={**os.environ, "DATA_DIR": str(data_dir)}, capture_output=True,
+                                 text=True).stdout.rstrip()
+            if out != expected.rstrip():
+                text = text.replace(old, f"```sql\n{sql}\n```\n\n```text\n{out}\n```", 1)
+                changed += 1
+        page.write_text(text, encoding="utf-8")
     return changed
 
 
