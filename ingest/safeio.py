@@ -24,7 +24,24 @@ import shutil
 import time
 from pathlib import Path
 
+from ingest.errors import UserError
+
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def read_input(path: Path, what: str = "file", *, directory: str | None = None) -> bytes:
+    """A file the user named, or one UserError line saying why it cannot be read: missing, a
+    directory (`directory`: what to do instead), not permitted, or another OS error."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"no such {what}: {path}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory, not a {what}" + (f"; {directory}" if directory else "")) from None
+    except PermissionError:
+        raise UserError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:

@@ -33,6 +33,7 @@ from ingest.crawl import registry as reg
 from ingest.crawl.archive import Archive, NewDocument, sha256_hex
 from ingest.decode import decode_bytes
 from ingest.errors import UserError
+from ingest.safeio import read_input
 
 SNAPSHOT_DIR = REPO_ROOT / "snapshot"
 _TYPES = {".pdf": "application/pdf", ".doc": "application/msword", ".wps": "application/vnd.ms-works",
@@ -109,14 +110,7 @@ def run(args) -> int:
 
 # ---- add ------------------------------------------------------------------------------------
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory; name the files to add") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    return read_input(path, directory="name the files to add")
 
 
 def describe(data: bytes, name: str, content_type: str | None = None) -> dict:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.errors import NotAReport, UserError
+from ingest.errors import NotAReport
 from ingest.parse.mapping import mapper, ocr_check
 from ingest.parse.readers import docx, html, mht, ocr, ofd, office, pdf, text
 from ingest.parse.sniff import name_of, sniff_kind
 from ingest.parse.version import PARSER_VERSION
+from ingest.safeio import read_input
 
 __all__ = ["PARSER_VERSION", "NotAReport", "parse_bytes", "parse_path", "sniff_kind"]
 
@@ -60,14 +61,4 @@ def parse_bytes(data: bytes, *, filename: str | None = None, content_type: str |
 
 def parse_path(path: str | Path) -> dict:
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise UserError(f"{p} is a directory, not a report file") from None
-    except FileNotFoundError:
-        raise UserError(f"{p}: no such file") from None
-    except PermissionError:
-        raise UserError(f"{p}: permission denied") from None
-    except OSError as exc:
-        raise UserError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    return parse_bytes(data, filename=str(p))
+    return parse_bytes(read_input(p, "report file"), filename=str(p))
