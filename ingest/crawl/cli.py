@@ -40,8 +40,8 @@ from ingest.errors import PipelineError, UserError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     d = FetchConfig()
-    p.add_argument("--registry", metavar="FILE", help=f"registry YAML (default {reg.DEFAULT_REGISTRY.name} "
-                   "shipped in ingest/sources/)")
+    p.add_argument("--registry", metavar="PATH", help="registry YAML file or directory (default: the shipped "
+                   "ingest/sources/registry/ plus DATA_DIR/registry/discovered.yaml)")
     p.add_argument("--source", metavar="ID", action="append", default=[],
                    help="crawl only this source id (repeatable, or comma-separated)")
     p.add_argument("--offline", action="store_true", help="fetch nothing; report what the archive holds per source")
