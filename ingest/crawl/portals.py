@@ -395,6 +395,7 @@ class Walk:
         self.from_state = 0
         self.budget_spent = False
         self._state_file = None
+        self.start = None
         if state is not None and state.is_file():
             for line in state.read_text(encoding="utf-8").splitlines():
                 try:
@@ -432,8 +433,10 @@ class Walk:
         else:
             page = read_page(url, final, decode_bytes(result.body, result.final.content_type).text)
         self.pages[url] = page
-        self._save(page)
-        self._note(f"read {url}" + (f" ({page.error})" if page.error else ""))
+        if page.ok:  # a page that failed is asked for again when the walk resumes
+            self._save(page)
+        if page.ok or url != self.start:  # the start page's failure is the one error line
+            self._note(f"read {url}" + (f" ({page.error})" if page.error else ""))
         return page
 
     async def _portal(self, fetcher: Fetcher, url: str, scope: Scope | None) -> list[Page]:
@@ -461,6 +464,7 @@ class Walk:
 
         def count(t, body):
             self.requests += 1
+        self.start = start
         async with Fetcher(self.config, on_try=count) as fetcher:
             result = WalkResult(start=start, scope=None)
             pages = await self._portal(fetcher, start, None)
