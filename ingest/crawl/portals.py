@@ -127,6 +127,12 @@ def _prefecture_short(name: str) -> set[str]:
     return out
 
 
+# 新疆生产建设兵团 governs its 师市 (石河子市 …, coded 6590xx under 新疆's directly administered
+# units): its portal is walked like a prefecture's, for those cities.
+BINGTUAN = Prefecture("660000", "新疆生产建设兵团", "650000", "新疆维吾尔自治区")
+BINGTUAN_NAMES = ("新疆生产建设兵团", "兵团", "新疆兵团")
+
+
 class Regions:
     """The units and prefectures of the dataset, and every name they are written by."""
 
@@ -145,6 +151,10 @@ class Regions:
             for n in {p.name} | _prefecture_short(p.name):
                 self.pref_names.setdefault(n, []).append(p)
         self.provinces = {u.province_code: u.province_name for u in self.units}
+        if any(u.code.startswith("6590") for u in self.units):
+            prefs[BINGTUAN.code] = BINGTUAN
+            for n in BINGTUAN_NAMES:
+                self.pref_names.setdefault(n, []).append(BINGTUAN)
 
     def name_of(self, code: str) -> str | None:
         """Whatever the dataset calls a code: a unit, a prefecture, a province, or a former unit."""
@@ -174,6 +184,8 @@ class Scope:
 
 
 def scope_of(regions: Regions, code: str) -> Scope | None:
+    if code == BINGTUAN.code and code in regions.prefectures:
+        return Scope("prefecture", code, BINGTUAN.name, tuple(u for u in regions.units if u.code.startswith("6590")))
     if code in regions.prefectures:
         p = regions.prefectures[code]
         return Scope("prefecture", code, p.name, tuple(u for u in regions.units if u.prefecture_code == code))
@@ -217,6 +229,7 @@ class Candidate:
 def base_name(words: str) -> str:
     w = re.sub(r"\s+", "", d.clean(words))
     w = re.sub(r"^(?:中共)", "", w)
+    w = re.sub(r"^(?:新疆生产建设)?(?:兵团)?第[一二三四五六七八九十]+师", "", w)  # 第八师石河子市
     w = re.sub(r"[（(【\[].*?[)）】\]]$", "", w)
     prev = None
     while prev != w:
@@ -238,6 +251,13 @@ def classify(regions: Regions, scope: Scope | None, page_url: str, own_sites: se
     units = scope.units if scope else regions.units
     in_scope = {u.code for u in units}
     matches = regions.names.lookup(name)
+    if not matches:  # 福州市鼓楼区: a prefecture's name before the unit's, which must be of that prefecture
+        for prefix in sorted((n for n in regions.pref_names if name.startswith(n) and len(n) < len(name)), key=len,
+                             reverse=True):
+            codes = {p.code for p in regions.pref_names[prefix]}
+            matches = [m for m in regions.names.lookup(name[len(prefix):]) if m.unit.prefecture_code in codes]
+            if matches:
+                break
     here = [m for m in matches if m.unit.code in in_scope]
     if len(here) == 1:
         m = here[0]
@@ -316,7 +336,13 @@ def identity(regions: Regions, page: Page, *, unit: Region | None = None, prefec
     if page.site_name:
         sn = re.sub(r"\s+", "", page.site_name)
         base = base_name(sn)
-        if base in names and re.search(r"政府|门户", sn):
+        if unit is not None and base not in names:  # 漳州市龙海区人民政府: the prefecture's name first
+            for prefix in (n for n, ps in regions.pref_names.items() if any(p.code == unit.prefecture_code for p in ps)):
+                if base.startswith(prefix) and base[len(prefix):] in names:
+                    base = base[len(prefix):]
+                    sn = sn[len(prefix):] if sn.startswith(prefix) else sn
+                    break
+        if base in names and (re.search(r"政府|门户", sn) or unit is None):  # 新疆生产建设兵团 has no 政府
             name_agrees = True
             evidence.append(f"SiteName {sn}")
         elif any(sn.startswith(n) for n in names) and base not in names:
@@ -489,6 +515,12 @@ class Walk:
                         result.prefectures.append({"name": cand.prefecture.name, "url": cand.url,
                                                    "walked": False, "why": "not fetched: request budget spent"})
                         continue
+                    if not sub[0].ok:
+                        why = _unread(sub[0].error)
+                        result.prefectures.append({"name": cand.prefecture.name, "url": cand.url, "walked": False,
+                                                   "why": why})
+                        result.not_proposed.append(_why(cand, why))
+                        continue
                     ident = identity(self.regions, sub[0], prefecture=cand.prefecture)
                     entry = {"name": cand.prefecture.name, "code": cand.prefecture.code, "url": cand.url,
                              "strength": ident.strength, "evidence": ident.evidence}
@@ -544,6 +576,9 @@ class Walk:
         if home is None:
             result.not_proposed.append(_why(cand, "not fetched: request budget spent (run again to resume)"))
             return
+        if not home.ok and home.error.startswith("refused"):
+            result.not_proposed.append(_why(cand, _unread(home.error)))
+            return
         ident = identity(self.regions, home, unit=unit)
         site = site_of(portal_base(cand.url))
         if site in seen_sites and seen_sites[site] != unit.code:
@@ -564,6 +599,10 @@ class Walk:
 
 class PortalUnreadable(Exception):
     pass
+
+
+def _unread(error: str | None) -> str:
+    return error if (error or "").startswith("refused") else f"the portal did not answer: {error}"
 
 
 def _why(cand: Candidate, why: str) -> dict:

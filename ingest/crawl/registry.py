@@ -312,7 +312,7 @@ def parse(doc, path: Path, *, allow_empty: bool = False) -> Registry:
     if version != REGISTRY_VERSION:
         raise UserError(f"{path}: registry version {version!r} is not supported (expected {REGISTRY_VERSION})")
     entries = doc["sources"] if doc["sources"] is not None else []
-    allow_empty = allow_empty or bool(doc.get("unknown"))
+    allow_empty = allow_empty or "unknown" in doc or "province" in doc
     if not isinstance(entries, list) or not (entries or allow_empty):
         raise UserError(f"{path}: 'sources' must be a non-empty list")
     sources, seen = [], {}
