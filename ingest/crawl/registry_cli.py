@@ -1,26 +1,28 @@
-"""`python -m ingest registry …`: grow the registry from portals, check its entries.
+"""`python -m ingest registry …`: grow the registry from portals, check its entries (docs/registry.md).
 
-    python -m ingest registry discover https://www.ankang.gov.cn/         # propose entries
-    python -m ingest registry discover URL > proposed.yaml                 # … to a file
-    python -m ingest registry add --from proposed.yaml                    # append them, checked
+    python -m ingest registry discover https://www.fujian.gov.cn/ --recursive > fujian.yaml
+    python -m ingest registry discover https://www.ankang.gov.cn/          # one prefecture
+    python -m ingest registry add --from fujian.yaml                      # reviewed proposals
+    python -m ingest registry add --from $DATA_DIR/registry/discovered.yaml   # promote strong ones
     python -m ingest registry add --name 石泉县 --url https://www.shiquan.gov.cn/
-    python -m ingest registry check [--source shiquan]                    # try each entry page
+    python -m ingest registry check --all [--max-requests N] [--skip-checked-within 24]
 
-`discover` reads a prefecture's or province's portal: its own page and the link-block pages it
-names (网站群, 县区政府, 政府网站 …, at most a few), and proposes an entry for every link whose
-words name a county-level unit of that prefecture or province in the region dataset
-(ingest/data/regions.py), with its code and the evidence (the anchor text and the page it was
-on). Links naming a department, another region's unit, or two units at once are listed as not
-proposed, with why. Nothing is written.
+`discover` walks a provincial or prefecture portal (portals.py): every link it sees is proposed
+as a county-level unit's portal or listed with its reason; each proposal's identity is judged
+from the portal's own SiteIDCode / SiteName / footer 网站标识码 / ICP line. Strong proposals are
+saved to DATA_DIR/registry/discovered.yaml (the next crawl uses them); all are printed as YAML
+for review. Polite (robots.txt, per-host delay), resumable (a state file of the pages read),
+with progress on stderr and an optional request budget; private and loopback targets are
+refused unless allowed (netguard.py).
 
-`add` appends entries to the registry file (default the shipped one) after the same checks as
-loading it (schema, code ↔ name in the dataset) plus no duplicate id, code or site; comments
-and the rest of the file are kept byte for byte. Added entries are `confirmed: false`.
+`add` writes entries into the registry (the unit's province file of the shipped directory, or the
+given file) after the same checks as loading it, replacing the unit's `portal: unknown` line;
+comments and the rest of the file are kept byte for byte. Added entries are `confirmed: false`.
 
-`check` fetches each entry page (politely, robots.txt obeyed) and records in the file
-`confirmed` (true when the page answered and names the county or its government),
-`checked_at` and `evidence` (what it saw, and the report columns a crawl remembered there).
-An entry that does not answer stays or becomes `confirmed: false`, with the reason.
+`check` fetches each entry page (politely, robots.txt obeyed) and records in the entry's file
+`confirmed` (true when the page answered, names the county or its government and its SiteIDCode /
+SiteName do not point elsewhere), `checked_at` and `evidence` (what it saw, and the report
+columns a crawl remembered there), a batch of 20 at a time, with progress and a request budget.
 """
 
 from __future__ import annotations
@@ -193,8 +195,12 @@ def discover_cmd(args) -> int:
         print(f"# {sum(p.strength == 'strong' for p in result.proposals)} portal(s) with strong evidence saved to "
               f"{saved}: the next crawl uses them; `registry add --from {saved}` promotes them")
     print("# review the weak ones, then: python -m ingest registry add --from THIS_FILE")
+    own = [r for r in result.not_proposed if r["why"] == "a page of the portal itself"]
+    if own:  # navigation, news, services: one line (each is in --json)
+        print(f"# not proposed: {len(own)} links to pages of the portals themselves (navigation, news, services)")
     for r in result.not_proposed:
-        print(f"# not proposed: 「{r['text']}」 {r['url']}: {r['why']}")
+        if r not in own:
+            print(f"# not proposed: 「{r['text']}」 {r['url']}: {r['why']}")
     if result.proposals:
         print("sources:")
         print(entries_yaml(result.proposals), end="")
