@@ -197,7 +197,7 @@ def _link_words(tree, host):
     return out
 
 
-def test_strong_discoveries_feed_the_next_crawl_and_add_promotes_them(tree, tmp_path):
+def test_strong_discoveries_feed_the_next_crawl_and_add_promotes_them(tree, tmp_path, monkeypatch):
     data = tmp_path / "d"
     shipped = tmp_path / "registry"
     shutil.copytree(reg.DEFAULT_REGISTRY, shipped)
@@ -210,6 +210,11 @@ def test_strong_discoveries_feed_the_next_crawl_and_add_promotes_them(tree, tmp_
     assert {s.code for s in found.sources} == strong
     assert "already in the registry (350128)" in {n["why"] for n in out["not_proposed"]}
     # the default registry (what the next crawl loads) has them, kept apart from the reviewed ones
+    monkeypatch.setenv("DATA_DIR", str(data))
+    default = reg.load()
+    assert {s.code for s in default.sources if s.origin == "discovered"} == strong
+    assert not strong & {u.code for u in default.unknown}
+    assert {s.code for s in reg.load(discovered=False).sources} & strong == set()
     r = run_cli("registry", "check", "--source", "c350102", "--dry-run", "--json", "--allow-private", "127.0.0.0/8",
                 *FAST, data_dir=data)
     assert r.returncode == 0, r.stderr
