@@ -424,7 +424,8 @@ def check_cmd(args) -> int:
     while left:
         if args.max_requests is not None and requests >= args.max_requests:
             break
-        batch, left = left[:20], left[20:]
+        size = 20 if args.max_requests is None else max(1, min(20, (args.max_requests - requests) // 2))
+        batch, left = left[:size], left[size:]  # about two requests an entry: robots.txt and the page
         pages, used = _fetch_pages(config, [s.entry[0] for s in batch])
         requests += used
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -434,6 +435,8 @@ def check_cmd(args) -> int:
             _record(done, sources)
         if not args.quiet and not args.json:
             print(f"check: {len(results)} of {total} entries, {requests} requests", file=sys.stderr, flush=True)
+    if not args.source and registry.portals and not left and (args.max_requests is None or requests < args.max_requests):
+        results += _check_portals(config, registry.portals, regions, dry_run=args.dry_run)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
@@ -445,6 +448,36 @@ def check_cmd(args) -> int:
         if not args.dry_run and results:
             print(f"recorded in {', '.join(sorted({Path(s.file).name for s in sources if s.file}))}")
     return 0
+
+
+def _check_portals(config: FetchConfig, found: tuple, regions, *, dry_run: bool) -> list[dict]:
+    """The provincial portals: confirmed when the page answers and its SiteName or title names
+    the government (福建省人民政府) or its province; recorded on the portal's own line."""
+    pages, _ = _fetch_pages(config, [p.url for p in found])
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out = []
+    for p in found:
+        got = pages[p.url]
+        if isinstance(got, portals.Page):
+            ok, evidence = False, f"portal failed: {got.error}"
+        else:
+            page, _ = got
+            said = f"{page.site_name or ''} {page.title}"
+            short = re.sub(r"人民政府$", "", p.name)
+            ok = p.name in said or (len(short) >= 2 and short in said)
+            evidence = (f"portal answered ({page.final}): " + (f"SiteName {page.site_name}" if page.site_name else
+                                                                 f"title 「{page.title[:40]}」")
+                        + ("" if ok else f", which does not name {p.name}"))
+        out.append({"source": f"portal:{p.name}", "confirmed": ok, "checked_at": now, "evidence": evidence})
+        if not dry_run and p.file:
+            f = Path(p.file)
+            text = f.read_text(encoding="utf-8")
+            pattern = re.compile(rf'^(\s*-\s*\{{name:\s*{re.escape(p.name)},\s*url:\s*"?{re.escape(p.url)}"?,\s*confirmed:\s*)'
+                                 r"(?:true|false)", re.M)
+            new = pattern.sub(lambda m: m.group(1) + ("true" if ok else "false"), text, count=1)
+            if new != text:
+                _replace_checked(f, text, new)
+    return out
 
 
 def _checked_at(sources) -> dict[str, float]:

@@ -255,3 +255,31 @@ def test_without_allowance_other_loopback_hosts_are_refused(tree, tmp_path, empt
     assert out["proposals"] == []
     why = {n["text"]: n["why"] for n in out["not_proposed"]}
     assert why["福州"].startswith("refused: 127.0.2.1 is a loopback address")
+
+
+def test_check_all_confirms_live_within_a_budget_and_resumes(tree, tmp_path):
+    data, shipped = tmp_path / "d", tmp_path / "registry"
+    shipped.mkdir()
+    entry = ("  - id: {id}\n    name: {name}\n    code: \"{code}\"\n    province: 福建省\n    prefecture: 福州市\n"
+             "    base_url: {url}\n    entry: /\n    adapter: generic\n    confirmed: false\n")
+    (shipped / "35-fujian.yaml").write_text(
+        "# 福建省 (a test copy)\nversion: 1\nprovince: 福建省\ncode: \"350000\"\nportals:\n"
+        f"  - {{name: 福建省人民政府, url: \"{tree.url(PROVINCE)}\", confirmed: false}}\nsources:\n"
+        + entry.format(id="gulou", name="鼓楼区", code="350102", url=tree.url("127.0.2.2"))
+        + entry.format(id="minhou", name="闽侯县", code="350121", url=tree.url("127.0.2.3"))
+        + entry.format(id="lianjiang", name="连江县", code="350122", url=tree.url("127.0.2.6")), encoding="utf-8")
+    common = ["registry", "check", "--all", "--registry", str(shipped), "--allow-private", "127.0.0.0/8", *FAST]
+    first = run_cli(*common, "--max-requests", "2", data_dir=data)
+    assert first.returncode == 0, first.stderr
+    assert "request budget was spent after 1 of 3 entries" in first.stdout and "check: 1 of 3 entries" in first.stderr
+    second = run_cli(*common, "--skip-checked-within", "24", "--json", data_dir=data)
+    assert second.returncode == 0, second.stderr
+    got = {r["source"]: r for r in json.loads(second.stdout)}
+    assert set(got) == {"minhou", "lianjiang", "portal:福建省人民政府"}  # gulou was checked by the first run
+    assert got["minhou"]["confirmed"] and "SiteIDCode 3501210001: division code 350121" in got["minhou"]["evidence"]
+    assert not got["lianjiang"]["confirmed"]
+    assert "conflicting evidence: SiteIDCode 3501020001 is 鼓楼区" in got["lianjiang"]["evidence"]
+    loaded = reg.load(shipped)
+    assert {s.id: s.confirmed for s in loaded.sources} == {"gulou": True, "minhou": True, "lianjiang": False}
+    assert loaded.portals[0].confirmed is True
+    assert (shipped / "35-fujian.yaml").read_text(encoding="utf-8").startswith("# 福建省 (a test copy)\n")
