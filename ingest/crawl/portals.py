@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ingest.crawl import discovery as d
 from ingest.crawl.adapters.base import parse_html
-from ingest.crawl.domains import absolute, site_of
+from ingest.crawl.domains import absolute, host_of, hostport, politeness_key, site_of
 from ingest.crawl.fetcher import Fetcher, FetchConfig, Request
 from ingest.data.region_names import ZONE, NameIndex, former_codes, short_names
 from ingest.data.regions import DIRECT_GROUP_NAME, Region, county_level_units
@@ -239,9 +239,16 @@ def base_name(words: str) -> str:
 
 def classify(regions: Regions, scope: Scope | None, page_url: str, own_sites: set[str], url: str, words: str
              ) -> tuple[Candidate | None, str]:
-    """What one link is: a candidate, or why not (pure)."""
+    """What one link is: a candidate, or why not (pure).
+
+    A link on the portal's own host is one of its pages. A link to another host of the same
+    registered domain (ja.fuzhou.gov.cn from www.fuzhou.gov.cn) may be a county's portal hosted
+    by its prefecture: it is a candidate if its words name a unit, else a page of the portal."""
     if site_of(url) in own_sites:
-        return None, "a page of the portal itself"
+        if host_of(url) == host_of(page_url) or not words:
+            return None, "a page of the portal itself"
+        cand, _ = classify(regions, scope, page_url, set(), url, words)
+        return (cand, "") if cand is not None and cand.kind == "county" else (None, "a page of the portal itself")
     if not words:
         return None, "the link has no words to name a unit"
     name = base_name(words)
@@ -565,7 +572,7 @@ class Walk:
                                                     f"a second site for the unit, beside {first.url}: the first is judged"))
                     continue
                 if cand.kind == "county" and (cand.unit.code in self.known["codes"]
-                                              or site_of(url) in self.known["sites"]):
+                                              or politeness_key(url) in self.known["hosts"]):
                     result.not_proposed.append(_why(cand, f"already in the registry ({cand.unit.code})"))
                     continue
                 bucket[key] = cand
@@ -580,7 +587,7 @@ class Walk:
             result.not_proposed.append(_why(cand, _unread(home.error)))
             return
         ident = identity(self.regions, home, unit=unit)
-        site = site_of(portal_base(cand.url))
+        site = hostport(portal_base(cand.url))  # counties hosted under one domain are distinct hosts
         if site in seen_sites and seen_sites[site] != unit.code:
             ident = Identity("conflict", ident.evidence,
                              f"the same site is linked for {self.regions.by_code[seen_sites[site]].name} too")

@@ -42,7 +42,7 @@ import yaml
 
 from ingest.crawl import portals
 from ingest.crawl import registry as reg
-from ingest.crawl.domains import is_ip, site_of
+from ingest.crawl.domains import is_ip, politeness_key, site_of
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchConfig, Request
 from ingest.crawl.netguard import PrivateGuard
 from ingest.decode import decode_bytes
@@ -239,9 +239,9 @@ def _known(registry_path: str | None) -> dict[str, set[str]]:
     except UserError:
         if registry_path:
             raise
-        return {"ids": set(), "codes": set(), "sites": set()}
+        return {"ids": set(), "codes": set(), "hosts": set()}
     return {"ids": {s.id for s in registry.sources}, "codes": {s.code for s in registry.sources},
-            "sites": {site_of(s.base_url) for s in registry.sources}}
+            "hosts": {politeness_key(s.base_url) for s in registry.sources}}
 
 
 def _units():

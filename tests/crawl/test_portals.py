@@ -116,6 +116,17 @@ def test_every_link_not_proposed_says_why(regions, words, why):
         assert cand is not None
 
 
+def test_a_county_hosted_under_its_prefectures_domain_is_a_candidate(regions):
+    scope, here = scope_of(regions, "350100"), "http://www.fuzhou.gov.cn/"
+    cand, _ = classify(regions, scope, here, {"fuzhou.gov.cn"}, "http://ja.fuzhou.gov.cn/", "晋安区")
+    assert cand is not None and cand.unit.code == "350111"
+    # the portal's own pages, even one named after a district, are not
+    assert classify(regions, scope, here, {"fuzhou.gov.cn"}, "http://www.fuzhou.gov.cn/gl/", "鼓楼区") == \
+        (None, "a page of the portal itself")
+    assert classify(regions, scope, here, {"fuzhou.gov.cn"}, "http://rsj.fuzhou.gov.cn/", "福州市人社局") == \
+        (None, "a page of the portal itself")
+
+
 def test_identity_from_siteidcode_sitename_footer(regions):
     unit = regions.by_code["350112"]
     page = lambda **kw: Page(url="http://x/", final="http://x/", **kw)  # noqa: E731
