@@ -294,3 +294,19 @@ def test_check_all_confirms_live_within_a_budget_and_resumes(tree, tmp_path):
     assert {s.id: s.confirmed for s in loaded.sources} == {"gulou": True, "minhou": True, "lianjiang": False}
     assert loaded.portals[0].confirmed is True
     assert (shipped / "35-fujian.yaml").read_text(encoding="utf-8").startswith("# 福建省 (a test copy)\n")
+
+
+def test_a_unit_listed_twice_or_with_a_bad_unknown_line_is_refused(tmp_path):
+    from ingest.errors import UserError
+
+    line = '  - {code: "350102", name: 鼓楼区, prefecture: 福州市, portal: unknown, reason: "not yet discovered"}\n'
+    for name in ("35-a.yaml", "35-b.yaml"):
+        (tmp_path / name).write_text(f"version: 1\nprovince: 福建省\nsources: []\nunknown:\n{line}", encoding="utf-8")
+    with pytest.raises(UserError, match=r"35-b.yaml: unit 350102 鼓楼区 is listed twice \(also in 35-a.yaml\)"):
+        reg.load(tmp_path)
+    (tmp_path / "35-b.yaml").write_text("version: 1\nprovince: 福建省\nsources: []\nunknown:\n"
+                                        + line.replace("鼓楼区", "台江区"), encoding="utf-8")
+    with pytest.raises(UserError, match="code 350102 is 鼓楼区 in the administrative division dataset, not 台江区"):
+        reg.load(tmp_path)
+    r = run_cli("registry", "discover", "http://127.0.0.1:1/", "--allow-private", "10.0.0.0/33", data_dir=tmp_path / "d")
+    assert r.returncode == 2 and r.stderr == "error: --allow-private: not a network: '10.0.0.0/33'\n"
