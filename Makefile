@@ -6,7 +6,7 @@
 #   PY        run with this interpreter as it is: setup is skipped, nothing is installed into it
 #   PYTHON    the interpreter that creates $(VENV) (python3)
 #   OFFLINE=1 contact no portal: build from the archive and the shipped snapshot
-#   REGISTRY  a registry YAML to crawl instead of ingest/sources/counties.yaml
+#   REGISTRY  a registry YAML file or directory to crawl instead of ingest/sources/registry/
 #   EXPORT=1  `make refresh` also writes the exports
 #   STRICT=1  `make refresh` fails (make's exit 2) when the job finds publisher findings (its exit 3)
 #   ARGS      more flags for the underlying `python -m ingest …` command

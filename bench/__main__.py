@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-STAGES = ["parse", "crawl", "discovery", "warehouse", "validate", "refresh"]
+STAGES = ["parse", "crawl", "discovery", "portals", "warehouse", "validate", "refresh"]
 # run only when named: the national-scale run takes about an hour and 30 GB of disk
 ON_REQUEST = ["national"]
 

@@ -3,7 +3,8 @@
     python -m ingest status            # the published warehouse of $DATA_DIR
     python -m ingest status --json     # the same as one JSON object, for scripts and monitoring
 
-Reports by year and issuer type, county-level units covered out of all units of the region
+Reports by year and issuer type, county-level units with a known portal (the registry: reviewed,
+confirmed or not, and discovered) beside those with reports, out of all units of the region
 dataset, the last refresh and its outcome (from its summary file), and the findings by severity
 and rule. Works on a data directory that has never been refreshed (it says so) and never writes.
 """
@@ -41,8 +42,29 @@ def _tables(con) -> set[str]:
     return {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
 
 
+def _portals() -> dict | None:
+    """County-level units by what the registry knows of their portal (no network, no warehouse)."""
+    from ingest.crawl import registry as reg
+    from ingest.data.regions import county_level_units
+    from ingest.errors import UserError
+
+    try:
+        r = reg.load()
+    except UserError as exc:
+        return {"error": str(exc)}
+    units = {u.code for u in county_level_units()}
+    sources = [s for s in r.sources if s.code in units]
+    codes = lambda pred: {s.code for s in sources if pred(s)}  # noqa: E731
+    confirmed = codes(lambda s: s.origin == "reviewed" and s.confirmed)
+    reviewed = codes(lambda s: s.origin == "reviewed") - confirmed
+    discovered = codes(lambda s: s.origin == "discovered") - confirmed - reviewed
+    return {"units": len(units), "confirmed": len(confirmed), "unconfirmed": len(reviewed),
+            "discovered": len(discovered), "known": len(confirmed | reviewed | discovered),
+            "unknown": len(units - confirmed - reviewed - discovered), "registry": str(r.path)}
+
+
 def collect(warehouse: Path, logs: Path) -> dict:
-    out: dict = {"warehouse": str(warehouse), "last_refresh": _last_refresh(logs)}
+    out: dict = {"warehouse": str(warehouse), "last_refresh": _last_refresh(logs), "portals": _portals()}
     if not warehouse.is_file():
         out["published"] = False
         return out
@@ -99,6 +121,7 @@ def show(s: dict) -> str:
                      + (", offline" if lr.get("offline") else ""))
     else:
         lines.append("last refresh   none recorded in this data directory")
+    lines += _show_portals(s)
     if not s["published"]:
         lines.append(f"warehouse      none at {s['warehouse']}: run `make refresh` (or `python -m ingest refresh`)")
         return "\n".join(lines)
@@ -145,6 +168,22 @@ def show(s: dict) -> str:
                                 [[f["severity"], f["rule_id"], number(f["findings"]), number(f["reports"])]
                                  for f in s["findings"]], right={2, 3}))
     return "\n".join(lines)
+
+
+def _show_portals(s: dict) -> list[str]:
+    p = s.get("portals")
+    if not p:
+        return []
+    if "error" in p:
+        return [f"registry       cannot be read: {p['error']}"]
+    units = p["units"]
+    covered = s.get("county_units_covered", 0) if s.get("published") else 0
+    return [f"portals        {number(p['known'])} of {number(units)} county-level units have a known portal "
+            f"({number(p['confirmed'])} confirmed live, {number(p['unconfirmed'])} reviewed not yet confirmed, "
+            f"{number(p['discovered'])} discovered with strong evidence); {number(p['unknown'])} unknown "
+            f"(docs/registry.md: `registry discover PROVINCE_PORTAL --recursive`)",
+            f"               beside them: {number(covered)} of {number(units)} units with a county-government report "
+            "in the warehouse"]
 
 
 def run(args) -> int:

@@ -214,7 +214,7 @@ elif validated:
 
 # %%
 COVERAGE_ORDER = ["in_warehouse", "not_yet_due", "no_report_for_year", "not_a_report", "parse_failure",
-                  "not_loaded", "source_unreachable", "not_crawled", "not_in_registry"]
+                  "not_loaded", "column_not_found", "source_unreachable", "not_crawled", "no_known_portal"]
 COVERAGE_COLOURS = dict(zip(COVERAGE_ORDER, [nbs.PALETTE[6], "#c8c8c8", nbs.PALETTE[1], nbs.PALETTE[3],
                                              nbs.PALETTE[2], nbs.PALETTE[4], nbs.PALETTE[5], "#d8d8d8",
                                              "#e8e8e8"]))
@@ -254,7 +254,7 @@ if nbs.has_table(con, "mart_coverage_county_year"):
         nbs.finish(fig, f"coverage by {by.replace('_name', '')} and status"
                    + (" (the 40 best covered)" if len(counts) > 40 else ""))
         # the cases someone can act on: not the units no registry entry covers yet
-        missing = coverage[~coverage.status.isin(["in_warehouse", "not_yet_due", "not_in_registry"])]
+        missing = coverage[~coverage.status.isin(["in_warehouse", "not_yet_due", "no_known_portal"])]
         if missing.empty:
             nbs.heading("No registered unit is missing a report that is due.")
         else:

@@ -19,9 +19,10 @@
         when parse_failures > 0 then 'parse_failure'
         when not_reports > 0 then 'not_a_report'
         when {{ coverage_as_of() }} <= make_date(year + 1, 3, 31) then 'not_yet_due'
-        when sources = 0 then 'not_in_registry'
+        when sources = 0 then 'no_known_portal'
         when not crawled then 'not_crawled'
         when not reached_in_last_crawl then 'source_unreachable'
+        when not column_found then 'column_not_found'
         else 'no_report_for_year'
     end
 {%- endmacro %}

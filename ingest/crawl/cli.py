@@ -23,6 +23,7 @@ import asyncio
 import json
 import signal
 import sys
+from dataclasses import replace
 
 import duckdb
 
@@ -31,6 +32,7 @@ from ingest.crawl import registry as reg
 from ingest.crawl.archive import Archive, new_run_id
 from ingest.crawl.crawler import DEFAULT_MAX_PAGES, SEARCH_BUDGET, Crawl, Progress
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT, FetchConfig
+from ingest.crawl.netguard import PrivateGuard
 from ingest.crawl.memory import ColumnMemory
 from ingest.crawl.report import offline_rows, print_offline, print_summary, summary_json
 from ingest.errors import PipelineError, UserError
@@ -38,8 +40,8 @@ from ingest.errors import PipelineError, UserError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     d = FetchConfig()
-    p.add_argument("--registry", metavar="FILE", help=f"registry YAML (default {reg.DEFAULT_REGISTRY.name} "
-                   "shipped in ingest/sources/)")
+    p.add_argument("--registry", metavar="PATH", help="registry YAML file or directory (default: the shipped "
+                   "ingest/sources/registry/ plus DATA_DIR/registry/discovered.yaml)")
     p.add_argument("--source", metavar="ID", action="append", default=[],
                    help="crawl only this source id (repeatable, or comma-separated)")
     p.add_argument("--offline", action="store_true", help="fetch nothing; report what the archive holds per source")
@@ -96,7 +98,9 @@ def config_from(args) -> FetchConfig:
 def run(args) -> int:
     registry = reg.load(args.registry)
     sources = registry.select(_source_ids(args.source))
-    config = config_from(args)
+    # private / loopback targets only where the registry names them (netguard.py)
+    config = replace(config_from(args), guard=PrivateGuard.for_urls(
+        [s.base_url for s in sources] + [d for s in sources for d in s.extra_domains]))
     p = paths()
 
     if args.offline:

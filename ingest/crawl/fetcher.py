@@ -58,6 +58,9 @@ class FetchConfig:
     max_redirects: int = 5
     obey_robots: bool = True
     max_crawl_delay: float = 30.0
+    # refuses private / loopback / link-local targets, redirect hops included (netguard.py);
+    # None: no guard (the registry's own entries are the user's choice)
+    guard: object | None = None
 
 
 @dataclass
@@ -214,6 +217,9 @@ class Fetcher:
             if host.dead:
                 return Result(request, await self._emit(self._skip(request, url, try_no + 1,
                                                                 f"host unreachable: {host.dead}")))
+            refused = self.config.guard and await self.config.guard.refusal(url)
+            if refused:
+                return Result(request, await self._emit(self._skip(request, url, try_no + 1, refused)))
             if self.config.obey_robots and request.purpose != "robots":
                 allowed, why = await self._robots_allow(request, url)
                 if not allowed:

@@ -19,7 +19,26 @@ A registry is a YAML file (the shipped one is ingest/sources/counties.yaml)::
         options: {}                    # optional; adapter-specific (e.g. list_api, areas)
         notes: …                       # optional
 
-Any file of this format works with `python -m ingest crawl --registry FILE`. Errors name the
+The shipped registry is a directory, ingest/sources/registry/, one file per province (so that
+diffs stay readable) listing *every* county-level unit of the region dataset: an entry under
+`sources` for each unit whose portal is known (`confirmed: false` until `registry check` saw it
+live), and a one-line `unknown` item with the reason for each unit whose portal is not::
+
+    version: 1
+    province: 福建省
+    code: "350000"
+    portals:                           # the provincial portal(s) discovery starts from
+      - {name: 福建省人民政府, url: "https://www.fujian.gov.cn/", confirmed: false}
+    sources: [ … entries as above … ]
+    unknown:
+      - {code: "350102", name: 鼓楼区, prefecture: 福州市, portal: unknown, reason: "not yet discovered: …"}
+
+Portals that `registry discover` found with strong evidence (SiteIDCode prefix and SiteName agree)
+are kept apart, in DATA_DIR/registry/discovered.yaml: the default registry (`load()` without a
+path) adds them, marked `origin: discovered`, so the next crawl uses them without hand review,
+and `registry add --from` promotes them into the province files.
+
+Any file or directory of this format works with `python -m ingest crawl --registry PATH`. Errors name the
 file, the line, the entry and the field, on one line. Loading is strict, because a registry
 mistake found after a build costs minutes and a silent one files reports under the wrong
 county: a duplicate key in any mapping (YAML would keep the last value), a duplicate id, a
@@ -30,7 +49,7 @@ the registry before taking its lock).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -39,7 +58,8 @@ import yaml
 from ingest.crawl.domains import SiteScope
 from ingest.errors import UserError
 
-DEFAULT_REGISTRY = Path(__file__).resolve().parent.parent / "sources" / "counties.yaml"
+DEFAULT_REGISTRY = Path(__file__).resolve().parent.parent / "sources" / "registry"
+DISCOVERED_NAME = "discovered.yaml"  # under DATA_DIR/registry/
 REGISTRY_VERSION = 1
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -64,7 +84,10 @@ FIELDS: dict[str, tuple[bool, str]] = {
     "checked_at": (False, "when `registry check` last tried the entry page (UTC, ISO 8601)"),
     "evidence": (False, "what `registry discover` / `registry check` saw, in words"),
 }
-TOP_LEVEL_FIELDS = {"version": "format version (1)", "sources": "list of entries"}
+TOP_LEVEL_FIELDS = {"version": "format version (1)", "sources": "list of entries",
+                    "province": "province name (one file per province)", "code": "province code",
+                    "portals": "the provincial portal(s): name, url, confirmed",
+                    "unknown": "units whose portal is not known: code, name, prefecture, portal: unknown, reason"}
 _REQUIRED = tuple(k for k, (req, _) in FIELDS.items() if req)
 _OPTIONAL = tuple(k for k, (req, _) in FIELDS.items() if not req)
 
@@ -79,8 +102,9 @@ class _Mapping(dict):
         return self.key_lines.get(key, self.line)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (YAML's default keeps the last one silently)."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader (libyaml's when built in: the shipped registry has 2,845 units) that refuses
+    duplicate keys (YAML's default keeps the last one silently)."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _Mapping:
@@ -133,6 +157,8 @@ class Source:
     extra_domains: tuple[str, ...] = ()
     options: dict = field(default_factory=dict, compare=False, hash=False)
     notes: str | None = None
+    origin: str = field(default="reviewed", compare=False)  # reviewed | discovered (not yet promoted)
+    file: str | None = field(default=None, compare=False)   # the file the entry is in
 
     @property
     def scope(self) -> SiteScope:
@@ -149,10 +175,35 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Unknown:
+    """A county-level unit whose portal is not known yet, and why."""
+
+    code: str
+    name: str
+    province: str
+    prefecture: str
+    reason: str
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A provincial-level portal: where discovery of a province starts."""
+
+    province: str
+    name: str
+    url: str
+    confirmed: bool
+    file: str | None = None
+
+
+@dataclass(frozen=True)
 class Registry:
     path: Path
     version: int
     sources: tuple[Source, ...]
+    unknown: tuple[Unknown, ...] = ()
+    portals: tuple[Portal, ...] = ()
 
     def select(self, ids: list[str] | None) -> list[Source]:
         if not ids:
@@ -168,8 +219,66 @@ class Registry:
         return next((s for s in self.sources if s.id == source_id), None)
 
 
-def load(path: str | Path | None = None) -> Registry:
+def load(path: str | Path | None = None, *, discovered: bool | None = None) -> Registry:
+    """A registry file or directory (default: the shipped directory plus, unless `discovered` is
+    False, the strong discoveries in DATA_DIR/registry/discovered.yaml)."""
+    default = not path
     path = Path(path) if path else DEFAULT_REGISTRY
+    if path.is_dir():
+        registry = _load_dir(path)
+    else:
+        registry = _load_file(path)
+    if discovered or (discovered is None and default):
+        extra = discovered_path()
+        if extra.is_file():
+            registry = _with_discovered(registry, _load_file(extra, allow_empty=True))
+    return registry
+
+
+def discovered_path() -> Path:
+    from ingest.config import paths
+
+    return paths().data_dir / "registry" / DISCOVERED_NAME
+
+
+def _with_discovered(registry: Registry, found: Registry) -> Registry:
+    """Reviewed entries win: a discovered unit already reviewed is left out."""
+    codes = {s.code for s in registry.sources}
+    ids = {s.id for s in registry.sources}
+    extra = tuple(replace(s, origin="discovered") for s in found.sources if s.code not in codes and s.id not in ids)
+    known = codes | {s.code for s in extra}
+    return replace(registry, sources=registry.sources + extra,
+                   unknown=tuple(u for u in registry.unknown if u.code not in known))
+
+
+def _load_dir(path: Path) -> Registry:
+    files = sorted(p for p in path.glob("*.yaml") if not p.name.startswith("."))
+    if not files:
+        raise UserError(f"registry directory {path} holds no *.yaml file")
+    sources: list[Source] = []
+    unknown: list[Unknown] = []
+    portals: list[Portal] = []
+    where: dict[str, str] = {}
+    for f in files:
+        part = _load_file(f, allow_empty=True)
+        for s in part.sources:
+            if s.id in where:
+                raise UserError(f"{f}: duplicate id {s.id!r} (also in {where[s.id]})")
+            where[s.id] = f.name
+        sources += part.sources
+        unknown += part.unknown
+        portals += part.portals
+    codes: dict[str, str] = {}
+    for item in [*sources, *unknown]:
+        if item.code in codes:
+            raise UserError(f"{item.file}: unit {item.code} {item.name} is listed twice (also in {codes[item.code]}): "
+                            "a unit has one entry, with a portal or `portal: unknown`")
+        codes[item.code] = Path(item.file or "").name
+    return Registry(path=path, version=REGISTRY_VERSION, sources=tuple(sources), unknown=tuple(unknown),
+                    portals=tuple(portals))
+
+
+def _load_file(path: Path, *, allow_empty: bool = False) -> Registry:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -189,10 +298,10 @@ def load(path: str | Path | None = None) -> Registry:
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UserError(f"{path}:{where} is not valid YAML: {problem}") from None
-    return parse(doc, path)
+    return parse(doc, path, allow_empty=allow_empty)
 
 
-def parse(doc, path: Path) -> Registry:
+def parse(doc, path: Path, *, allow_empty: bool = False) -> Registry:
     if not isinstance(doc, dict) or "sources" not in doc:
         raise UserError(f"{path}: a registry is a mapping with 'version' and a 'sources' list")
     unknown = sorted(set(doc) - set(TOP_LEVEL_FIELDS), key=str)
@@ -202,8 +311,9 @@ def parse(doc, path: Path) -> Registry:
     version = doc.get("version", REGISTRY_VERSION)
     if version != REGISTRY_VERSION:
         raise UserError(f"{path}: registry version {version!r} is not supported (expected {REGISTRY_VERSION})")
-    entries = doc["sources"]
-    if not isinstance(entries, list) or not entries:
+    entries = doc["sources"] if doc["sources"] is not None else []
+    allow_empty = allow_empty or "unknown" in doc or "province" in doc
+    if not isinstance(entries, list) or not (entries or allow_empty):
         raise UserError(f"{path}: 'sources' must be a non-empty list")
     sources, seen = [], {}
     for i, entry in enumerate(entries):
@@ -215,8 +325,55 @@ def parse(doc, path: Path) -> Registry:
             raise UserError(f"{path}:{_line(entry, 'id')} sources[{i}]: duplicate id {src.id!r} "
                             f"(also sources[{seen[src.id][0]}]{seen[src.id][1]})")
         seen[src.id] = (i, _line(entries[i], "id").replace(" line", " at line"))
-        sources.append(src)
-    return Registry(path=path, version=version, sources=tuple(sources))
+        sources.append(replace(src, file=str(path)))
+    return Registry(path=path, version=version, sources=tuple(sources), unknown=_unknown(doc, path),
+                    portals=_portals(doc, path))
+
+
+def _unknown(doc: dict, path: Path) -> tuple[Unknown, ...]:
+    items = doc.get("unknown") or []
+    if not isinstance(items, list):
+        raise UserError(f"{path}:{_line(doc, 'unknown')} 'unknown' must be a list")
+    out = []
+    for i, item in enumerate(items):
+        where = f"{path}:{_line(item)} unknown[{i}]"
+        if not isinstance(item, dict):
+            raise UserError(f"{where}: each item is a mapping (code, name, prefecture, portal: unknown, reason)")
+        extra = sorted(set(item) - {"code", "name", "prefecture", "portal", "reason"})
+        if extra:
+            raise UserError(f"{where}: unknown field {', '.join(repr(x) for x in extra)}")
+        code = str(item.get("code", ""))
+        if not _CODE.match(code):
+            raise UserError(f"{where}: field 'code' must be a 6-digit administrative division code, got {code!r}")
+        if item.get("portal") != "unknown":
+            raise UserError(f"{where} ({code}): field 'portal' must be `unknown` here "
+                            "(a unit with a known portal is an entry under 'sources')")
+        reason, name = item.get("reason"), item.get("name")
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(f"{where} ({code}): field 'reason' must say why the portal is unknown")
+        if not isinstance(name, str) or not name.strip():
+            raise UserError(f"{where} ({code}): field 'name' must be non-empty text")
+        _check_division(code, name.strip(), where)
+        out.append(Unknown(code, name.strip(), str(doc.get("province") or ""), str(item.get("prefecture") or ""),
+                           reason.strip(), str(path)))
+    return tuple(out)
+
+
+def _portals(doc: dict, path: Path) -> tuple[Portal, ...]:
+    items = doc.get("portals") or []
+    if not isinstance(items, list):
+        raise UserError(f"{path}: 'portals' must be a list")
+    out = []
+    for i, item in enumerate(items):
+        where = f"{path}:{_line(item)} portals[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not isinstance(item.get("name"), str):
+            raise UserError(f"{where}: each portal is a mapping with name, url and confirmed")
+        _check_url(item["url"], where, "url")
+        if not isinstance(item.get("confirmed", False), bool):
+            raise UserError(f"{where}: field 'confirmed' must be true or false")
+        out.append(Portal(str(doc.get("province") or ""), item["name"], item["url"], item.get("confirmed", False),
+                          str(path)))
+    return tuple(out)
 
 
 def _at_field(message: str, entry) -> str:

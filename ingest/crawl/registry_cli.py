@@ -1,26 +1,28 @@
-"""`python -m ingest registry …`: grow the registry from portals, check its entries.
+"""`python -m ingest registry …`: grow the registry from portals, check its entries (docs/registry.md).
 
-    python -m ingest registry discover https://www.ankang.gov.cn/         # propose entries
-    python -m ingest registry discover URL > proposed.yaml                 # … to a file
-    python -m ingest registry add --from proposed.yaml                    # append them, checked
+    python -m ingest registry discover https://www.fujian.gov.cn/ --recursive > fujian.yaml
+    python -m ingest registry discover https://www.ankang.gov.cn/          # one prefecture
+    python -m ingest registry add --from fujian.yaml                      # reviewed proposals
+    python -m ingest registry add --from $DATA_DIR/registry/discovered.yaml   # promote strong ones
     python -m ingest registry add --name 石泉县 --url https://www.shiquan.gov.cn/
-    python -m ingest registry check [--source shiquan]                    # try each entry page
+    python -m ingest registry check --all [--max-requests N] [--skip-checked-within 24]
 
-`discover` reads a prefecture's or province's portal: its own page and the link-block pages it
-names (网站群, 县区政府, 政府网站 …, at most a few), and proposes an entry for every link whose
-words name a county-level unit of that prefecture or province in the region dataset
-(ingest/data/regions.py), with its code and the evidence (the anchor text and the page it was
-on). Links naming a department, another region's unit, or two units at once are listed as not
-proposed, with why. Nothing is written.
+`discover` walks a provincial or prefecture portal (portals.py): every link it sees is proposed
+as a county-level unit's portal or listed with its reason; each proposal's identity is judged
+from the portal's own SiteIDCode / SiteName / footer 网站标识码 / ICP line. Strong proposals are
+saved to DATA_DIR/registry/discovered.yaml (the next crawl uses them); all are printed as YAML
+for review. Polite (robots.txt, per-host delay), resumable (a state file of the pages read),
+with progress on stderr and an optional request budget; private and loopback targets are
+refused unless allowed (netguard.py).
 
-`add` appends entries to the registry file (default the shipped one) after the same checks as
-loading it (schema, code ↔ name in the dataset) plus no duplicate id, code or site; comments
-and the rest of the file are kept byte for byte. Added entries are `confirmed: false`.
+`add` writes entries into the registry (the unit's province file of the shipped directory, or the
+given file) after the same checks as loading it, replacing the unit's `portal: unknown` line;
+comments and the rest of the file are kept byte for byte. Added entries are `confirmed: false`.
 
-`check` fetches each entry page (politely, robots.txt obeyed) and records in the file
-`confirmed` (true when the page answered and names the county or its government),
-`checked_at` and `evidence` (what it saw, and the report columns a crawl remembered there).
-An entry that does not answer stays or becomes `confirmed: false`, with the reason.
+`check` fetches each entry page (politely, robots.txt obeyed) and records in the entry's file
+`confirmed` (true when the page answered, names the county or its government and its SiteIDCode /
+SiteName do not point elsewhere), `checked_at` and `evidence` (what it saw, and the report
+columns a crawl remembered there), a batch of 20 at a time, with progress and a request budget.
 """
 
 from __future__ import annotations
@@ -31,25 +33,21 @@ import json
 import os
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from ingest.crawl import discovery as d
+from ingest.crawl import portals
 from ingest.crawl import registry as reg
-from ingest.crawl.adapters.base import anchors, parse_html
-from ingest.crawl.domains import absolute, is_ip, site_of
+from ingest.crawl.domains import is_ip, politeness_key, site_of
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchConfig, Request
+from ingest.crawl.netguard import PrivateGuard
 from ingest.decode import decode_bytes
 from ingest.errors import UserError
 
-MAX_BLOCK_PAGES = 4  # link-block pages (网站群, 县区政府 …) read beside the given page
-_BLOCK_WORDS = re.compile(r"网站群|县区政府|区县政府|县市区|县\(市、区\)|县（市、区）|政府网站|县区网站|区县网站|站群|"
-                          r"市县政府|县级政府|地方政府|市州政府|各县区")
-_SUFFIXES = re.compile(r"(?:人民政府|政府门户网站|政府网站|门户网站|政府网|政府|官网|网站|网)$")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -58,6 +56,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     disc.add_argument("url", help="the prefecture's or province's portal (its home page or 网站群 page)")
     disc.add_argument("--registry", metavar="FILE", help="skip units already in this registry (default: the shipped one)")
     disc.add_argument("--json", action="store_true", help="print proposals and rejections as JSON")
+    disc.add_argument("--recursive", action="store_true",
+                      help="from a province's portal, walk each prefecture's portal to its county-level portals")
+    disc.add_argument("--state", metavar="FILE", help="pages read so far, to resume a stopped walk "
+                      "(default DATA_DIR/registry/discover-HOST.jsonl)")
+    disc.add_argument("--fresh", action="store_true", help="forget the pages of an earlier walk; read everything again")
+    disc.add_argument("--max-requests", type=int, metavar="N", help="stop after N HTTP requests (resume by running again)")
+    disc.add_argument("--no-save", dest="save", action="store_false",
+                      help="do not save strong discoveries to DATA_DIR/registry/discovered.yaml")
+    disc.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     _fetch_options(disc)
     add = sub.add_parser("add", help="append checked entries to a registry file")
     add.add_argument("--registry", metavar="FILE", help="the registry to append to (default: the shipped one)")
@@ -72,7 +79,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     check.add_argument("--registry", metavar="FILE", help="the registry to check (default: the shipped one)")
     check.add_argument("--source", metavar="ID", action="append", default=[], help="only this source (repeatable)")
     check.add_argument("--dry-run", action="store_true", help="print what would be recorded, change nothing")
+    check.add_argument("--all", action="store_true", help="every entry (the default when no --source is given)")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--max-requests", type=int, metavar="N", help="stop after about N HTTP requests; "
+                       "what was checked is recorded, the rest waits for the next run")
+    check.add_argument("--skip-checked-within", type=float, default=0, metavar="HOURS",
+                       help="skip entries checked in the last HOURS (resume a stopped --all run with 24)")
+    check.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     _fetch_options(check)
 
 
@@ -80,6 +93,9 @@ def _fetch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--delay", type=float, default=1.0, metavar="S", help="seconds between requests to one host")
     p.add_argument("--timeout", type=float, default=15.0, metavar="S", help="read timeout per request")
     p.add_argument("--retries", type=int, default=1, metavar="N", help="retries after timeouts and 5xx")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests in flight across hosts")
+    p.add_argument("--allow-private", action="append", default=[], metavar="NET",
+                   help="allow this private/loopback network or host (e.g. 127.0.0.0/8); repeatable")
 
 
 def run(args) -> int:
@@ -95,69 +111,15 @@ def run(args) -> int:
 
 # ---- fetching (the crawler's polite fetcher, nothing archived) -------------------------------
 def _config(args) -> FetchConfig:
-    if args.delay < 0 or args.timeout <= 0 or args.retries < 0:
-        raise UserError("--delay must be ≥ 0, --timeout > 0, --retries ≥ 0")
+    if args.delay < 0 or args.timeout <= 0 or args.retries < 0 or args.concurrency < 1:
+        raise UserError("--delay must be ≥ 0, --timeout > 0, --retries ≥ 0, --concurrency ≥ 1")
     return FetchConfig(user_agent=DEFAULT_USER_AGENT, delay=args.delay, read_timeout=args.timeout,
+                       concurrency=args.concurrency,
                        connect_timeout=min(5.0, args.timeout), total_timeout=args.timeout * 4,
                        retries=args.retries, backoff=0.5, max_bytes=5 * 1024 * 1024)
 
 
-async def _fetch_pages(fetcher: Fetcher, urls: list[str]) -> dict[str, tuple[str | None, str | None, str]]:
-    """url → (decoded text or None, error or None, final URL)."""
-    out = {}
-
-    async def one(url):
-        result = await fetcher.fetch(Request(url=url, purpose="list"))
-        final = result.final.final_url or url
-        if not result.ok or result.body is None:
-            out[url] = (None, result.final.error or f"HTTP {result.final.status}", final)
-        else:
-            out[url] = (decode_bytes(result.body, result.final.content_type).text, None, final)
-    await asyncio.gather(*(one(u) for u in urls))
-    return out
-
-
-def _fetch(config: FetchConfig, urls: list[str]):
-    async def main():
-        async with Fetcher(config) as fetcher:
-            return await _fetch_pages(fetcher, urls)
-    return asyncio.run(main())
-
-
-def _portal_pages(config: FetchConfig, url: str):
-    """The portal page, then the link-block pages it names (网站群, 县区政府 …) on its own site."""
-    async def main():
-        async with Fetcher(config) as fetcher:
-            text, error, final = (await _fetch_pages(fetcher, [url]))[url]
-            if text is None:
-                raise UserError(f"cannot read {url}: {error}")
-            blocks: list[str] = []
-            for href, atext, title in anchors(parse_html(text)):
-                target = absolute(final, href)
-                if target and site_of(target) == site_of(final) and _BLOCK_WORDS.search(atext or title or "") \
-                        and target not in blocks and target != final:
-                    blocks.append(target)
-            blocks = blocks[:MAX_BLOCK_PAGES]
-            more = await _fetch_pages(fetcher, blocks) if blocks else {}
-            return [(final, text)] + [(f, t) for t, _, f in more.values() if t], [final] + blocks
-    return asyncio.run(main())
-
-
 # ---- discover --------------------------------------------------------------------------------
-@dataclass
-class Proposal:
-    id: str
-    name: str
-    code: str
-    province: str
-    prefecture: str
-    base_url: str
-    entry: str
-    adapter: str
-    confirmed: bool
-    evidence: str
-
-
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -165,28 +127,110 @@ def _check_url(url: str) -> str:
     return url
 
 
+def _guard(args, start: str | None, registry_path: str | None) -> PrivateGuard:
+    """Private targets: only the start URL's host, the registry's own hosts and --allow-private."""
+    urls = [start] if start else []
+    try:
+        registry = reg.load(registry_path)
+        urls += [s.base_url for s in registry.sources]
+    except UserError:
+        pass
+    try:
+        if start:
+            host = urlsplit(start).hostname or ""
+            extra = [host] + list(args.allow_private or [])
+        else:
+            extra = list(args.allow_private or [])
+        return PrivateGuard.for_urls(urls, extra)
+    except ValueError as exc:
+        raise UserError(f"--allow-private: {exc}") from None
+
+
+def _state_path(args, url: str) -> Path | None:
+    if args.state:
+        return Path(args.state)
+    from ingest.config import paths
+
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", urlsplit(url).netloc)
+    return paths().data_dir / "registry" / f"discover-{host}{'-r' if args.recursive else ''}.jsonl"
+
+
 def discover_cmd(args) -> int:
     url = _check_url(args.url)
-    pages, read = _portal_pages(_config(args), url)
-    blocks = read[1:]
+    if args.max_requests is not None and args.max_requests < 1:
+        raise UserError("--max-requests must be at least 1")
+    config = replace(_config(args), guard=_guard(args, url, args.registry))
     known = _known(args.registry)
-    proposals, rejected = propose(pages, known)
+    taken = set(known["ids"])
+
+    def slug(base, code):
+        sid = _slug(base, code, taken)
+        taken.add(sid)
+        return sid
+    state = _state_path(args, url)
+    if args.fresh and state is not None:
+        state.unlink(missing_ok=True)
+    walk = portals.Walk(config, recursive=args.recursive, known=known, state=state, max_requests=args.max_requests,
+                        progress=not args.quiet and not args.json, slug=slug)
+    try:
+        result = asyncio.run(walk.run(url))
+    except portals.PortalUnreadable as exc:
+        raise UserError(str(exc)) from None
+    saved = _save_discovered([p for p in result.proposals if p.strength == "strong"]) if args.save else None
     if args.json:
-        print(json.dumps({"portal": url, "block_pages": blocks,
-                          "proposals": [asdict(p) for p in proposals], "not_proposed": rejected},
-                         ensure_ascii=False, indent=2))
+        out = result.as_json()
+        out["saved_to"] = str(saved) if saved else None
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    print(f"# proposed by `python -m ingest registry discover {url}` on "
-          f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}")
-    print(f"# pages read: {', '.join(read)}")
-    print("# review, then: python -m ingest registry add --from THIS_FILE")
-    for r in rejected:
-        print(f"# not proposed: 「{r['text']}」 {r['url']}: {r['why']}")
-    if proposals:
-        print(entries_yaml(proposals), end="")
+    print(f"# proposed by `python -m ingest registry discover {url}{' --recursive' if args.recursive else ''}` on "
+          f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}; region: {result.scope or 'not recognised'}")
+    print(f"# {len(result.pages_read)} portal pages read, {result.requests} requests"
+          f"{f' ({result.pages_from_state} pages from {state})' if result.pages_from_state else ''}, "
+          f"{result.seconds:.1f} s")
+    for pref in result.prefectures:
+        print(f"# prefecture {pref['name']} {pref['url']}: {'walked' if pref.get('walked') else pref.get('why')}")
+    if result.budget_spent:
+        print("# the request budget (--max-requests) was spent: run the same command again to resume")
+    if saved:
+        print(f"# {sum(p.strength == 'strong' for p in result.proposals)} portal(s) with strong evidence saved to "
+              f"{saved}: the next crawl uses them; `registry add --from {saved}` promotes them")
+    print("# review the weak ones, then: python -m ingest registry add --from THIS_FILE")
+    own = [r for r in result.not_proposed if r["why"] == "a page of the portal itself"]
+    if own:  # navigation, news, services: one line (each is in --json)
+        print(f"# not proposed: {len(own)} links to pages of the portals themselves (navigation, news, services)")
+    for r in result.not_proposed:
+        if r not in own:
+            print(f"# not proposed: 「{r['text']}」 {r['url']}: {r['why']}")
+    if result.proposals:
+        print("sources:")
+        print(entries_yaml(result.proposals), end="")
     else:
         print("# no county-level site found")
     return 0
+
+
+def _save_discovered(found: list) -> Path | None:
+    """Append strong proposals to DATA_DIR/registry/discovered.yaml (one per unit)."""
+    if not found:
+        return None
+    path = reg.discovered_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.is_file() else (
+        "# Portals `registry discover` found with strong evidence (SiteIDCode prefix and SiteName agree).\n"
+        "# The crawl uses them beside the reviewed registry; `registry add --from` this file promotes them.\n"
+        "version: 1\nsources:\n")
+    have = reg.load(path, discovered=False) if path.is_file() else None
+    codes = {s.code for s in have.sources} if have else set()
+    ids = {s.id for s in have.sources} if have else set()
+    fresh = [p for p in found if p.code not in codes and p.id not in ids]
+    if not fresh:
+        return path
+    new = text + ("" if text.endswith("\n") else "\n") + entries_yaml(fresh)
+    if path.is_file():
+        _replace_checked(path, text, new)
+    else:
+        path.write_text(new, encoding="utf-8")
+    return path
 
 
 def _known(registry_path: str | None) -> dict[str, set[str]]:
@@ -195,54 +239,15 @@ def _known(registry_path: str | None) -> dict[str, set[str]]:
     except UserError:
         if registry_path:
             raise
-        return {"ids": set(), "codes": set(), "sites": set()}
+        return {"ids": set(), "codes": set(), "hosts": set()}
     return {"ids": {s.id for s in registry.sources}, "codes": {s.code for s in registry.sources},
-            "sites": {site_of(s.base_url) for s in registry.sources}}
+            "hosts": {politeness_key(s.base_url) for s in registry.sources}}
 
 
 def _units():
     from ingest.data.regions import county_level_units
 
     return county_level_units()
-
-
-def _region_scope(texts: list[str]):
-    """The prefecture (or province) whose portal this is, from its pages' titles."""
-    units = _units()
-    prefectures = {u.prefecture_name for u in units if u.prefecture_name != "省直辖县级行政区划"}
-    provinces = {u.province_name for u in units}
-    for text in texts:
-        found = [p for p in prefectures if p in text]
-        if found:
-            name = max(found, key=len)
-            return [u for u in units if u.prefecture_name == name], name
-    for text in texts:
-        short = {p: re.sub(r"(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$", "", p) for p in provinces}
-        found = [p for p, s in short.items() if p in text or (len(s) >= 2 and f"{s}省" in text)]
-        if found:
-            name = max(found, key=len)
-            return [u for u in units if u.province_name == name], name
-    return list(units), None
-
-
-def _unit_for(words: str, scope) -> tuple[object | None, str]:
-    """The county-level unit an anchor names, or why none."""
-    w = re.sub(r"\s+", "", d.clean(words))
-    w = re.sub(r"^(?:中共)?", "", w)
-    base = _SUFFIXES.sub("", w)
-    if not base or len(base) > 12:
-        return None, "not a government's name"
-    exact = [u for u in scope if u.name == base]
-    if len(exact) == 1:
-        return exact[0], ""
-    if len(exact) > 1:
-        return None, f"ambiguous: {len(exact)} units named {base}"
-    short = [u for u in scope if re.sub(r"(?:自治县|自治旗|县|区|市|旗)$", "", u.name) == base and len(base) >= 2]
-    if len(short) == 1:
-        return short[0], ""
-    if len(short) > 1:
-        return None, f"ambiguous: {', '.join(u.name for u in short)}"
-    return None, "names no county-level unit of this region"
 
 
 def _slug(url: str, code: str, taken: set[str]) -> str:
@@ -257,50 +262,7 @@ def _slug(url: str, code: str, taken: set[str]) -> str:
     return out
 
 
-def propose(pages: list[tuple[str, str]], known: dict[str, set[str]]) -> tuple[list[Proposal], list[dict]]:
-    """Entries for the county-level sites these pages link (pure: pages in, proposals out)."""
-    titles = []
-    for _, text in pages:
-        node = parse_html(text).css_first("title")
-        titles.append(d.clean(node.text()) if node is not None else "")
-    scope, region = _region_scope(titles)
-    portal_sites = {site_of(url) for url, _ in pages}
-    proposals: list[Proposal] = []
-    rejected: list[dict] = []
-    seen_sites, seen_codes = set(), set()
-    taken = set(known["ids"])
-    for url, text in pages:
-        for href, atext, title in anchors(parse_html(text)):
-            target = absolute(url, href)
-            words = atext or title
-            if target is None or not words or site_of(target) in portal_sites:
-                continue  # the portal's own pages are not county sites
-            if not re.search(r"县|区|市|旗", words):
-                continue  # 中国政府网, 12345 … are not candidates at all
-            unit, why = _unit_for(words, scope)
-            if unit is None:
-                rejected.append({"text": words, "url": target, "why": why})
-                continue
-            site = site_of(target)
-            if site in seen_sites or unit.code in seen_codes:
-                continue
-            seen_sites.add(site)
-            seen_codes.add(unit.code)
-            if unit.code in known["codes"] or site in known["sites"]:
-                rejected.append({"text": words, "url": target, "why": f"already in the registry ({unit.code})"})
-                continue
-            parts = urlsplit(target)
-            base = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
-            sid = _slug(base, unit.code, taken)
-            taken.add(sid)
-            proposals.append(Proposal(
-                id=sid, name=unit.name, code=unit.code, province=unit.province_name,
-                prefecture=unit.prefecture_name, base_url=base, entry="/", adapter="generic", confirmed=False,
-                evidence=f"linked as 「{words}」 from {url}" + (f" (portal of {region})" if region else "")))
-    return proposals, rejected
-
-
-def entries_yaml(entries: list[Proposal]) -> str:
+def entries_yaml(entries: list) -> str:
     lines = []
     for p in entries:
         lines += [f"  - id: {p.id}", f"    name: {p.name}", f'    code: "{p.code}"', f"    province: {p.province}",
@@ -317,7 +279,7 @@ def _q(text: str) -> str:
 # ---- add -------------------------------------------------------------------------------------
 def add_cmd(args) -> int:
     path = Path(args.registry) if args.registry else reg.DEFAULT_REGISTRY
-    registry = reg.load(path)
+    registry = reg.load(path, discovered=False)  # what is reviewed; discoveries are what add promotes
     if args.from_file:
         try:
             doc = yaml.safe_load(Path(args.from_file).read_text(encoding="utf-8"))
@@ -351,14 +313,54 @@ def add_cmd(args) -> int:
         if clash:
             raise UserError(f"{source.id} ({source.name} {source.code}) is already in {path} as {clash[0]}")
         entries.append(item)
-    text = path.read_text(encoding="utf-8")
-    added = "".join(_entry_yaml(e) for e in entries)
-    new = text + ("" if text.endswith("\n") else "\n") + added
-    _replace_checked(path, text, new)
+    if path.is_dir():
+        targets = _add_to_directory(path, entries)
+    else:
+        text = path.read_text(encoding="utf-8")
+        added = "".join(_entry_yaml(e) for e in entries)
+        new = text + ("" if text.endswith("\n") else "\n") + added
+        _replace_checked(path, text, new)
+        targets = {e["id"]: path for e in entries}
     for e in entries:
-        print(f"added {e['id']} ({e['name']} {e['code']}, {e['base_url']}) to {path}, confirmed: false")
+        print(f"added {e['id']} ({e['name']} {e['code']}, {e['base_url']}) to {targets[e['id']]}, confirmed: false")
+    if args.from_file and Path(args.from_file).resolve() == reg.discovered_path().resolve():
+        _drop_from_file(Path(args.from_file), {e["code"] for e in entries})
+        print(f"promoted: removed them from {args.from_file}")
     print("next: python -m ingest registry check --source ID, then a crawl")
     return 0
+
+
+def _add_to_directory(path: Path, entries: list[dict]) -> dict[str, Path]:
+    """Each entry into its province's file, replacing the unit's `portal: unknown` line."""
+    targets = {}
+    for e in entries:
+        code = str(e["code"])
+        files = sorted(path.glob(f"{code[:2]}-*.yaml"))
+        if not files:
+            raise UserError(f"no province file {code[:2]}-*.yaml in {path} for {e['name']} {code}")
+        f = files[0]
+        text = f.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        lines = [ln for ln in lines if not re.match(rf'^\s*-\s*\{{code:\s*"?{code}"?,', ln)]
+        block = _entry_yaml(e)
+        at = next((i for i, ln in enumerate(lines) if ln.startswith("unknown:")), len(lines))
+        lines.insert(at, block)
+        new = "".join(lines).replace("sources: []\n", "sources:\n", 1)
+        _replace_checked(f, text, new)
+        targets[e["id"]] = f
+    return targets
+
+
+def _drop_from_file(path: Path, codes: set[str]) -> None:
+    """Remove the entries of these codes from a registry file (a promoted discovery)."""
+    text = path.read_text(encoding="utf-8")
+    parts = re.split(r"(?m)^(?=  - id: )", text)
+    keep = [parts[0]] + [b for b in parts[1:] if not re.search(rf'(?m)^\s+code:\s*"?({"|".join(codes)})"?\s*$', b)]
+    new = "".join(keep)
+    if "  - id: " not in new:
+        path.unlink()
+        return
+    _replace_checked(path, text, new)
 
 
 def _code_of(name: str) -> str:
@@ -402,48 +404,151 @@ def _replace_checked(path: Path, old: str, new: str) -> None:
 
 # ---- check -----------------------------------------------------------------------------------
 def check_cmd(args) -> int:
-    path = Path(args.registry) if args.registry else reg.DEFAULT_REGISTRY
+    path = Path(args.registry) if args.registry else None
     registry = reg.load(path)
     sources = registry.select([v.strip() for x in args.source for v in x.split(",") if v.strip()])
-    config = _config(args)
-    urls = [s.entry[0] for s in sources]
-    pages = _fetch(config, urls)
+    if args.skip_checked_within:
+        cut = datetime.now(timezone.utc).timestamp() - args.skip_checked_within * 3600
+        when = _checked_at(sources)
+        sources = [s for s in sources if when.get(s.id, 0) < cut]
+    if args.max_requests is not None and args.max_requests < 1:
+        raise UserError("--max-requests must be at least 1")
+    config = replace(_config(args), guard=_guard(args, None, args.registry))
     from ingest.config import paths
     from ingest.crawl.memory import ColumnMemory
 
     memory = ColumnMemory.of(paths())
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    results = []
-    for s in sources:
-        text, error, final = pages[s.entry[0]]
-        columns = memory.columns(s.id, s.entry, max_age_days=10_000)
-        if text is None:
-            ok, evidence = False, f"entry page failed: {error} ({s.entry[0]})"
-        else:
-            names = [s.name, s.government, re.sub(r"(?:自治县|自治旗|县|区|市|旗)$", "", s.name)]
-            plain = d.clean(parse_html(text).text(separator=" ")) if text else ""
-            named = next((n for n in names if len(n) >= 2 and n in plain), None)
-            ok = named is not None
-            evidence = (f"entry page answered ({final}) and names {named}" if ok
-                        else f"entry page answered ({final}) but does not name {s.name}: another site?")
-        if columns:
-            evidence += f"; report columns found by a crawl: {', '.join(columns)}"
-        results.append({"source": s.id, "confirmed": ok, "checked_at": now, "evidence": evidence})
-    if not args.dry_run:
-        text = path.read_text(encoding="utf-8")
-        new = text
-        for r in results:
-            new = set_fields(new, r["source"], {"confirmed": "true" if r["confirmed"] else "false",
-                                               "checked_at": _q(r["checked_at"]), "evidence": _q(r["evidence"])})
-        _replace_checked(path, text, new)
+    regions = portals.Regions()
+    results, total, left = [], len(sources), list(sources)
+    requests = 0
+    while left:
+        if args.max_requests is not None and requests >= args.max_requests:
+            break
+        size = 20 if args.max_requests is None else max(1, min(20, (args.max_requests - requests) // 2))
+        batch, left = left[:size], left[size:]  # about two requests an entry: robots.txt and the page
+        pages, used = _fetch_pages(config, [s.entry[0] for s in batch])
+        requests += used
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        done = [_check_one(s, pages[s.entry[0]], memory, regions, now) for s in batch]
+        results += done
+        if not args.dry_run:
+            _record(done, sources)
+        if not args.quiet and not args.json:
+            print(f"check: {len(results)} of {total} entries, {requests} requests", file=sys.stderr, flush=True)
+    if not args.source and registry.portals and not left and (args.max_requests is None or requests < args.max_requests):
+        results += _check_portals(config, registry.portals, regions, dry_run=args.dry_run)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
         for r in results:
             print(f"{r['source']}: {'confirmed' if r['confirmed'] else 'NOT confirmed'}: {r['evidence']}")
-        if not args.dry_run:
-            print(f"recorded in {path}")
+        if len(results) < total:
+            print(f"the request budget was spent after {len(results)} of {total} entries; run again with "
+                  "--skip-checked-within 24 to go on")
+        if not args.dry_run and results:
+            print(f"recorded in {', '.join(sorted({Path(s.file).name for s in sources if s.file}))}")
     return 0
+
+
+def _check_portals(config: FetchConfig, found: tuple, regions, *, dry_run: bool) -> list[dict]:
+    """The provincial portals: confirmed when the page answers and its SiteName or title names
+    the government (福建省人民政府) or its province; recorded on the portal's own line."""
+    pages, _ = _fetch_pages(config, [p.url for p in found])
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out = []
+    for p in found:
+        got = pages[p.url]
+        if isinstance(got, portals.Page):
+            ok, evidence = False, f"portal failed: {got.error}"
+        else:
+            page, _ = got
+            said = f"{page.site_name or ''} {page.title}"
+            short = re.sub(r"人民政府$", "", p.name)
+            ok = p.name in said or (len(short) >= 2 and short in said)
+            evidence = (f"portal answered ({page.final}): " + (f"SiteName {page.site_name}" if page.site_name else
+                                                                 f"title 「{page.title[:40]}」")
+                        + ("" if ok else f", which does not name {p.name}"))
+        out.append({"source": f"portal:{p.name}", "confirmed": ok, "checked_at": now, "evidence": evidence})
+        if not dry_run and p.file:
+            f = Path(p.file)
+            text = f.read_text(encoding="utf-8")
+            pattern = re.compile(rf'^(\s*-\s*\{{name:\s*{re.escape(p.name)},\s*url:\s*"?{re.escape(p.url)}"?,\s*confirmed:\s*)'
+                                 r"(?:true|false)", re.M)
+            new = pattern.sub(lambda m: m.group(1) + ("true" if ok else "false"), text, count=1)
+            if new != text:
+                _replace_checked(f, text, new)
+    return out
+
+
+def _checked_at(sources) -> dict[str, float]:
+    """source id → when `registry check` last tried it (from the entries' files), as a timestamp."""
+    out = {}
+    for f in sorted({s.file for s in sources if s.file}):
+        doc = yaml.load(Path(f).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        for e in (doc or {}).get("sources") or []:
+            try:
+                out[str(e["id"])] = datetime.fromisoformat(str(e["checked_at"])).timestamp()
+            except (KeyError, TypeError, ValueError):
+                continue
+    return out
+
+
+def _fetch_pages(config: FetchConfig, urls: list[str]) -> tuple[dict, int]:
+    """url → Page (portals.read_page), and the requests it took."""
+    count = [0]
+
+    async def main():
+        async with Fetcher(config, on_try=lambda t, body: count.__setitem__(0, count[0] + 1)) as fetcher:
+            async def one(url):
+                result = await fetcher.fetch(Request(url=url, purpose="list"))
+                final = result.final.final_url or url
+                if not result.ok or result.body is None:
+                    return url, portals.Page(url, final, error=result.final.error or f"HTTP {result.final.status}")
+                text = decode_bytes(result.body, result.final.content_type).text
+                page = portals.read_page(url, final, text)
+                page.title = page.title or ""
+                page.links = []
+                return url, (page, text)
+            return dict(await asyncio.gather(*(one(u) for u in urls)))
+    pages = asyncio.run(main())
+    return pages, count[0]
+
+
+def _check_one(s, got, memory, regions, now: str) -> dict:
+    columns = memory.columns(s.id, s.entry, max_age_days=10_000)
+    if isinstance(got, portals.Page):
+        ok, evidence = False, f"entry page failed: {got.error} ({s.entry[0]})"
+    else:
+        page, text = got
+        names = [s.name, s.government, re.sub(r"(?:自治县|自治旗|县|区|市|旗)$", "", s.name)]
+        plain = portals.d.clean(portals.parse_html(text).text(separator=" "))
+        named = next((n for n in names if len(n) >= 2 and n in plain), None)
+        unit = regions.by_code.get(s.code)
+        ident = portals.identity(regions, page, unit=unit) if unit else None
+        ok = named is not None and (ident is None or ident.strength != "conflict")
+        evidence = (f"entry page answered ({page.final}) and names {named}" if named
+                    else f"entry page answered ({page.final}) but does not name {s.name}: another site?")
+        if ident and ident.strength == "conflict":
+            evidence += f"; conflicting evidence: {ident.conflict}"
+        elif ident and ident.evidence:
+            evidence += "; " + "; ".join(ident.evidence)
+    if columns:
+        evidence += f"; report columns found by a crawl: {', '.join(columns)}"
+    return {"source": s.id, "confirmed": ok, "checked_at": now, "evidence": evidence}
+
+
+def _record(results: list[dict], sources) -> None:
+    """Write confirmed / checked_at / evidence into each entry's own file, keeping the rest."""
+    files = {s.id: Path(s.file) for s in sources if s.file}
+    for f in sorted(set(files.values())):
+        text = f.read_text(encoding="utf-8")
+        new = text
+        for r in results:
+            if files.get(r["source"]) == f:
+                new = set_fields(new, r["source"], {"confirmed": "true" if r["confirmed"] else "false",
+                                                   "checked_at": _q(r["checked_at"]), "evidence": _q(r["evidence"])})
+        if new != text:
+            _replace_checked(f, text, new)
 
 
 def set_fields(text: str, source_id: str, values: dict[str, str]) -> str:

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true",
                         help="contact no portal: build from the archive and the shipped snapshot")
     parser.add_argument("--registry", type=Path,
-                        help="registry YAML to crawl instead of ingest/sources/counties.yaml")
+                        help="registry YAML file or directory to crawl instead of ingest/sources/registry/")
     parser.add_argument("--force", action="store_true",
                         help="rebuild the warehouse from scratch (no incremental build), validate fully and "
                              "render, even when nothing changed")

@@ -38,20 +38,27 @@ def test_discover_proposes_the_counties_a_prefecture_portal_links(layouts, regis
                 data_dir=tmp_path / "d")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["block_pages"] == [pref.base + "/wzq/"]  # the 网站群 page was read too
+    assert out["pages_read"] == [pref.base + "/", pref.base + "/wzq/"]  # the 网站群 page was read too
+    assert out["scope"] == "安康市 (610900)"
     got = {p["name"]: p for p in out["proposals"]}
     # 石泉县 is already in the registry; 岚皋 (footer block), 紫阳 and 汉滨 (网站群 page) are proposed
     assert set(got) == {"岚皋县", "紫阳县", "汉滨区"}
     lg = got["岚皋县"]
     assert (lg["code"], lg["province"], lg["prefecture"], lg["confirmed"]) == ("610925", "陕西省", "安康市", False)
     assert lg["base_url"] == layouts["footer"].base + "/" and lg["entry"] == "/"
-    assert lg["evidence"] == f"linked as 「岚皋县人民政府」 from {pref.base}/ (portal of 安康市)"
+    # the county fixtures declare no SiteIDCode / SiteName: link text alone is weak evidence
+    assert lg["evidence"] == (f"linked as 「岚皋县人民政府」 from {pref.base}/; no SiteIDCode or SiteName meta; "
+                              "title 「岚皋县人民政府」; evidence: weak")
+    assert lg["strength"] == "weak"
     assert got["紫阳县"]["evidence"].startswith("linked as 「紫阳县政府网」 from " + pref.base + "/wzq/")
     why = {x["text"]: x["why"] for x in out["not_proposed"]}
-    assert why["安康市教育局"] == "names no county-level unit of this region"
-    assert why["新城区人民政府"] == "names no county-level unit of this region"  # 新城区 is not in 安康市
+    assert why["安康市教育局"] == "a department's or institution's site (安康市教育局), not a government"
+    # 新城区 is not in 安康市: named, with where it is
+    assert why["新城区人民政府"].startswith("names 新城区 of ") and why["新城区人民政府"].endswith(
+        "not a unit of 安康市 (610900)")
+    assert why["中国政府网"] == "names no county-level unit of 安康市 (610900)"
+    assert why["网站群"] == "a page of the portal itself"
     assert why["石泉县人民政府"].startswith("already in the registry")
-    assert "中国政府网" not in why
     assert [h.path for h in pref.hits] == ["/robots.txt", "/", "/wzq/"]
 
 

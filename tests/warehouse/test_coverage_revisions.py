@@ -230,7 +230,7 @@ sources:
         assert cov[("610921", 2020)][0] == "no_report_for_year"
         assert all(cov[("610923", y)][0] == "source_unreachable" for y in range(2019, 2024))
         assert cov[("610923", 2022)][2] and cov[("610923", 2022)][2] in cov[("610923", 2022)][1]
-        assert cov[("610902", 2023)][0] == "not_in_registry"
+        assert cov[("610902", 2023)][0] == "no_known_portal"
         issuers = rows(published, """SELECT year, status FROM mart_coverage_issuer_year
                                      WHERE issuer_id = '610921:county_government' ORDER BY year""")
         assert issuers == [(2019, "no_report_for_year"), (2020, "no_report_for_year"),

@@ -5,10 +5,13 @@
 --   parse_failure       the document for the year could not be parsed (failure_kind, error)
 --   not_a_report        what was fetched for the year is not a report (error)
 --   not_yet_due         due by 31 March of the next year, and that day has not passed
---   not_in_registry     no registry source for the unit has been crawled
---   not_crawled         registered, but no crawl of its sources has finished yet
+--   no_known_portal     no portal of the unit is known (the registry says `portal: unknown`, or the
+--                       unit's entry was never recorded by a crawl, even an offline one)
+--   not_crawled         a portal is known (registry entry), but no crawl of it has finished yet
 --   source_unreachable  its sources' latest crawl fetched nothing (last_error, last_error_at)
---   no_report_for_year  the source was reached but listed no county-government report for the year
+--   column_not_found    the portal was reached, but no report column was found on it (nothing
+--                       ever archived from it; the crawl's diagnosis says what it tried)
+--   no_report_for_year  the column was found but listed no county-government report for the year
 -- Documents are filed under units and issuers in one place, int_coverage_documents.
 with units as (
     select * from {{ ref('int_regions') }}
@@ -52,6 +55,7 @@ sources as (
         list(source_id order by source_id) as source_ids,
         bool_or(crawled) as crawled,
         bool_or(reached_in_last_crawl) as reached_in_last_crawl,
+        bool_or(column_found) as column_found,
         max(last_crawled_at) as last_crawled_at,
         max(last_reached_at) as last_reached_at,
         arg_max(last_error, last_error_at) as last_error,
@@ -79,6 +83,7 @@ joined as (
         s.source_ids,
         coalesce(s.crawled, false) as crawled,
         coalesce(s.reached_in_last_crawl, false) as reached_in_last_crawl,
+        coalesce(s.column_found, false) as column_found,
         s.last_crawled_at,
         s.last_reached_at,
         s.last_error,
@@ -109,12 +114,16 @@ select
         when 'parse_failure' then failure_kind || ': ' || coalesce(failure_error, '')
         when 'not_a_report' then 'fetched, but not a report: ' || coalesce(failure_error, '')
         when 'not_yet_due' then 'due by ' || strftime(make_date(year + 1, 3, 31), '%Y-%m-%d')
-        when 'not_in_registry' then 'no registry source for this unit has been crawled'
-        when 'not_crawled' then 'registered (' || array_to_string(source_ids, ', ')
+        when 'no_known_portal' then 'no known portal: not yet discovered (`python -m ingest registry discover '
+            || 'PROVINCE_PORTAL --recursive`, docs/registry.md), or its registry entry never crawled'
+        when 'not_crawled' then 'portal known (' || array_to_string(source_ids, ', ')
             || '), but no crawl of it has finished yet'
         when 'source_unreachable' then 'the latest crawl reached no page'
             || coalesce(': ' || last_error, '')
             || coalesce(' (' || strftime(last_error_at, '%Y-%m-%d %H:%M') || ' UTC)', '')
+        when 'column_not_found' then 'the portal was reached'
+            || coalesce(' (' || strftime(last_reached_at, '%Y-%m-%d') || ')', '')
+            || ' but no report column was found on it: nothing archived from it yet'
         else 'the source was reached' || coalesce(' (' || strftime(last_reached_at, '%Y-%m-%d') || ')', '')
             || ' but no county-government report for ' || year || ' was found'
             || case when other_issuer_reports > 0

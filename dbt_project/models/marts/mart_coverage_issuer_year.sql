@@ -1,6 +1,6 @@
 -- Every issuer the crawl has seen (county governments, their departments, townships, …; any
 -- document archived under it) × report year 2019 … the last complete year: is its report in
--- the warehouse, and if not, why. Statuses as in mart_coverage_county_year (not_in_registry:
+-- the warehouse, and if not, why. Statuses as in mart_coverage_county_year (no_known_portal:
 -- none of the issuer's documents came from a registry source, e.g. imported files).
 with docs as (
     select * from {{ ref('int_coverage_documents') }}
@@ -42,6 +42,7 @@ sources as (
         count(s.source_id) as sources,
         coalesce(bool_or(s.crawled), false) as crawled,
         coalesce(bool_or(s.reached_in_last_crawl), false) as reached_in_last_crawl,
+        coalesce(bool_or(s.column_found), false) as column_found,
         max(s.last_reached_at) as last_reached_at,
         arg_max(s.last_error, s.last_error_at) as last_error,
         max(s.last_error_at) as last_error_at
@@ -67,6 +68,7 @@ joined as (
         coalesce(s.sources, 0) as sources,
         coalesce(s.crawled, false) as crawled,
         coalesce(s.reached_in_last_crawl, false) as reached_in_last_crawl,
+        coalesce(s.column_found, false) as column_found,
         s.last_reached_at,
         s.last_error,
         s.last_error_at,
