@@ -1,7 +1,7 @@
 """`python -m bench discovery`: pages fetched per report found, from the home page and from a
 remembered column.
 
-Serves the fixture portal layouts of tests/crawl/layouts.py (each on its own 127.0.0.1 port:
+Serves the fixture portal layouts of bench/sites/layouts.py (each on its own 127.0.0.1 port:
 a column three and four levels down with department and township columns, a column reached
 only through "更多>>" and a footer icon, a column only the site map links, a small portal) and crawls them as `python -m ingest
 crawl` does, twice into one DATA_DIR:
@@ -44,7 +44,7 @@ def _crawl(registry: Path, data: Path) -> dict:
 def main(argv: list[str]) -> int:
     argparse.ArgumentParser(prog="python -m bench discovery").parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.crawl.layouts import COUNTIES, Layouts
+    from bench.sites.layouts import COUNTIES, Layouts
 
     saved = os.environ.get("DATA_DIR")
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """`python -m bench portals`: requests and time per county-level unit found by recursive discovery.
 
-Serves the loopback tree of tests/crawl/portal_tree.py (福建省 → 福州市, 南平市, 漳州市 → their
+Serves the loopback tree of bench/sites/portal_tree.py (福建省 → 福州市, 南平市, 漳州市 → their
 county portals, with every naming case, conflicting evidence, private links; 新疆 → 伊犁州 and
 兵团 → their cities), one asyncio server on many 127.x.y.z addresses, and runs
 `python -m ingest registry discover URL --recursive` from each provincial portal as a user runs
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--delay", type=float, default=0.0, help="seconds between requests to one host (default 0)")
     args = p.parse_args(argv)
     sys.path.insert(0, str(REPO))
-    from tests.crawl.portal_tree import EXPECTED, PROVINCE, XINJIANG, TreeServer
+    from bench.sites.portal_tree import EXPECTED, PROVINCE, XINJIANG, TreeServer
 
     server = TreeServer().start()
     rows = []

@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from bench.sites import portal as portal_sites
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED = (REPO / ".." / "shared").resolve()
 CORPUS = SHARED / "corpus"
 HANYIN_SEED = FIXTURES / "hanyin_2023_text.txt"
+
+# The loopback portals (bench/sites/portal.py) serve the saved pages of tests/fixtures/portal/.
+portal_sites.PORTAL = FIXTURES / "portal"
 
 
 def corpus_file(name: str) -> Path:

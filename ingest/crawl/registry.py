@@ -1,6 +1,7 @@
 """The registry of issuing governments: which portals to crawl, where their report column starts.
 
-A registry is a YAML file (the shipped one is ingest/sources/counties.yaml)::
+A registry is a YAML file, or a directory of them (the shipped one is ingest/sources/registry/,
+one file per province: docs/registry.md)::
 
     version: 1
     sources:

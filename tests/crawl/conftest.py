@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.crawl.portal import Portals
+from bench.sites.portal import Portals
 
 REPO = Path(__file__).resolve().parents[2]
 

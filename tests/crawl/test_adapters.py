@@ -9,7 +9,7 @@ from ingest.crawl.adapters import ADAPTERS, API, ATTACHMENT, DETAIL, LIST, Link
 from ingest.crawl.adapters.base import trs_create_page_urls, with_query
 from ingest.crawl.domains import SiteScope, absolute, registrable_domain, site_of
 from ingest.crawl.registry import parse
-from tests.crawl.portal import PORTAL
+from bench.sites.portal import PORTAL
 
 BASE = "http://www.hanyin.gov.cn"
 

@@ -19,7 +19,7 @@ import pytest
 from ingest.cli import main
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT
 from tests.crawl.conftest import FAST, query
-from tests.crawl.portal import Portals
+from bench.sites.portal import Portals
 
 # (path, kind, issuer, year, title) of every document the fixture must yield, per source.
 EXPECTED = {

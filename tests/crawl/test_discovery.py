@@ -1,6 +1,6 @@
 """Discovery from the home page: best-first search, remembered columns, and why nothing was found.
 
-Every layout of tests/crawl/layouts.py is served by a real HTTP server on 127.0.0.1 and
+Every layout of bench/sites/layouts.py is served by a real HTTP server on 127.0.0.1 and
 crawled as `python -m ingest crawl` does, from its home page alone.
 """
 
@@ -18,7 +18,7 @@ from ingest.crawl import discovery as d
 from ingest.crawl.adapters import ADAPTERS
 from ingest.crawl.crawler import SEARCH_BUDGET
 from tests.crawl.conftest import FAST, query
-from tests.crawl.layouts import COUNTIES, EXPECTED, Layouts, deep, footer
+from bench.sites.layouts import COUNTIES, EXPECTED, Layouts, deep, footer
 
 
 def crawl(registry, data_dir, *extra) -> dict:

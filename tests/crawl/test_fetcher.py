@@ -14,7 +14,7 @@ import pytest
 
 from ingest.crawl.domains import SiteScope
 from ingest.crawl.fetcher import FetchConfig, Fetcher, Request, parse_retry_after
-from tests.crawl.portal import Gauge, Portal
+from bench.sites.portal import Gauge, Portal
 
 FAST = dict(connect_timeout=1.0, read_timeout=1.0, total_timeout=5.0, backoff=0.05)
 

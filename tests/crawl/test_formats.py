@@ -18,8 +18,8 @@ from ingest.config import paths as make_paths
 from ingest.parse.formats import document_format
 from ingest.refresh import summary as summary_mod
 from tests.crawl.conftest import FAST, query
-from tests.crawl import portal as portal_mod
-from tests.crawl.portal import Portals
+from bench.sites import portal as portal_mod
+from bench.sites.portal import Portals
 from tests.parse.parse_expect import FIXTURES, SHARED_CORPUS
 
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.crawl.conftest import FAST, REPO, query
-from tests.crawl.portal import Portals
+from bench.sites.portal import Portals
 
 pytestmark = pytest.mark.slow
 

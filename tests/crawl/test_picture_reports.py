@@ -17,8 +17,8 @@ from ingest.crawl.images import content_pictures
 from ingest.parse import sniff_kind
 from ingest.parse.readers import image_bundle
 from tests.crawl.conftest import query
-from tests.crawl.layouts import links, page, write_site
-from tests.crawl.portal import Portal
+from bench.sites.layouts import links, page, write_site
+from bench.sites.portal import Portal
 from tests.crawl.test_discovery import crawl
 
 GOV = "石泉县人民政府"

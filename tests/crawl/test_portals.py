@@ -1,6 +1,6 @@
 """Every county-level unit in the registry, portals found from the top and their identity proved.
 
-The end-to-end tests walk the loopback tree of tests/crawl/portal_tree.py (福建省 → 福州市,
+The end-to-end tests walk the loopback tree of bench/sites/portal_tree.py (福建省 → 福州市,
 南平市, 漳州市 → their counties; 新疆 → 伊犁州 and 兵团 → their cities) with one command each,
 as a user runs it, over real sockets.
 """
@@ -22,7 +22,7 @@ from ingest.crawl.portals import Page, Regions, classify, identity, scope_of
 from ingest.data.region_names import HISTORY_CSV, former_codes
 from ingest.data.regions import county_level_units
 from tests.crawl.conftest import run_cli
-from tests.crawl.portal_tree import EXPECTED, NOT_PROPOSED, PROVINCE, WEAK, XINJIANG, TreeServer
+from bench.sites.portal_tree import EXPECTED, NOT_PROPOSED, PROVINCE, WEAK, XINJIANG, TreeServer
 
 FAST = ["--delay", "0", "--timeout", "2", "--retries", "0"]
 
@@ -198,7 +198,7 @@ def test_a_province_is_discovered_end_to_end(tree, tmp_path, empty_registry, pro
 
 def _link_words(tree, host):
     from ingest.crawl.portals import read_page
-    from tests.crawl.portal_tree import _html
+    from bench.sites.portal_tree import _html
 
     site = tree.sites[host]
     out = set()

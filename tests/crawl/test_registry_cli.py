@@ -10,7 +10,7 @@ import yaml
 from ingest.crawl import registry as reg
 from ingest.crawl.registry_cli import set_fields
 from tests.crawl.conftest import run_cli
-from tests.crawl.layouts import Layouts
+from bench.sites.layouts import Layouts
 
 FAST = ["--delay", "0.02", "--timeout", "2", "--retries", "0"]
 
@@ -132,7 +132,7 @@ def test_set_fields_edits_one_entry_and_keeps_everything_else():
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
-    from tests.crawl.portal import closed_port
+    from bench.sites.portal import closed_port
 
     dead = run_cli("registry", "discover", f"http://127.0.0.1:{closed_port()}/", *FAST, data_dir=tmp_path / "d")
     assert dead.returncode == 2 and dead.stderr.startswith("error: cannot read http://127.0.0.1:")

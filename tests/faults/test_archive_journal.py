@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import HANYIN_SEED
 from tests.crawl.conftest import FAST, REPO, run_cli
-from tests.crawl.portal import Portals
+from bench.sites.portal import Portals
 
 pytestmark = pytest.mark.slow  # real crawls and some forty `python -m ingest` processes
 

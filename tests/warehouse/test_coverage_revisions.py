@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from tests.crawl.conftest import FAST
-from tests.crawl.portal import Portal, closed_port
+from bench.sites.portal import Portal, closed_port
 
 pytestmark = pytest.mark.slow
 

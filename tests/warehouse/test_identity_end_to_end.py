@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from tests.crawl.conftest import FAST, run_cli
-from tests.crawl.portal import Portal
+from bench.sites.portal import Portal
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "tests" / "fixtures" / "html" / "report_2019.html"

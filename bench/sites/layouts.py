@@ -1,7 +1,7 @@
 """Fixture portals laid out as real county portals are, for discovery from the home page.
 
 Each layout is a small site written into a directory and served by a real HTTP server on
-127.0.0.1 (tests/crawl/portal.py). The layouts follow what real portals do (see
+127.0.0.1 (bench/sites/portal.py). The layouts follow what real portals do (see
 ../shared/spec/portals.md): the report column three and four levels below the home page
 (首页 → 政务公开 → 政府信息公开 → 法定主动公开内容 → 政府信息公开年报) with per-year
 sub-columns; department and township reports on each issuer's own disclosure page, reached
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.crawl.portal import Portal
+from bench.sites.portal import Portal
 
 NAV = ('<div class="header"><a href="/">首页</a> <a href="/xwzx/">新闻中心</a> <a href="/zwgk/">政务公开</a> '
        '<a href="/bsfw/">办事服务</a> <a href="/hdjl/">互动交流</a> <a href="/zwgk/zcjd/">政策解读</a></div>')

@@ -1,6 +1,7 @@
 """A local fixture portal: real HTTP servers on 127.0.0.1, one port per "host".
 
-Pages are the saved files under tests/fixtures/portal/<site>/; `{{SELF}}` and `{{MIRROR}}` in
+Pages are the saved files under PORTAL/<site>/ (the tests point PORTAL at their fixtures,
+tests/fixtures/portal/, in tests/conftest.py), or the directory given as `root_dir`; `{{SELF}}` and `{{MIRROR}}` in
 them become the base URLs of this site and of the mirror (an off-site host). Behaviour that
 files cannot express lives in `_dynamic`: the fault routes under /faults/, the TRS JSON list
 API and the Hanweb dataproxy. Static answers carry ETag and Last-Modified and honour
@@ -22,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-PORTAL = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
+PORTAL: Path | None = None  # the directory of saved sites a Portal serves when given no root_dir
 LAST_MODIFIED = "Tue, 06 Feb 2024 10:23:00 GMT"
 TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".txt": "text/plain",
          ".pdf": "application/pdf", ".doc": "application/msword", ".wps": "application/octet-stream",
@@ -75,7 +76,11 @@ class Portal:
 
     @property
     def root(self) -> Path:
-        return self.root_dir or PORTAL / self.site
+        if self.root_dir is not None:
+            return self.root_dir
+        if PORTAL is None:
+            raise RuntimeError("bench.sites.portal.PORTAL names no directory of saved sites: give root_dir")
+        return PORTAL / self.site
 
     @property
     def port(self) -> int:
