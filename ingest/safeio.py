@@ -44,6 +44,14 @@ def read_input(path: Path, what: str = "file", *, directory: str | None = None) 
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def read_input_text(path: Path, what: str = "file") -> str:
+    """read_input, decoded as UTF-8; text in another encoding is one UserError line too."""
+    try:
+        return read_input(path, what).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{what} is not UTF-8 text: {path}") from None
+
+
 def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     """Write text to path via temp name + fsync + rename; the temp file never outlives a failure."""
     path = Path(path)

@@ -58,6 +58,7 @@ import yaml
 
 from ingest.crawl.domains import SiteScope
 from ingest.errors import UserError
+from ingest.safeio import read_input_text
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent.parent / "sources" / "registry"
 DISCOVERED_NAME = "discovered.yaml"  # under DATA_DIR/registry/
@@ -280,16 +281,7 @@ def _load_dir(path: Path) -> Registry:
 
 
 def _load_file(path: Path, *, allow_empty: bool = False) -> Registry:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"registry file not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"registry path is a directory, not a file: {path}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"registry file is not UTF-8 text: {path}") from None
-    except OSError as exc:
-        raise UserError(f"cannot read registry file {path}: {exc.strerror}") from None
+    text = read_input_text(path, "registry file")
     try:
         doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except _DuplicateKey as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingest.errors import UserError
+from ingest.safeio import read_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,14 +36,7 @@ def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         p = Path(args.path)
-        if p.is_dir():
-            raise UserError(f"{p} is a directory, not a report file")
-        try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise UserError(f"{p}: no such file") from None
-        except OSError as exc:
-            raise UserError(f"{p}: cannot read ({exc.strerror or exc})") from None
+        data = read_input(p, "report file")
         name = str(p)
     report = parse_bytes(data, filename=name, content_type=args.content_type)
     if args.no_raw:

@@ -49,7 +49,7 @@ def run(args) -> int:
 
     if args.registry is not None:
         if not args.registry.is_file():
-            raise UserError(f"registry file not found: {args.registry}")
+            raise UserError(f"no such registry file: {args.registry}")
         args.registry = args.registry.resolve()
     if args.docs and args.no_docs:
         raise UserError("--docs and --no-docs contradict each other")

@@ -94,7 +94,7 @@ def test_trs_and_zhejiang_options_are_checked():
 def test_cli_bad_registry_is_one_line_and_exit_2(tmp_path):
     missing = run_cli("crawl", "--registry", str(tmp_path / "nope.yaml"), data_dir=tmp_path / "d")
     assert missing.returncode == 2
-    assert missing.stderr.strip() == f"error: registry file not found: {tmp_path / 'nope.yaml'}"
+    assert missing.stderr.strip() == f"error: no such registry file: {tmp_path / 'nope.yaml'}"
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\nsources:\n  - id: [unclosed\n", encoding="utf-8")
     bad = run_cli("crawl", "--registry", str(broken), data_dir=tmp_path / "d")

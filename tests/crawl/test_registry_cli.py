@@ -138,6 +138,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert dead.returncode == 2 and dead.stderr.startswith("error: cannot read http://127.0.0.1:")
     assert "connection refused" in dead.stderr and len(dead.stderr.strip().splitlines()) == 1
     for args, message in [(["registry"], "choose an action"), (["registry", "discover", "ftp://x/"], "not an http(s) URL"),
-                          (["registry", "check", "--registry", str(tmp_path / "none.yaml")], "registry file not found")]:
+                          (["registry", "check", "--registry", str(tmp_path / "none.yaml")], "no such registry file")]:
         r = run_cli(*args, data_dir=tmp_path / "d")
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr

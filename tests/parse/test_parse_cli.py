@@ -93,7 +93,7 @@ def test_binary_junk(tmp_path):
 
 
 def test_missing_file_and_directory(tmp_path):
-    assert "no such file" in one_clean_error_line(run(str(tmp_path / "nope.html")))
+    assert "no such report file" in one_clean_error_line(run(str(tmp_path / "nope.html")))
     assert "directory" in one_clean_error_line(run(str(tmp_path)))
 
 
