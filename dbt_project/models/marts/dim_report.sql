@@ -1,5 +1,6 @@
 {{ incremental_by_report() }}
--- One row per report in the warehouse (the current parse of one archived document).
+-- One row per report in the warehouse (the current parse of one archived document), every
+-- version: is_current says whether it is its report's current version.
 with cell_counts as (
     select
         report_id,
@@ -47,7 +48,11 @@ select
     coalesce(c.cells_blank, 0) as cells_blank,
     r.parser_version,
     r.parsed_at,
-    r.is_synthetic
+    r.is_synthetic,
+    -- whether a newer version replaced this report at its source, and which (int_report_versions)
+    v.is_current,
+    v.superseded_by
 from {{ ref('int_reports') }} as r
+join {{ ref('int_report_versions') }} as v using (report_id)
 left join cell_counts as c using (report_id)
 where {{ changed_report('r.report_id') }}
