@@ -18,7 +18,7 @@ import pytest
 from ingest import templates
 from ingest.config import paths as make_paths
 from ingest.crawl.archive import Archive
-from ingest.synthetic import FIRST_YEAR, _text, generate, insert_documents, units, write_archive
+from ingest.synthetic import FIRST_YEAR, _text, generate, insert_documents, planted_rule, units, write_archive
 
 from .conftest import ingest
 
@@ -102,7 +102,7 @@ def _replay(unit_no: int, issuer: str, year: int):
     """The unit's report of `year` as write_archive generated it (same random stream)."""
     rng, carry = random.Random(20240101 * 1_000_003 + unit_no), None
     for y in range(FIRST_YEAR, year + 1):
-        rep = generate(issuer, y, rng, carry, None)
+        rep = generate(issuer, y, rng, carry, planted_rule(unit_no, y - FIRST_YEAR, YEARS))
         carry = {c: rep.table3["carry_forward"][c] for c in rep.table3["carry_forward"]}
     return rep
 
@@ -119,23 +119,25 @@ def test_facts_add_up_to_the_mart_and_a_revision_moves_only_its_cells(tmp_path_f
     before = _cell_sums(db)
     assert len(before) > 100
 
-    # ---- the source revises unit 1's second report (same URL, later run): a few cells change -----
+    # ---- the source revises unit 3's second report (same URL, later run): a few cells change, and
+    #      the printed review total that was one more than its parts (a planted finding) is mended
     names = units(UNITS)
     year = FIRST_YEAR + 1
-    rep = _replay(1, names[1], year)
-    if rep.plant:  # planted findings are for the first units only; this one must print its own tables
-        pytest.skip("unit 1 carries a planted rule")
+    rep = _replay(3, names[3], year)
+    assert rep.plant == "t4_group_total"
     rep.table2["permits"]["decisions"] = str(int(rep.table2["permits"]["decisions"]) + 7)
     for r in ("granted", "new", "total"):  # one more granted application, balanced everywhere
         rep.table3[r]["natural_person"] += 1
         rep.table3[r]["total"] += 1
-    rep.table4["review"]["corrected"] += 1
-    rep.table4["review"]["total"] += 1
+    rep.table4["review"]["corrected"] += 1  # the printed total (parts + 1) now equals its parts
+    rep.plant = None
     t = templates.load()
-    url = f"synthetic://reports/{1:06d}/{year}.txt"
+    url = f"synthetic://reports/{3:06d}/{year}.txt"
     old_id = _query(db, "select report_id from dim_report where source_url = ?", [url])[0][0]
+    ingest("validate", "--no-docs", data_dir=data, check=False)
+    assert ("t4_group_total",) in _query(db, "select rule_id from validation_findings where report_id = ?", [old_id])
     later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=1)
-    new_id = _archive_version(p, 1, names[1], year, _text(rep, t), url, "revision-run", later)
+    new_id = _archive_version(p, 3, names[3], year, _text(rep, t), url, "revision-run", later)
 
     # ---- unit 2 publishes a second document for its first year (seen in the same run as the first:
     #      not a revision): the county-year keeps one headline report
@@ -185,3 +187,17 @@ def test_facts_add_up_to_the_mart_and_a_revision_moves_only_its_cells(tmp_path_f
     assert {(k[0], k[4], k[5]) for k in moved} >= {
         ("fct_permits", "permits", "decisions"), ("fct_applications", "granted", "natural_person"),
         ("fct_application_intake", "new", "natural_person"), ("fct_reviews_litigation", "review", "corrected")}
+
+    # ---- findings follow versions: the replaced version's leave validation_findings for the
+    #      history, with the version that replaced them; a revision is not a second document, a
+    #      second document is
+    checked = ingest("validate", "--no-docs", data_dir=data, check=False)
+    assert "validation mode: incremental" in checked.stdout
+    assert _query(db, "select count(*) from validation_findings where report_id = ?", [old_id]) == [(0,)]
+    assert ("t4_group_total", new_id) in _query(
+        db, "select rule_id, superseded_by from validation_findings_history where report_id = ?", [old_id])
+    assert ("t4_group_total",) not in _query(db, "select rule_id from validation_findings where report_id = ?",
+                                             [new_id])
+    duplicates = _query(db, "select distinct region_code, year from validation_findings "
+                            "where rule_id = 'unique_issuer_year'")
+    assert duplicates == [(region2, FIRST_YEAR)]
