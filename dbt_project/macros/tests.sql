@@ -35,3 +35,58 @@ where not exists (
 {% test between_zero_and_one(model, column_name) %}
 select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ column_name }} > 1
 {% endtest %}
+
+{#
+  Every column check of one model in one test node (ARCHITECTURE.md, "dbt's fixed cost"): each
+  dbt test costs a node (compile, query, bookkeeping, a place on the critical path of `dbt
+  build`) whatever its table's size, and 250 single-column tests were most of a 21,000-report
+  build. `checks` lists {column, test} with test one of not_null, unique, accepted_values
+  (values), between_zero_and_one, relationships (to: a model name, field). The table is scanned
+  once for all the row checks; a relationship is one anti join. One row per failing check: the
+  check, its column and how many rows break it (a failure names them; `dbt build` fails on any).
+  Same semantics as dbt's own tests: a null passes every check but not_null; unique counts a
+  repeated non-null value.
+#}
+{% test column_checks(model, checks) %}
+{%- set row_checks = checks | rejectattr('test', 'equalto', 'relationships') | list -%}
+{%- set joins = checks | selectattr('test', 'equalto', 'relationships') | list -%}
+with counted as materialized (
+    select
+        {%- for c in row_checks %}
+        {%- set col = adapter.quote(c.column) %}
+        {%- if c.test == 'not_null' %}
+        count(*) filter (where {{ col }} is null)
+        {%- elif c.test == 'unique' %}
+        count({{ col }}) - count(distinct {{ col }})
+        {%- elif c.test == 'accepted_values' %}
+        count(*) filter (where cast({{ col }} as varchar) not in (
+            {%- for v in c['values'] %}'{{ v | string | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}))
+        {%- elif c.test == 'between_zero_and_one' %}
+        count(*) filter (where {{ col }} < 0 or {{ col }} > 1)
+        {%- else %}
+        {{ exceptions.raise_compiler_error('column_checks: unknown test ' ~ c.test) }}
+        {%- endif %} as check_{{ loop.index }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+        {%- if not row_checks %} 0 as none_{% endif %}
+    from {{ model }}
+),
+
+failures as (
+    {%- for c in row_checks %}
+    select '{{ c.test }}' as check_name, '{{ c.column }}' as column_name, check_{{ loop.index }} as failing_rows
+    from counted
+    union all
+    {%- endfor %}
+    {%- for c in joins %}
+    select 'relationships' as check_name, '{{ c.column }} → {{ c.to }}.{{ c.field }}' as column_name,
+           (select count(*) from (select * from {{ model }}) as m
+            where m.{{ adapter.quote(c.column) }} is not null
+              and not exists (select 1 from {{ ref(c.to) }} as t
+                              where t.{{ adapter.quote(c.field) }} = m.{{ adapter.quote(c.column) }})) as failing_rows
+    union all
+    {%- endfor %}
+    select null, null, 0
+)
+
+select * from failures where failing_rows > 0
+{% endtest %}

@@ -11,7 +11,7 @@ list_filter([
     {%- for t in ['table2', 'table3', 'table4'] %}
     case when coalesce({{ counts }}.{{ t }}_printed, 0) = 0
               and not {{ warned(warnings, "w LIKE '" ~ t ~ ": the report prints no such table%'") }}
-              and (not {{ warned(warnings, "w LIKE '" ~ t ~ ": its heading is printed but no row of numbers%'") }}
+              and (not {{ warned(warnings, "w LIKE '" ~ t ~ ": its heading is printed but no %numbers%'") }}
                    or {{ warned(warnings, "w LIKE '" ~ t ~ "%glued%'") }})
          then '{{ t }}' end{% if not loop.last %},{% endif %}
     {%- endfor %}
