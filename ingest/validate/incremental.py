@@ -7,7 +7,7 @@ added / changed / removed report, with its new and previous issuer_id, region_co
 appends a row to `warehouse_builds`.
 
 `decide` chooses the mode (`python -m ingest validate` prints the reason in one line):
-incremental only when the file's last build was incremental AND it holds the five validation
+incremental only when the file's last build was incremental AND it holds the six validation
 tables AND the last validation run was made by the same rules and code (`fingerprint`, kept
 in validation_runs) AND of the build before this one (or of this one: a re-run) AND every
 report the previous run did not know is in the change list. Anything else is a full run.
