@@ -42,7 +42,8 @@ select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ colu
   build`) whatever its table's size, and 250 single-column tests were most of a 21,000-report
   build. `checks` lists {column, test} with test one of not_null, unique, accepted_values
   (values), between_zero_and_one, relationships (to: a model name, field). The table is scanned
-  once for all the row checks; a relationship is one anti join. One row per failing check: the
+  once for all the row checks; a relationship is one anti join (written as ANTI JOIN: DuckDB ran
+  the correlated NOT EXISTS form 30× slower, 1.6 s against 0.05 s on 2.3 M rows). One row per failing check: the
   check, its column and how many rows break it (a failure names them; `dbt build` fails on any).
   Same semantics as dbt's own tests: a null passes every check but not_null; unique counts a
   repeated non-null value.
@@ -80,9 +81,8 @@ failures as (
     {%- for c in joins %}
     select 'relationships' as check_name, '{{ c.column }} → {{ c.to }}.{{ c.field }}' as column_name,
            (select count(*) from (select * from {{ model }}) as m
-            where m.{{ adapter.quote(c.column) }} is not null
-              and not exists (select 1 from {{ ref(c.to) }} as t
-                              where t.{{ adapter.quote(c.field) }} = m.{{ adapter.quote(c.column) }})) as failing_rows
+            anti join {{ ref(c.to) }} as t on t.{{ adapter.quote(c.field) }} = m.{{ adapter.quote(c.column) }}
+            where m.{{ adapter.quote(c.column) }} is not null) as failing_rows
     union all
     {%- endfor %}
     select null, null, 0
