@@ -67,6 +67,35 @@ def _dbt_test_seconds(data: Path) -> tuple[float, float]:
     return round(models, 1), round(tests, 1)
 
 
+def _layer_seconds(data: Path) -> dict:
+    """Seconds of every model of the last dbt run, by how an incremental build treats it
+    (macros/incremental.sql: `report` and `partition` grain rewrite only what changed; `whole` models
+    are rebuilt every time; `view` costs nothing), from run_results.json and the manifest."""
+    target = data / "build" / "dbt_target"
+    results = json.loads((target / "run_results.json").read_text())
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    out: dict = {}
+    for r in results["results"]:
+        node = nodes.get(r["unique_id"])
+        if not node or node["resource_type"] != "model":
+            continue
+        cfg = node["config"]
+        kind = ("view" if cfg.get("materialized") == "view"
+                else (cfg.get("meta") or {}).get("incremental_grain") or "whole")
+        layer = out.setdefault(kind, {"seconds": 0.0, "models": {}})
+        layer["seconds"] = round(layer["seconds"] + r.get("execution_time", 0), 2)
+        layer["models"][node["name"]] = round(r.get("execution_time", 0), 2)
+    for layer in out.values():
+        layer["models"] = dict(sorted(layer["models"].items(), key=lambda kv: -kv[1]))
+    return out
+
+
+def _print_layers(layers: dict) -> None:
+    for kind, layer in sorted(layers.items()):
+        top = ", ".join(f"{k} {v:.1f}" for k, v in list(layer["models"].items())[:6])
+        print(f"      {kind:<10}{layer['seconds']:8.1f} s  {len(layer['models'])} models; {top}", flush=True)
+
+
 def run_size(units: int, years: int, work: Path, *, increment: int, reuse: bool, reuse_parsed: bool) -> dict:
     data = work / f"u{units}y{years}"
     env = {**os.environ, "DATA_DIR": str(data)}
@@ -96,6 +125,8 @@ def run_size(units: int, years: int, work: Path, *, increment: int, reuse: bool,
         _step("load", [PY, "-m", "ingest", "load"], env, full)
     _step("dbt build", [PY, "-m", "ingest", "build", "--skip-load", "--full", "--no-swap"], env, full)
     full["dbt build"]["models_s"], full["dbt build"]["tests_s"] = _dbt_test_seconds(data)
+    full["dbt build"]["layers"] = _layer_seconds(data)
+    _print_layers(full["dbt build"]["layers"])
     _floor(data, env, full)
     _step("validate", [PY, "-m", "ingest", "validate", "--full", "--no-docs"], env, full)
     full["dbt/floor"] = round(full["dbt build"]["wall_s"] / full["floor (plain SQL)"]["sql_s"], 2)
@@ -113,6 +144,8 @@ def run_size(units: int, years: int, work: Path, *, increment: int, reuse: bool,
         _step("inc load", [PY, "-m", "ingest", "load"], env, inc)
         _step("inc dbt build", [PY, "-m", "ingest", "build", "--skip-load", "--no-swap"], env, inc)
         inc["inc dbt build"]["models_s"], inc["inc dbt build"]["tests_s"] = _dbt_test_seconds(data)
+        inc["inc dbt build"]["layers"] = _layer_seconds(data)
+        _print_layers(inc["inc dbt build"]["layers"])
         _step("inc validate", [PY, "-m", "ingest", "validate", "--no-docs"], env, inc)
         inc_wall = sum(inc[k]["wall_s"] for k in ("inc load", "inc dbt build", "inc validate"))
         base = full.get("load", {}).get("wall_s")

@@ -11,9 +11,14 @@
     (select unnest(generate_series(2019, year({{ coverage_as_of() }}) - 1)) as year)
 {%- endmacro %}
 
-{# The status of one unit (or issuer) × year, from the counts the coverage marts gather. #}
+{#
+  The status of one unit (or issuer) × year, from the counts the coverage marts gather.
+  tables_unread: the report is here, but a table it prints was not read by the parser
+  (dim_report.tables_unread: ours to fix, not the publisher's).
+#}
 {% macro coverage_status() -%}
     case
+        when report_id is not null and len(tables_unread) > 0 then 'tables_unread'
         when report_id is not null then 'in_warehouse'
         when documents_not_loaded > 0 then 'not_loaded'
         when parse_failures > 0 then 'parse_failure'

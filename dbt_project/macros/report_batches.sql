@@ -27,10 +27,12 @@
 #}
 
 {% macro report_batch_count() -%}
+{#- ref() before any return: dbt records the model's dependency on int_reports while parsing -#}
+{%- set reports_relation = ref('int_reports') -%}
 {%- if not execute or is_incremental() -%}{{ return(1) }}{%- endif -%}
 {%- set size = env_var('WAREHOUSE_REPORT_BATCH', '50000') | int -%}
 {%- if size < 1 -%}{{ exceptions.raise_compiler_error('WAREHOUSE_REPORT_BATCH must be a positive number of reports') }}{%- endif -%}
-{%- set reports = run_query('select count(*) from ' ~ ref('int_reports')).columns[0].values()[0] -%}
+{%- set reports = run_query('select count(*) from ' ~ reports_relation).columns[0].values()[0] -%}
 {{ return([(reports + size - 1) // size, 1] | max) }}
 {%- endmacro %}
 

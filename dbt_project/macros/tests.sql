@@ -35,3 +35,64 @@ where not exists (
 {% test between_zero_and_one(model, column_name) %}
 select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ column_name }} > 1
 {% endtest %}
+
+{#
+  Every column check of one model in one test node (ARCHITECTURE.md, "dbt's fixed cost"): each
+  dbt test costs a node (compile, query, bookkeeping, a place on the critical path of `dbt
+  build`) whatever its table's size, and 250 single-column tests were most of a 21,000-report
+  build. `checks` lists {column, test} with test one of not_null, unique, accepted_values
+  (values), between_zero_and_one, relationships (to: a model name, field). The table is scanned
+  once for all the row checks; a relationship is one anti join (written as ANTI JOIN: DuckDB ran
+  the correlated NOT EXISTS form 30× slower, 1.6 s against 0.05 s on 2.3 M rows). One row per failing check: the
+  check, its column and how many rows break it (a failure names them; `dbt build` fails on any).
+  Same semantics as dbt's own tests: a null passes every check but not_null; unique counts a
+  repeated non-null value.
+#}
+{% test column_checks(model, checks) %}
+{%- set row_checks = checks | rejectattr('test', 'equalto', 'relationships') | list -%}
+{%- set joins = checks | selectattr('test', 'equalto', 'relationships') | list -%}
+with counted as materialized (
+    select
+        {%- for c in row_checks %}
+        {%- set col = adapter.quote(c.column) %}
+        {%- if c.test == 'not_null' %}
+        count(*) filter (where {{ col }} is null)
+        {%- elif c.test == 'unique' %}
+        count({{ col }}) - count(distinct {{ col }})
+        {%- elif c.test == 'accepted_values' %}
+        {#- the values and their counts (a small hash table), checked below: 7× faster than a
+            per-row IN list of 22 values on 2.3 M rows #}
+        histogram(cast({{ col }} as varchar))
+        {%- elif c.test == 'between_zero_and_one' %}
+        count(*) filter (where {{ col }} < 0 or {{ col }} > 1)
+        {%- else %}
+        {{ exceptions.raise_compiler_error('column_checks: unknown test ' ~ c.test) }}
+        {%- endif %} as check_{{ loop.index }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+        {%- if not row_checks %} 0 as none_{% endif %}
+    from {{ model }}
+),
+
+failures as (
+    {%- for c in row_checks %}
+    select '{{ c.test }}' as check_name, '{{ c.column }}' as column_name,
+        {%- if c.test == 'accepted_values' %}
+           coalesce(list_sum(list_transform(list_filter(map_entries(check_{{ loop.index }}),
+               lambda e: e.key not in ({%- for v in c['values'] %}'{{ v | string | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %})),
+               lambda e: e.value)), 0)
+        {%- else %} check_{{ loop.index }}{% endif %} as failing_rows
+    from counted
+    union all
+    {%- endfor %}
+    {%- for c in joins %}
+    select 'relationships' as check_name, '{{ c.column }} → {{ c.to }}.{{ c.field }}' as column_name,
+           (select count(*) from (select * from {{ model }}) as m
+            anti join {{ ref(c.to) }} as t on t.{{ adapter.quote(c.field) }} = m.{{ adapter.quote(c.column) }}
+            where m.{{ adapter.quote(c.column) }} is not null) as failing_rows
+    union all
+    {%- endfor %}
+    select null, null, 0
+)
+
+select * from failures where failing_rows > 0
+{% endtest %}

@@ -287,6 +287,28 @@ FINDINGS_SELECT = """
                level::VARCHAR AS level, evidence::VARCHAR AS evidence,
                checked_at::TIMESTAMPTZ AS checked_at
         FROM findings"""
+# validation_findings_history: the findings of report versions a revision replaced (dim_report
+# is_current false), with the version that replaced them; validation_findings holds the current
+# versions' findings only.
+HISTORY_TABLE = "validation_findings_history"
+HISTORY_SELECT = FINDINGS_SELECT.replace(
+    "checked_at::TIMESTAMPTZ AS checked_at\n        FROM findings",
+    "checked_at::TIMESTAMPTZ AS checked_at, superseded_by::VARCHAR AS superseded_by\n        FROM superseded_findings")
+assert HISTORY_SELECT != FINDINGS_SELECT
+
+
+def split_versions(found: pd.DataFrame, reports: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the findings of current report versions, those of superseded versions with
+    `superseded_by`). A report not in dim_report (cells without a report) counts as current."""
+    info = reports[["report_id", "is_current", "superseded_by"]].drop_duplicates("report_id")
+    m = found[["report_id"]].merge(info, on="report_id", how="left")
+    current = m["is_current"].fillna(True).astype(bool).to_numpy()
+    history = found[~current].copy()
+    history["superseded_by"] = m.loc[~current, "superseded_by"].to_numpy()
+    return (found[current].reset_index(drop=True),
+            history[FINDING_COLUMNS + ["superseded_by"]].reset_index(drop=True))
+
+
 RESULTS_SELECT = """
         SELECT report_id::VARCHAR AS report_id, rule_id::VARCHAR AS rule_id, severity::VARCHAR AS severity,
                checks::INTEGER AS checks, evaluated::INTEGER AS evaluated, failed::INTEGER AS failed,
@@ -318,10 +340,11 @@ def append_run(con: duckdb.DuckDBPyConnection, run_row: dict) -> None:
 
 
 def write(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, by_report: pd.DataFrame,
-          run_row: dict) -> None:
+          run_row: dict, superseded_findings: pd.DataFrame) -> None:
     rules = pd.DataFrame([vars(r) for r in catalog.all_rules()])
     con.execute("BEGIN")
     con.execute(f"CREATE OR REPLACE TABLE validation_findings AS {FINDINGS_SELECT}")
+    con.execute(f"CREATE OR REPLACE TABLE {HISTORY_TABLE} AS {HISTORY_SELECT}")
     con.execute(f"CREATE OR REPLACE TABLE validation_results AS {RESULTS_SELECT}")
     write_rules(con, rules)
     append_run(con, run_row)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ingest import templates
@@ -246,13 +247,20 @@ def _reports(con: duckdb.DuckDBPyConnection, t: templates.Templates) -> pd.DataF
     # pipeline break the identity suite reports. Every report is here in an incremental run too
     # (dim_report only: one row per report): report_no, labels and the identity suite are global.
     in_scope = _in_scope_sql(con)
+    # Versions and unread tables (dim_report's is_current, superseded_by, tables_unread): a
+    # warehouse built before them has every report current and every table read.
+    versions = ("is_current, superseded_by" if _has_column(con, "dim_report", "is_current")
+                else "TRUE AS is_current, NULL::VARCHAR AS superseded_by")
+    unread = ("tables_unread" if _has_column(con, "dim_report", "tables_unread")
+              else "[]::VARCHAR[] AS tables_unread")
     df = con.execute(f"""
         WITH d AS (SELECT report_id, issuer_id, issuer, region_code, year::INTEGER AS year, template,
-                          table3_shape, content_sha256, TRUE AS in_dim_report FROM wh.dim_report),
+                          table3_shape, content_sha256, TRUE AS in_dim_report, {versions}, {unread}
+                   FROM wh.dim_report),
              c AS (SELECT DISTINCT report_id FROM wh_int_report_cells),
              u AS (SELECT * FROM d
                    UNION ALL
-                   SELECT c.report_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE
+                   SELECT c.report_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE, TRUE, NULL, []
                    FROM c ANTI JOIN d USING (report_id))
         SELECT (row_number() OVER (ORDER BY report_id, issuer_id, year) - 1)::INTEGER AS report_no, *,
                coalesce(template, '-') AS tkey, coalesce(table3_shape, '-') AS skey,
@@ -463,8 +471,14 @@ def narrative_cells(t: templates.Templates) -> dict[str, list[tuple[str, str, st
 def _tables_printed(reports: pd.DataFrame) -> pd.DataFrame:
     """One row per report and table: how many of its cells the report printed."""
     rows = reports[reports["in_dim_report"] & reports["in_scope"]]
-    parts = [pd.DataFrame({"report_no": rows["report_no"].astype("int32"), "table_key": table,
-                           "printed_cells": rows[f"{table}_printed"]}) for table in TABLES]
+    # A table the report prints but the parser read nothing of (dim_report.tables_unread) is ours
+    # to fix: a parse warning and the coverage status tables_unread, never the publisher's finding.
+    unread = rows["tables_unread"].map(lambda ts: set(ts) if isinstance(ts, (list, tuple, np.ndarray)) else set())
+    parts = []
+    for table in TABLES:
+        read = ~unread.map(lambda u, t=table: t in u).astype(bool).to_numpy()
+        parts.append(pd.DataFrame({"report_no": rows["report_no"].astype("int32").to_numpy()[read],
+                                   "table_key": table, "printed_cells": rows[f"{table}_printed"].to_numpy()[read]}))
     df = pd.concat(parts, ignore_index=True)
     df["table_key"] = df["table_key"].astype("category")
     return df
@@ -473,7 +487,11 @@ def _tables_printed(reports: pd.DataFrame) -> pd.DataFrame:
 def _identity(reports: pd.DataFrame) -> pd.DataFrame:
     # Always every report, in an incremental run too: duplicate report ids and contents are
     # global checks, and the frame is dim_report's (one row per report, no cells).
-    return reports[["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]].copy()
+    # unique_issuer_year compares current versions only (year_if_current is null for a version a
+    # revision replaced): a revision is not a second document.
+    df = reports[["report_no", "report_id", "issuer_id", "year", "content_sha256", "has_template"]].copy()
+    df["year_if_current"] = df["year"].where(reports["is_current"].fillna(True).astype(bool))
+    return df
 
 
 def _completeness(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame):

@@ -7,7 +7,7 @@ added / changed / removed report, with its new and previous issuer_id, region_co
 appends a row to `warehouse_builds`.
 
 `decide` chooses the mode (`python -m ingest validate` prints the reason in one line):
-incremental only when the file's last build was incremental AND it holds the five validation
+incremental only when the file's last build was incremental AND it holds the six validation
 tables AND the last validation run was made by the same rules and code (`fingerprint`, kept
 in validation_runs) AND of the build before this one (or of this one: a re-run) AND every
 report the previous run did not know is in the change list. Anything else is a full run.
@@ -50,7 +50,7 @@ from ingest import layers, templates
 from ingest.validate import catalog, findings, resolved
 
 TABLES = ("validation_findings", "validation_results", "validation_rules", "validation_runs",
-          "validation_resolved_findings")
+          "validation_resolved_findings", "validation_findings_history")
 # Rules checked over every report in every run (the report_identity suite, frames._identity).
 GLOBAL_RULES = ("unique_issuer_year", "report_loaded_once", "report_has_template")
 CHANGES = "int_report_changes"
@@ -203,7 +203,7 @@ def touched(con: duckdb.DuckDBPyConnection, changes: str) -> pd.Series:
         ORDER BY report_id""").df()["report_id"]
 
 
-def merge(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, by_report: pd.DataFrame,
+def merge(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, superseded: pd.DataFrame, by_report: pd.DataFrame,
           fixed: pd.DataFrame, reports: pd.DataFrame, run_row: dict,
           exit_code: Callable[[int, int], int]) -> None:
     """Replace the re-checked rows of the validation tables in the validated file (`con`, opened
@@ -220,11 +220,13 @@ def merge(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, by_report: pd.Dat
     con.register("current_df", current)
     con.register("labels_df", labels)
     con.register("findings", found)
+    con.register("superseded_findings", superseded)
     con.register("by_report", by_report)
     global_rules = ", ".join(f"'{r}'" for r in GLOBAL_RULES)
     try:
         con.execute("BEGIN")
-        for table in ("validation_findings", "validation_results", "validation_resolved_findings"):
+        for table in ("validation_findings", "validation_results", "validation_resolved_findings",
+                      findings.HISTORY_TABLE):
             # rows of re-checked reports, of reports gone from the warehouse, of the global rules
             con.execute(f"""
                 DELETE FROM {table} t
@@ -233,10 +235,11 @@ def merge(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, by_report: pd.Dat
                    OR t.rule_id IN ({global_rules})""")
         con.execute(f"INSERT INTO validation_findings BY NAME {findings.FINDINGS_SELECT}")
         con.execute(f"INSERT INTO validation_results BY NAME {findings.RESULTS_SELECT}")
+        con.execute(f"INSERT INTO {findings.HISTORY_TABLE} BY NAME {findings.HISTORY_SELECT}")
         resolved.write(con, fixed, merge=True)
         # The labels a full run copies from dim_report onto every finding, refreshed on the rows
         # kept too (an issuer's name can change without its reports' figures changing).
-        for table in ("validation_findings", "validation_resolved_findings"):
+        for table in ("validation_findings", "validation_resolved_findings", findings.HISTORY_TABLE):
             con.execute(f"""
                 UPDATE {table} t SET issuer_id = l.issuer_id, issuer = l.issuer,
                                      region_code = l.region_code, year = l.year::INTEGER
@@ -263,7 +266,7 @@ def merge(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, by_report: pd.Dat
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("scope_df", "current_df", "labels_df", "findings", "by_report"):
+        for name in ("scope_df", "current_df", "labels_df", "findings", "superseded_findings", "by_report"):
             con.unregister(name)
 
 

@@ -110,10 +110,12 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
         # GX stored this partial run's results; the Data Docs are not rebuilt from them (the
         # site would show only the re-checked reports), so they are not kept either.
         suites.forget_run(ctx, run_id)
-    found = findings.build(fr, results, run_id, started)
+    every = findings.build(fr, results, run_id, started)
+    # a version a revision replaced keeps its findings, in validation_findings_history
+    found, superseded = findings.split_versions(every, fr.reports)
     fixed = resolved.resolved_findings(db, found, run_id, started,
                                        scope=plan.scope if plan.incremental else None)
-    by_report = findings.results_by_report(fr, results, found)
+    by_report = findings.results_by_report(fr, results, every)
     pipeline_failed = any(not r.success and catalog.rule(r.check.rule_id).severity == catalog.PIPELINE
                           for r in results)
     exit_code = _exit_code(pipeline_failed, (found["severity"] == catalog.PUBLISHER).any())
@@ -163,14 +165,14 @@ def validate_file(db: Path, paths: Paths, *, docs: bool = True, write: bool = Tr
             raise PipelineError(f"cannot write findings into {db}: {str(exc).splitlines()[0]}") from None
         try:
             if plan.incremental:
-                incremental.merge(wcon, found, by_report, fixed, fr.reports, run_row,
+                incremental.merge(wcon, found, superseded, by_report, fixed, fr.reports, run_row,
                                   lambda pub, pipe: _exit_code(pipeline_failed or pipe > 0, pub > 0))
                 # what the run reports is the whole merged table, as after a full run
                 outcome.findings = incremental.merged_findings(wcon)
                 outcome.resolved = wcon.execute("SELECT * FROM validation_resolved_findings").df()
                 outcome.exit_code = run_row["exit_code"]
             else:
-                findings.write(wcon, found, by_report, run_row)
+                findings.write(wcon, found, by_report, run_row, superseded)
                 resolved.write(wcon, fixed)
         finally:
             wcon.close()

@@ -140,8 +140,8 @@ def suites() -> list[Suite]:
               lambda df: df["printed_cells"] < 1),
     )))
     out.append(Suite("report_identity", ("report",), (
-        Check("unique_issuer_year", "issuer_id+year", _compound_unique(["issuer_id", "year"]),
-              _duplicated(["issuer_id", "year"])),
+        Check("unique_issuer_year", "issuer_id+year", _compound_unique(["issuer_id", "year_if_current"]),
+              _duplicated(["issuer_id", "year_if_current"])),
         Check("report_loaded_once", "report_id", _unique("report_id"), _duplicated(["report_id"])),
         Check("report_loaded_once", "content_sha256", _unique("content_sha256"),
               _duplicated(["content_sha256"])),

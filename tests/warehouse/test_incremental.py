@@ -119,7 +119,7 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     assert (added, changed, removed) == (11, 4, 1)
     assert n == total + 11 - 1
     # the data tests of report-grain models read only the changed reports' rows
-    tests = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts" / "fct_applications.yml"
+    tests = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts" / "fct_applications_history.yml"
     unique = next(tests.glob("unique_combination_fct_applica_*.sql")).read_text()
     assert unique.count("where report_id in ('") == 2, unique
     shutil.move(built, p.warehouse_db)
@@ -129,7 +129,7 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "37")
     assert _full_rebuild_differences(p, tmp_path) == []
     compiled = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts"
-    for model in ("fct_applications", "fct_application_totals"):
+    for model in ("fct_applications_history", "fct_application_totals_history"):
         assert "% 6 = 0 /* report batch */" in (compiled / f"{model}.sql").read_text()
 
     # the comparison can fail: the first warehouse differs from this one in the tables that changed

@@ -13,7 +13,7 @@ with apps as (
         cast(sum(applications) filter (where outcome_group = 'reject') as bigint) as not_processed,
         cast(sum(applications) filter (where outcome_group = 'other') as bigint) as other_handling,
         count(applications) as outcome_cells_reported
-    from {{ ref('fct_applications') }}
+    from {{ ref('fct_applications_history') }}
     where {{ changed_report('report_id') }}
     group by report_id
 ),
@@ -24,7 +24,7 @@ intake as (
         cast(sum(applications) filter (where intake_measure = 'new') as bigint) as applications_new,
         cast(sum(applications) filter (where intake_measure = 'carried_over') as bigint) as carried_over,
         cast(sum(applications) filter (where intake_measure = 'carry_forward') as bigint) as carried_forward
-    from {{ ref('fct_application_intake') }}
+    from {{ ref('fct_application_intake_history') }}
     where {{ changed_report('report_id') }}
     group by report_id
 ),
@@ -38,7 +38,7 @@ cases as (
         cast(sum(cases) filter (where proceeding <> 'review') as bigint) as litigation_cases,
         cast(sum(cases) filter (where proceeding <> 'review' and result = 'corrected') as bigint) as litigation_corrected,
         cast(sum(cases) filter (where proceeding <> 'review' and result <> 'pending') as bigint) as litigation_concluded
-    from {{ ref('fct_reviews_litigation') }}
+    from {{ ref('fct_reviews_litigation_history') }}
     where {{ changed_report('report_id') }}
     group by report_id
 ),
@@ -46,7 +46,7 @@ cases as (
 permits as (
     select report_id,
         cast(sum(value) filter (where permit_item = 'permits' and measure = 'decisions') as bigint) as permit_decisions
-    from {{ ref('fct_permits') }}
+    from {{ ref('fct_permits_history') }}
     where {{ changed_report('report_id') }}
     group by report_id
 ),
@@ -55,7 +55,7 @@ penalties as (
     select report_id,
         cast(sum(value) filter (where enforcement_kind = 'penalties' and measure = 'decisions') as bigint) as penalty_decisions,
         cast(sum(value) filter (where enforcement_kind = 'coercive_measures' and measure = 'decisions') as bigint) as coercive_measure_decisions
-    from {{ ref('fct_penalties') }}
+    from {{ ref('fct_penalties_history') }}
     where {{ changed_report('report_id') }}
     group by report_id
 ),
@@ -66,7 +66,7 @@ fees as (
         cast(sum(item_count) filter (where measure = 'fee_items_prev_year') as bigint) as fee_items_prev_year,
         cast(sum(item_count) filter (where measure = 'fee_items_change') as bigint) as fee_items_change,
         sum(amount_yuan) filter (where measure = 'info_processing_fee_yuan') as info_processing_fee_yuan
-    from {{ ref('fct_fees') }}
+    from {{ ref('fct_fees_history') }}
     where {{ changed_report('report_id') }}
     group by report_id
 )

@@ -1,6 +1,8 @@
 -- Every county-level unit (the region dataset) × report year 2019 … the last complete year:
 -- is the county government's report in the warehouse, and if not, why. One status per row:
 --   in_warehouse        the report is here (the newest version: revision_count > 0 if revised)
+--   tables_unread       the report is here, but the parser read no cell of a table it prints
+--                       (tables_unread; the parser's warnings in the reason)
 --   not_loaded          a document for the year is archived but not parsed yet
 --   parse_failure       the document for the year could not be parsed (failure_kind, error)
 --   not_a_report        what was fetched for the year is not a report (error)
@@ -20,7 +22,9 @@ with units as (
 years as {{ coverage_years() }},
 
 reports as (
-    select region_code, year, report_id, revision_count from {{ ref('int_county_year') }}
+    select k.region_code, k.year, k.report_id, k.revision_count, d.tables_unread, d.unread_reason
+    from {{ ref('int_county_year') }} as k
+    left join {{ ref('dim_report') }} as d using (report_id)
 ),
 
 documents as (
@@ -71,6 +75,8 @@ joined as (
         y.year,
         r.report_id,
         coalesce(r.revision_count, 0) as revision_count,
+        coalesce(r.tables_unread, []) as tables_unread,
+        r.unread_reason,
         coalesce(d.documents_archived, 0) as documents_archived,
         coalesce(d.documents_not_loaded, 0) as documents_not_loaded,
         coalesce(d.parse_failures, 0) as parse_failures,
@@ -110,6 +116,8 @@ select
     case {{ coverage_status() }}
         when 'in_warehouse' then 'report ' || left(report_id, 12)
             || case when revision_count > 0 then ' (the newest of ' || (revision_count + 1) || ' versions)' else '' end
+        when 'tables_unread' then 'report ' || left(report_id, 12) || ': ' || array_to_string(tables_unread, ', ')
+            || ' printed but not read by the parser: ' || coalesce(unread_reason, '')
         when 'not_loaded' then documents_not_loaded || ' archived document(s) not parsed yet: run `python -m ingest load`'
         when 'parse_failure' then failure_kind || ': ' || coalesce(failure_error, '')
         when 'not_a_report' then 'fetched, but not a report: ' || coalesce(failure_error, '')
@@ -131,6 +139,7 @@ select
     end as reason,
     report_id,
     revision_count,
+    tables_unread,
     documents_archived,
     parse_failures,
     not_reports,

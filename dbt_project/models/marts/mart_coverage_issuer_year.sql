@@ -58,6 +58,7 @@ joined as (
         g.prefecture_name, y.year,
         b.report_id,
         coalesce(b.revision_count, 0) as revision_count,
+        coalesce(r.tables_unread, []) as tables_unread,
         coalesce(b.documents_archived, 0) as documents_archived,
         coalesce(b.documents_not_loaded, 0) as documents_not_loaded,
         coalesce(b.parse_failures, 0) as parse_failures,
@@ -78,6 +79,7 @@ joined as (
     left join by_year as b on b.issuer_id = i.issuer_id and b.year = y.year
     left join sources as s on s.issuer_id = i.issuer_id
     left join {{ ref('int_regions') }} as g on g.region_code = i.region_code
+    left join {{ ref('dim_report') }} as r on r.report_id = b.report_id
 )
 
 select
@@ -92,6 +94,7 @@ select
     {{ coverage_status() }} as status,
     report_id,
     revision_count,
+    tables_unread,
     documents_archived,
     parse_failures,
     not_reports,
