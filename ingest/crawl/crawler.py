@@ -433,6 +433,13 @@ class SourceWalk:
         decoded = decode_bytes(body, content_type)
         if purpose == LIST:
             found = self.adapter.discover_list(here, decoded.text, link.depth if cls == COLUMN else 0)
+            if cls == COLUMN and link.year and not any(x.role in (DETAIL, ATTACHMENT) for x in found.links):
+                # a year link (「2023年度」) that leads straight to that year's report, not a list
+                as_detail = Link(link.url, DETAIL, context.get("column_name") or link.text, link.year,
+                                 issuer=link.issuer)
+                await self._detail(as_detail, {**context, "as_list": found}, here, body, decoded,
+                                   content_type, result)
+                return
             self._list_page(link, context, cls, found)
         elif purpose == API:
             found = self.adapter.discover_api(link, decoded.text)
@@ -557,8 +564,16 @@ class SourceWalk:
         if not inline and not attachments:
             from ingest.crawl.images import store_picture_report  # a report page made of <img>s
 
-            if not await store_picture_report(self, link, context, here, decoded.text, title, issuer, year):
-                self.summary.not_reports += 1
+            if await store_picture_report(self, link, context, here, decoded.text, title, issuer, year):
+                return
+            # a page whose links are reports (or year / department columns), not a report: a
+            # hub the link's title made look like one (「2023年政府信息公开工作年度报告」 → the year's list)
+            listed = context.get("as_list") or self.adapter.discover_list(here, decoded.text, link.depth)
+            if any(x.key != link.key for x in listed.links):
+                hub = Link(link.url, LIST, link.text, link.year, issuer=link.issuer, depth=link.depth)
+                self._list_page(hub, {**context, "column": True}, COLUMN, listed)
+                return
+            self.summary.not_reports += 1
             return
         for a in attachments:
             a_title = a.text if d.is_report_title(a.text) else title

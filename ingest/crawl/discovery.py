@@ -21,6 +21,12 @@ _COLUMN_WORDS = re.compile(
     r"^(?:政府)?信息公开(?:工作)?年(?:度)?报(?:告)?(?:专栏)?$|年报$|年度报告$|^(?:部门|乡镇|镇街|街道|镇|"
     r"县直|区直|市直|单位|县级|本级)(?:信息公开)?年报|年度报告(?:专栏|栏目)")
 _YEAR_ONLY = re.compile(r"^(?:\d{4})(?:年度?|年)?$")
+# a per-year sub-column: 2023, 2023年, 2023年度, 2023年报, 2023年度报告, 2023年度年报
+_YEAR_COLUMN = re.compile(r"^\d{4}(?:年度?)?(?:年报|报告|年度报告|公开年报|信息公开年报)?$")
+# the tabs of a column split by issuer (本级 / 部门 / 乡镇): plain words that are sub-columns
+# only on a page already known to be a report column
+_SPLIT_TABS = re.compile(r"^(?:(?:县|区|市|政府)?本级|(?:县直|区直|市直)?部门|乡镇|乡镇街道|镇街|街道|镇|乡|"
+                         r"(?:县直|区直|市直)?单位|县直|区直|市直)(?:年报|报告|信息)?$")
 _ARABIC_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _ZH_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "0": "0", "一": "1", "二": "2", "三": "3",
               "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -82,9 +88,14 @@ def is_column_title(text: str | None) -> bool:
 
 
 def is_year_link(text: str | None) -> bool:
-    """Per-year sub-column anchors: 2023, 2023年, 2023年度."""
+    """Per-year sub-column anchors: 2023, 2023年, 2023年度, 2023年报, 2023年度报告."""
     t = _compact(text or "")
-    return bool(_YEAR_ONLY.match(t)) and year_of(t + ("年" if t.isdigit() else "")) is not None
+    return bool(_YEAR_COLUMN.match(t)) and year_of(t[:4] + "年") is not None
+
+
+def is_split_tab(text: str | None) -> bool:
+    """本级 / 部门 / 乡镇 tabs of a report column split by issuer (only meaningful on a column)."""
+    return bool(_SPLIT_TABS.match(_compact(text or "")))
 
 
 def issuer_of(title: str | None, *, default: str, county_name: str | None = None) -> str:

@@ -59,9 +59,15 @@ class Discovery:
     page_score: int = 0            # how strongly the page says it is a report column itself
     page_name: str | None = None   # its <title> / breadcrumb, for the summary
 
+    _at: dict = field(default_factory=dict, repr=False)  # link key → its index in links
+
     def add(self, link: Link) -> None:
-        if all(link.key != other.key for other in self.links):
+        i = self._at.get(link.key)
+        if i is None:
+            self._at[link.key] = len(self.links)
             self.links.append(link)
+        elif self.links[i].role == LIST and link.role in (DETAIL, ATTACHMENT):
+            self.links[i] = link  # an adapter that knows the link is a report outranks a year link
 
     def of(self, role: str) -> list[Link]:
         return [link for link in self.links if link.role == role]
@@ -224,17 +230,31 @@ class Adapter:
         return bool(_PAGINATED_PATH.search(t.path)) or t.path.endswith("/")
 
     def column_links(self, url: str, tree: LexborHTMLParser, found: Discovery, depth: int) -> None:
-        """Sub-columns: 部门年报 / 乡镇年报 / per-year folders under the current column."""
-        here = directory_of(url)
-        for href, text, title in anchors(tree):
-            target = absolute(url, href)
-            if target is None or target == url:
+        """Sub-columns of a report column, wherever their URLs point on the site.
+
+        部门年报 / 乡镇年报, per-year sub-columns and year index pages (2023, 2023年度, 2023年报),
+        the 本级 / 部门 / 乡镇 tabs of a column split by issuer, and a box's 更多>> whose block
+        names one of those. Year columns often do not nest under the column's URL (Hanweb
+        /col/colN/, /<site>/cN/): the crawler bounds them by column depth and site scope, and
+        only follows them from a page it knows is a report column.
+        """
+        for node in tree.css("a[href]"):
+            attrs = node.attributes
+            target = absolute(url, attrs.get("href") or "")
+            if target is None or target == url or d.attachment_url(target):
                 continue
+            text = d.clean(node.text(deep=True, separator="", strip=True))
+            title = d.clean(attrs.get("title") or "")
             label = text or title
-            if d.is_column_title(label) or d.is_column_title(title):
+            if d.says_nothing(label):  # 更多>>: the words of its box name the target
+                block = _block_text(node, text)
+                label = d.clean(_MORE.sub("", block or "")) if block else ""
+                if not label:
+                    continue
+            if d.is_column_title(label) or d.is_column_title(title) or d.is_split_tab(label):
                 found.add(Link(target, LIST, label, depth=depth + 1))
-            elif d.is_year_link(label) and target.startswith(here):
-                found.add(Link(target, LIST, label, d.year_of(label + "年"), depth=depth + 1))
+            elif d.is_year_link(label):
+                found.add(Link(target, LIST, label, d.year_of(label[:4] + "年"), depth=depth + 1))
 
     # ---- API responses -------------------------------------------------------------------
     def discover_api(self, link: Link, text: str) -> Discovery:
@@ -299,6 +319,7 @@ class Adapter:
         return d.looks_like_report_text(tree.body.text(separator="\n") if tree.body else "")
 
 
+_MORE = re.compile(r"(?:查看)?更多(?:信息)?|查看全部|[Mm]ore|MORE|[>》»+]+")
 _NOT_PAGE = re.compile(r"\.(?:jpe?g|png|gif|bmp|svg|ico|css|js|zip|rar|7z|xlsx?|pptx?|mp4|mp3|flv|swf|apk|exe)$",
                        re.IGNORECASE)
 _CRUMB_SELECTORS = ('[class*="crumb"]', '[class*="position"]', '[class*="location"]', '[class*="dqwz"]',
