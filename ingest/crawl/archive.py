@@ -132,6 +132,8 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
 );
 -- archives made before the formats column (a nullable column: no schema version change)
 ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS formats VARCHAR;
+-- the per-host summary of a run (JSON: reports found, failures, why nothing, columns, resumed)
+ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS summary VARCHAR;
 -- The registry entry each source_id was crawled (or imported) under, as it stood then: the
 -- loader files a report under its entry's county (ingest/load/issuers.py) even when a later
 -- crawl used another registry file or the file is gone.
@@ -553,17 +555,18 @@ class Archive:
                    pages_fetched: int = 0, new_documents: int = 0, unchanged: int = 0,
                    not_reports: int = 0, failures: int = 0,
                    failure_reasons: dict[str, int] | None = None,
-                   formats: dict[str, int] | None = None) -> None:
+                   formats: dict[str, int] | None = None, summary: dict | None = None) -> None:
         values = {"finished_at": utcnow(), "status": status, "requests": requests,
                   "pages_fetched": pages_fetched, "new_documents": new_documents, "unchanged": unchanged,
                   "not_reports": not_reports, "failures": failures,
                   "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False),
-                  "formats": json.dumps(dict(sorted((formats or {}).items())), ensure_ascii=False)}
+                  "formats": json.dumps(dict(sorted((formats or {}).items())), ensure_ascii=False),
+                  "summary": json.dumps(summary, ensure_ascii=False) if summary is not None else None}
         self._journal_append([{"rec": "run_finish", "run_id": run_id, "source_id": source_id, **values}])
         self.con.execute(
             "UPDATE crawl_runs SET finished_at = ?, status = ?, requests = ?, pages_fetched = ?,"
             " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?,"
-            " formats = ? WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
+            " formats = ?, summary = ? WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
         self._mark_journal()
 
     def record_sources(self, sources, registry_path) -> None:

@@ -127,6 +127,7 @@ class _Host:
     robots_state: str = "unknown"   # unknown | allow_all | parsed | disallow_all | unreachable
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     robots_reason: str | None = None
+    robots_text: str | None = None
 
 
 OnTry = Callable[[Try, bytes | None], object]  # may return an awaitable
@@ -136,8 +137,13 @@ class Fetcher:
     """Use `async with Fetcher(config, on_try) as f: result = await f.fetch(request)`."""
 
     def __init__(self, config: FetchConfig, on_try: OnTry | None = None, *,
-                 validators: dict | None = None, stored_body: Callable[[str], bytes | None] | None = None):
+                 validators: dict | None = None, stored_body: Callable[[str], bytes | None] | None = None,
+                 robots: dict[str, dict] | None = None, on_robots: Callable[[str, dict], None] | None = None):
         self.config = config
+        # robots.txt already read by an interrupted run of this crawl (resume.py): host key →
+        # {state, text, reason}; on_robots(key, rules) is told each one read now
+        self.known_robots = robots or {}
+        self.on_robots = on_robots
         self.on_try = on_try or (lambda t, b: None)
         # robots.txt is fetched conditionally too: url → (etag, last_modified, sha256), and
         # stored_body(sha256) gives back the stored bytes a 304 stands for
@@ -397,7 +403,14 @@ class Fetcher:
         if host.robots_state == "unknown":
             async with host.robots_lock:
                 if host.robots_state == "unknown":
-                    await self._load_robots(request, url, host)
+                    known = self.known_robots.get(politeness_key(url))
+                    if known and known.get("state") in ("parsed", "allow_all", "disallow_all"):
+                        self._install_robots(url, host, known)
+                    else:
+                        await self._load_robots(request, url, host)
+                        if self.on_robots is not None and host.robots_state != "unreachable":
+                            self.on_robots(politeness_key(url), {"state": host.robots_state, "text": host.robots_text,
+                                                                 "reason": host.robots_reason})
         if host.dead:
             return False, f"host unreachable: {host.dead}"
         if host.robots_state == "disallow_all":
@@ -421,19 +434,25 @@ class Fetcher:
         if result.not_modified and r.validators:
             body, status = self.stored_body(r.validators[2]), 200
         if result.final.error is None and status == 200 and body is not None:
-            parser = urllib.robotparser.RobotFileParser(robots_url)
-            text = body.decode("utf-8", errors="replace")
-            parser.parse(text.splitlines())
-            host.robots, host.robots_state = parser, "parsed"
-            delay = parser.crawl_delay(ROBOTS_AGENT)
-            if delay:
-                host.delay = max(host.delay, min(float(delay), self.config.max_crawl_delay))
+            self._install_robots(url, host, {"state": "parsed", "text": body.decode("utf-8", errors="replace")})
         elif (status is not None and 500 <= status < 600) or (status is None and result.final.error):
             # RFC 9309: a robots.txt that cannot be read (server error, timeout) forbids all
             host.robots_state = "disallow_all"
             host.robots_reason = result.final.error or f"HTTP {status}"
         else:  # 4xx, an off-site redirect, or no robots.txt at all: no rules
             host.robots_state = "allow_all"
+
+    def _install_robots(self, url: str, host: _Host, rules: dict) -> None:
+        host.robots_state, host.robots_reason = rules["state"], rules.get("reason")
+        if rules["state"] == "parsed":
+            parts = urlsplit(url)
+            parser = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            host.robots_text = rules.get("text") or ""
+            parser.parse(host.robots_text.splitlines())
+            host.robots = parser
+            delay = parser.crawl_delay(ROBOTS_AGENT)
+            if delay:
+                host.delay = max(host.delay, min(float(delay), self.config.max_crawl_delay))
 
     # ---- helpers -------------------------------------------------------------------------
     def _skip(self, request: Request, url: str, try_no: int, why: str) -> Try:

@@ -87,14 +87,25 @@ def parse_html(text: str) -> LexborHTMLParser:
     return LexborHTMLParser(text or "")
 
 
-def anchors(tree: LexborHTMLParser) -> list[tuple[str, str, str]]:
-    """(href, anchor text, title attribute) of every link, texts cleaned."""
+_LAST_TREE: list = [None, []]  # the last tree read and its anchors: each pass over a page reuses them
+
+
+def anchor_nodes(tree: LexborHTMLParser) -> list[tuple]:
+    """(node, href, anchor text, title attribute) of every link, texts cleaned, read once per page."""
+    if _LAST_TREE[0] is tree:
+        return _LAST_TREE[1]
     out = []
     for a in tree.css("a[href]"):
         attrs = a.attributes
-        out.append((attrs.get("href") or "", d.clean(a.text(deep=True, separator="", strip=True)),
+        out.append((a, attrs.get("href") or "", d.clean(a.text(deep=True, separator="", strip=True)),
                     d.clean(attrs.get("title") or "")))
+    _LAST_TREE[0], _LAST_TREE[1] = tree, out  # holding the tree keeps its id from being reused
     return out
+
+
+def anchors(tree: LexborHTMLParser) -> list[tuple[str, str, str]]:
+    """(href, anchor text, title attribute) of every link, texts cleaned."""
+    return [(href, text, title) for _, href, text, title in anchor_nodes(tree)]
 
 
 def best_label(text: str, title: str) -> str:
@@ -163,14 +174,12 @@ class Adapter:
         # issuer's own disclosure page, where its report column is
         directory = d.is_issuer_directory(found.page_name)
         seen: set[str] = set()
-        for node in tree.css("a[href]"):
-            target = absolute(url, node.attributes.get("href") or "")
+        for node, href, text, alt in anchor_nodes(tree):
+            target = absolute(url, href)
             if target is None or target == url or target in known or target in seen:
                 continue
             if d.attachment_url(target) or _NOT_PAGE.search(urlsplit(target).path):
                 continue
-            text = d.clean(node.text(deep=True, separator="", strip=True))
-            alt = d.clean(node.attributes.get("title") or "")
             context = _block_text(node, text) if d.says_nothing(text) else None
             score, why = d.column_score(text, alt, target, context)
             issuer = None
@@ -238,13 +247,10 @@ class Adapter:
         /col/colN/, /<site>/cN/): the crawler bounds them by column depth and site scope, and
         only follows them from a page it knows is a report column.
         """
-        for node in tree.css("a[href]"):
-            attrs = node.attributes
-            target = absolute(url, attrs.get("href") or "")
+        for node, href, text, title in anchor_nodes(tree):
+            target = absolute(url, href)
             if target is None or target == url or d.attachment_url(target):
                 continue
-            text = d.clean(node.text(deep=True, separator="", strip=True))
-            title = d.clean(attrs.get("title") or "")
             label = text or title
             if d.says_nothing(label):  # 更多>>: the words of its box name the target
                 block = _block_text(node, text)
