@@ -145,10 +145,7 @@ class Crawl:
     # ---- recording -----------------------------------------------------------------------
     async def _on_try(self, t: Try, body: bytes | None) -> None:
         sha = None
-        if body is not None:  # blob first (fsync'd, renamed), then the row that names it
-            sha = await asyncio.to_thread(self.archive.put_blob, body)
-            t.sha256 = sha
-        elif t.not_modified:
+        if t.not_modified:
             v = self.validators.get(t.url)
             sha = v[2] if v else None
         if t.retry:
@@ -166,12 +163,16 @@ class Crawl:
         summary = self.summaries.get(t.source_id or "")
         if summary is not None and t.elapsed_ms:
             summary.requests += 1
-        await self.writer.record(Attempt(
+        attempt = Attempt(
             run_id=self.run_id, source_id=t.source_id, url=t.url, method=t.method, purpose=t.purpose,
             try_no=t.try_no, outcome=outcome, started_at=t.started_at, final_url=t.final_url,
             status=t.status, error=t.error, bytes=t.bytes, sha256=sha, content_type=t.content_type,
             elapsed_ms=t.elapsed_ms, etag=t.etag, last_modified=t.last_modified,
-            not_modified=t.not_modified, conditional=t.conditional, tls_verify=t.tls_verify))
+            not_modified=t.not_modified, conditional=t.conditional, tls_verify=t.tls_verify)
+        if body is not None:  # blob first (fsync'd, renamed), then the row that names it: one hop
+            sha = t.sha256 = await self.writer.record_blob(attempt, body)
+        else:
+            await self.writer.record(attempt)
         if body is not None and t.status == 200 and t.method == "GET":
             self.validators[t.url] = (t.etag, t.last_modified, sha)
             if t.content_type:
@@ -193,7 +194,8 @@ class Crawl:
             self.memory.autosave = False  # saved every few seconds, not rewritten per source
         self.archive.start_runs(self.run_id, {s.id: {**self.options, "adapter": s.adapter, "entry": list(s.entry)}
                                               for s in todo})
-        self.writer = GroupCommitter(self.archive)
+        # rows wait at most a quarter of the politeness delay for their commit (none without one)
+        self.writer = GroupCommitter(self.archive, interval=min(0.25, self.config.delay / 4))
         self.started = time.monotonic()
         self.todo = len(todo)
         tasks: list[asyncio.Task] = []

@@ -98,9 +98,23 @@ class SiteScope:
         return f"SiteScope({sorted(self.sites)})"
 
 
-@lru_cache(maxsize=1 << 17)
 def absolute(base: str, href: str) -> str | None:
     """Resolve a link and drop its fragment; None for links that go nowhere."""
+    if href and href[:1] == "/" and href[1:2] != "/":
+        # a root-relative link resolves the same from every page of a site: one cache entry
+        # per site and link instead of one per page (navigation repeats on every page)
+        return _absolute(_origin(base), href)
+    return _absolute(base, href)
+
+
+@lru_cache(maxsize=1 << 14)
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+@lru_cache(maxsize=1 << 17)
+def _absolute(base: str, href: str) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None

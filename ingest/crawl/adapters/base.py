@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -178,7 +179,7 @@ class Adapter:
             target = absolute(url, href)
             if target is None or target == url or target in known or target in seen:
                 continue
-            if d.attachment_url(target) or _NOT_PAGE.search(urlsplit(target).path):
+            if _not_a_page(target):
                 continue
             context = _block_text(node, text) if d.says_nothing(text) else None
             score, why = d.column_score(text, alt, target, context)
@@ -332,6 +333,12 @@ _CRUMB_SELECTORS = ('[class*="crumb"]', '[class*="position"]', '[class*="locatio
                     '[id*="crumb"]', '[id*="position"]', '[id*="location"]', '[class*="wz"]', '[class*="nav-path"]')
 
 
+@lru_cache(maxsize=1 << 16)
+def _not_a_page(url: str) -> bool:
+    """A file or an asset, not a page that could lead to the column."""
+    return d.attachment_url(url) or bool(_NOT_PAGE.search(urlsplit(url).path))
+
+
 def breadcrumb(tree: LexborHTMLParser) -> str | None:
     """The 当前位置 trail of a page (首页 > 政务公开 > 政府信息公开年报), when it has one."""
     for sel in _CRUMB_SELECTORS:
@@ -370,6 +377,8 @@ def trs_create_page_urls(url: str, text: str) -> list[str]:
 
     Page 0 is `index.html`, page k is `index_k.html`; all share the list's directory.
     """
+    if "createPage" not in text:  # cheap test first: the patterns cannot anchor on a literal
+        return []
     m = _CREATE_PAGE.search(text)
     if m:
         count, prefix, suffix = int(m.group(1)), m.group(3), m.group(4)
