@@ -36,13 +36,14 @@ from ingest.crawl.registry import Source
 from ingest.crawl.resume import ResumeLog
 from ingest.decode import decode_bytes
 
-WORKERS_PER_SOURCE = 3  # requests per host stay serial: these only overlap storing with fetching
+WORKERS_PER_SOURCE = 2  # requests per host stay serial: these only overlap storing with fetching
 MAX_COLUMN_DEPTH = 3  # column → sub-column → year folder: deeper is wandering off
 DEFAULT_MAX_PAGES = 1000
 SEARCH_BUDGET = 60    # pages a source may spend looking for its report columns
 MAX_SEARCH_DEPTH = 6  # hops from the entry while searching (首页 → 政务公开 → … → 年报 is 3–5)
 DOC, COLUMN, SEARCH = 0, 1, 2  # request classes, served in this order (see SourceWalk)
 SNAPSHOT_SECONDS = 1.0  # how often the frontiers that changed are written to resume.jsonl
+MEMORY_SECONDS = 10     # … and columns.json
 
 
 @dataclass
@@ -254,15 +255,16 @@ class Crawl:
                 self.progress.draw(self)
             if time.monotonic() - last >= SNAPSHOT_SECONDS:
                 last = time.monotonic()
-                self._snapshot()
+                self._snapshot(memory=(int(last) % MEMORY_SECONDS) < SNAPSHOT_SECONDS)
 
-    def _snapshot(self) -> None:
-        """Write the frontiers that changed (resume.jsonl) and the remembered columns."""
+    def _snapshot(self, memory: bool = True) -> None:
+        """Write the frontiers that changed (resume.jsonl) and, every MEMORY_SECONDS, the
+        remembered columns (one file of every source: a source's finish is in resume.jsonl)."""
         if self.resume is not None and self.dirty:
             dirty, self.dirty = self.dirty, set()
             states = {sid: self.walks[sid].snapshot() for sid in dirty if sid in self.walks}
             self.resume.save_walks(states)
-        if self.memory is not None and self.memory.dirty:
+        if memory and self.memory is not None and self.memory.dirty:
             self.memory.save()
 
     def _finish(self, source: Source, summary: SourceSummary) -> None:
