@@ -54,7 +54,7 @@ def layout(n_sites: int) -> dict[int, str]:
 
 
 # ---- the server (its own process) ---------------------------------------------------------
-def serve(n_sites: int, port: int, control_port: int, ready) -> None:
+def serve(n_sites: int, port: int, control_port: int, ready, slow_seconds: float = SLOW_SECONDS) -> None:
     faults = layout(n_sites)
     by_addr = {address(i): i for i in range(n_sites + len(FAULTS)) if faults.get(i) != "refused"}
     cache: dict[int, dict[str, tuple[bytes, bytes]]] = {}
@@ -83,7 +83,7 @@ def serve(n_sites: int, port: int, control_port: int, ready) -> None:
                 if path.startswith("/draft/"):
                     stats["robots_violations"] += 1
                 fault = faults.get(i)
-                delay = SLOW_SECONDS if fault == "slow" else 0.005 + (hash(path) % 26) / 1000
+                delay = slow_seconds if fault == "slow" else 0.005 + (hash(path) % 26) / 1000
                 stats["latency"][i] = stats["latency"].get(i, 0.0) + delay
                 await asyncio.sleep(delay)
                 inm = None
@@ -145,12 +145,13 @@ def ask(control_port: int, what: str = "stats") -> dict:
 class Sim:
     """The server process and the registry of its sites."""
 
-    def __init__(self, n_sites: int):
+    def __init__(self, n_sites: int, slow_seconds: float = SLOW_SECONDS):
         self.n = n_sites
         self.port, self.control = _free_port(), _free_port()
         ctx = mp.get_context("spawn")
         self.ready = ctx.Event()
-        self.proc = ctx.Process(target=serve, args=(n_sites, self.port, self.control, self.ready), daemon=True)
+        self.proc = ctx.Process(target=serve, args=(n_sites, self.port, self.control, self.ready, slow_seconds),
+                                daemon=True)
 
     def __enter__(self):
         self.proc.start()

@@ -309,6 +309,7 @@ class Crawl:
             summary.fail(f"crawler error: {type(exc).__name__}: {exc}")
         await self.writer.call(self._finish, source, summary)
         self.finished_sources += 1
+        await self.fetcher.release(source.base_url)
         self.walks.pop(source.id, None)
         self.dirty.discard(source.id)
         if self.resume is not None:

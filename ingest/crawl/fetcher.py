@@ -163,6 +163,12 @@ class Fetcher:
             await client.aclose()
         self._clients.clear()
 
+    async def release(self, url: str) -> None:
+        """Close the connections of a host whose crawl is over (open sockets stay bounded)."""
+        suffix = " " + hostport(url)
+        for key in [k for k in self._clients if k.endswith(suffix)]:
+            await self._clients.pop(key).aclose()
+
     # ---- clients per TLS choice --------------------------------------------------------
     def _client(self, tls: bool | str, url: str) -> httpx.AsyncClient:
         # one small pool per host: httpcore scans its whole pool on every request, and a
@@ -177,7 +183,9 @@ class Fetcher:
                          "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout,
                                       write=c.read_timeout, pool=None),
-                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1))
+                # a connection idle longer than httpx's keep-alive expiry (5 s) is not reused: with
+                # a longer delay, keeping it open only holds a socket per host (thousands)
+                limits=httpx.Limits(max_connections=2, max_keepalive_connections=0 if c.delay >= 5 else 1))
             _cookies_only_when_set(client)
             self._clients[key] = client
         return client
