@@ -5,6 +5,12 @@
     python -m ingest crawl --registry my_counties.yaml --concurrency 4 --max-pages 200
     python -m ingest crawl --offline                      # fetch nothing: what the archive holds
     python -m ingest crawl --rediscover --search-budget 100   # search from the entry again
+    python -m ingest crawl --budget 30m                   # stop cleanly after 30 minutes …
+    python -m ingest crawl --budget 5000                  # … or 5,000 requests; rerun to continue
+
+A crawl interrupted (killed, Ctrl-C, --budget spent) is continued by the next run: hosts done
+are not crawled again in it, a half-done host continues from its frontier, robots.txt already
+read is not asked again (DATA_DIR/crawl/resume.jsonl, resume.py); `--restart` starts afresh.
 
 A source whose entry is a home page is searched best-first for its report columns (at most
 --search-budget pages); the columns found are remembered in DATA_DIR/crawl/columns.json and
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import signal
 import sys
 from dataclasses import replace
@@ -30,10 +37,11 @@ import duckdb
 from ingest.config import paths
 from ingest.crawl import registry as reg
 from ingest.crawl.archive import Archive, new_run_id
-from ingest.crawl.crawler import DEFAULT_MAX_PAGES, SEARCH_BUDGET, Crawl, Progress
+from ingest.crawl.crawler import DEFAULT_MAX_PAGES, SEARCH_BUDGET, Budget, Crawl, Progress
 from ingest.crawl.fetcher import DEFAULT_USER_AGENT, FetchConfig
 from ingest.crawl.netguard import PrivateGuard
 from ingest.crawl.memory import ColumnMemory
+from ingest.crawl.resume import ResumeLog
 from ingest.crawl.report import offline_rows, print_offline, print_summary, summary_json
 from ingest.errors import PipelineError, UserError
 
@@ -68,12 +76,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bytes", type=int, default=d.max_bytes, metavar="N",
                    help=f"largest body accepted (default {d.max_bytes})")
     p.add_argument("--user-agent", default=DEFAULT_USER_AGENT, metavar="UA", help="User-Agent header")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--budget", metavar="N|Tm", help="stop cleanly after N requests, or after T minutes "
+                   "(30m, 2h, 90s); the next run continues where this one stopped")
+    p.add_argument("--restart", action="store_true",
+                   help="do not continue an interrupted crawl: start every source from its entry")
+    p.add_argument("--progress", action="store_true",
+                   help="print the progress line every 30 s even when stderr is not a terminal")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
 
 
 def _source_ids(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def parse_budget(value: str | None) -> Budget:
+    """--budget: a number of requests (5000) or a time (30m, 2h, 90s, 1.5h)."""
+    if value is None:
+        return Budget()
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hours?)?\s*", value)
+    if not m or float(m.group(1)) <= 0:
+        raise UserError(f"--budget must be a number of requests (5000) or a time (30m, 2h, 90s), got {value!r}")
+    number, unit = float(m.group(1)), m.group(2)
+    if unit is None:
+        if not number.is_integer():
+            raise UserError(f"--budget in requests must be a whole number, got {value!r}")
+        return Budget(requests=int(number))
+    return Budget(seconds=number * {"s": 1, "sec": 1, "m": 60, "min": 60}.get(unit, 3600))
 
 
 def config_from(args) -> FetchConfig:
@@ -120,11 +149,12 @@ def run(args) -> int:
             print_offline(rows, p.archive_dir)
         return 0
 
+    budget = parse_budget(args.budget)
     run_id = new_run_id()
     options = {"registry": str(registry.path), "delay": config.delay, "concurrency": config.concurrency,
                "max_pages": args.max_pages, "user_agent": config.user_agent,
                "search_budget": args.search_budget, "rediscover": bool(args.rediscover)}
-    show_bar = not args.quiet and sys.stderr.isatty()
+    show_bar = not args.quiet and (sys.stderr.isatty() or args.progress)
     with Archive(p) as archive:
         archive.record_sources(sources, registry.path)
         stale = archive.mark_interrupted_runs()
@@ -135,8 +165,16 @@ def run(args) -> int:
         if args.rediscover:
             for s in sources:
                 memory.sources.pop(s.id, None)
+        resume = ResumeLog.of(p)
+        if resume.start(resume=not args.restart and not args.rediscover):
+            done = sum(1 for s in sources if s.id in resume.done)
+            half = sum(1 for s in sources if s.id in resume.walks)
+            if not args.json:
+                print(f"note: continuing an interrupted crawl: {done} of {len(sources)} source(s) done, "
+                      f"{half} continue from their frontier", file=sys.stderr)
         crawl = Crawl(archive, sources, config, max_pages=args.max_pages, run_id=run_id,
-                      options=options, progress=progress, search_budget=args.search_budget, memory=memory)
+                      options=options, progress=progress, search_budget=args.search_budget, memory=memory,
+                      resume=resume, budget=budget)
         try:
             summaries = asyncio.run(_main(crawl))
         except asyncio.CancelledError:

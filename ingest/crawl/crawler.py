@@ -33,14 +33,32 @@ from ingest.crawl.archive import Archive, Attempt, GroupCommitter, NewDocument, 
 from ingest.crawl.fetcher import Fetcher, FetchConfig, Request, Result, Try
 from ingest.crawl.memory import ColumnMemory, now
 from ingest.crawl.registry import Source
+from ingest.crawl.resume import ResumeLog
 from ingest.decode import decode_bytes
 
-WORKERS_PER_SOURCE = 3  # requests per host stay serial: these only overlap storing with fetching
+WORKERS_PER_SOURCE = 2  # requests per host stay serial: these only overlap storing with fetching
 MAX_COLUMN_DEPTH = 3  # column → sub-column → year folder: deeper is wandering off
 DEFAULT_MAX_PAGES = 1000
 SEARCH_BUDGET = 60    # pages a source may spend looking for its report columns
 MAX_SEARCH_DEPTH = 6  # hops from the entry while searching (首页 → 政务公开 → … → 年报 is 3–5)
 DOC, COLUMN, SEARCH = 0, 1, 2  # request classes, served in this order (see SourceWalk)
+SNAPSHOT_SECONDS = 1.0  # how often the frontiers that changed are written to resume.jsonl
+MEMORY_SECONDS = 10     # … and columns.json
+
+
+@dataclass
+class Budget:
+    """`crawl --budget`: stop cleanly after this many requests or seconds (None: no limit)."""
+
+    requests: int | None = None
+    seconds: float | None = None
+
+    def spent(self, requests: int, elapsed: float) -> str | None:
+        if self.requests is not None and requests >= self.requests:
+            return f"request budget of {self.requests} spent"
+        if self.seconds is not None and elapsed >= self.seconds:
+            return f"time budget of {self.seconds / 60:g} min spent"
+        return None
 
 # fetch_attempts.outcome
 OUTCOMES = ("ok", "not_modified", "redirect", "retry", "failed", "skipped")
@@ -100,8 +118,15 @@ class Crawl:
 
     def __init__(self, archive: Archive, sources: list[Source], config: FetchConfig, *,
                  max_pages: int = DEFAULT_MAX_PAGES, run_id: str, options: dict | None = None,
-                 progress=None, search_budget: int = SEARCH_BUDGET, memory: ColumnMemory | None = None):
+                 progress=None, search_budget: int = SEARCH_BUDGET, memory: ColumnMemory | None = None,
+                 resume: ResumeLog | None = None, budget: Budget | None = None):
         self.archive = archive
+        self.resume = resume    # where an interrupted crawl stands (None: no resuming)
+        self.budget = budget or Budget()
+        self.stopping: str | None = None  # why the run stops early (the budget)
+        self.walks: dict[str, SourceWalk] = {}
+        self.dirty: set[str] = set()       # walks changed since their last snapshot
+        self.finished_sources = 0
         self.sources = sources
         self.config = config
         self.max_pages = max_pages
@@ -121,10 +146,7 @@ class Crawl:
     # ---- recording -----------------------------------------------------------------------
     async def _on_try(self, t: Try, body: bytes | None) -> None:
         sha = None
-        if body is not None:  # blob first (fsync'd, renamed), then the row that names it
-            sha = await asyncio.to_thread(self.archive.put_blob, body)
-            t.sha256 = sha
-        elif t.not_modified:
+        if t.not_modified:
             v = self.validators.get(t.url)
             sha = v[2] if v else None
         if t.retry:
@@ -142,12 +164,16 @@ class Crawl:
         summary = self.summaries.get(t.source_id or "")
         if summary is not None and t.elapsed_ms:
             summary.requests += 1
-        await self.writer.record(Attempt(
+        attempt = Attempt(
             run_id=self.run_id, source_id=t.source_id, url=t.url, method=t.method, purpose=t.purpose,
             try_no=t.try_no, outcome=outcome, started_at=t.started_at, final_url=t.final_url,
             status=t.status, error=t.error, bytes=t.bytes, sha256=sha, content_type=t.content_type,
             elapsed_ms=t.elapsed_ms, etag=t.etag, last_modified=t.last_modified,
-            not_modified=t.not_modified, conditional=t.conditional, tls_verify=t.tls_verify))
+            not_modified=t.not_modified, conditional=t.conditional, tls_verify=t.tls_verify)
+        if body is not None:  # blob first (fsync'd, renamed), then the row that names it: one hop
+            sha = t.sha256 = await self.writer.record_blob(attempt, body)
+        else:
+            await self.writer.record(attempt)
         if body is not None and t.status == 200 and t.method == "GET":
             self.validators[t.url] = (t.etag, t.last_modified, sha)
             if t.content_type:
@@ -158,37 +184,95 @@ class Crawl:
 
     # ---- the run -------------------------------------------------------------------------
     async def run(self) -> dict[str, SourceSummary]:
+        done = self.resume.done if self.resume is not None else {}
+        todo = [s for s in self.sources if s.id not in done]
+        for s in self.sources:
+            if s.id in done:  # finished earlier in this crawl: not redone until the next crawl
+                summary = self.summaries[s.id]
+                summary.status, summary.recorded = "done", True
+                summary.notes.append(f"done earlier in this crawl (run {done[s.id].get('run_id')})")
+        if self.memory is not None:
+            self.memory.autosave = False  # saved every few seconds, not rewritten per source
         self.archive.start_runs(self.run_id, {s.id: {**self.options, "adapter": s.adapter, "entry": list(s.entry)}
-                                              for s in self.sources})
-        self.writer = GroupCommitter(self.archive)
+                                              for s in todo})
+        # rows wait at most a quarter of the politeness delay for their commit (none without one)
+        self.writer = GroupCommitter(self.archive, interval=min(0.25, self.config.delay / 4))
+        self.started = time.monotonic()
+        self.todo = len(todo)
+        tasks: list[asyncio.Task] = []
+        ticker = None
         try:
             async with Fetcher(self.config, self._on_try, validators=self.validators,
-                               stored_body=self._stored_body) as fetcher:
+                               stored_body=self._stored_body,
+                               robots=self.resume.robots if self.resume is not None else None,
+                               on_robots=self.resume.learned_robots if self.resume is not None else None) as fetcher:
                 self.fetcher = fetcher
-                tasks = [asyncio.create_task(self._source(s)) for s in self.sources]
+                tasks = [asyncio.create_task(self._source(s)) for s in todo]
+                ticker = asyncio.create_task(self._tick(tasks))
                 try:
-                    await asyncio.gather(*tasks)
+                    if tasks:
+                        await asyncio.wait(tasks)  # a budget stop cancels them: not an error
+                    for task in tasks:
+                        if not task.cancelled() and task.exception() is not None:
+                            raise task.exception()
                 except BaseException:
                     for task in tasks:
                         task.cancel()
                     await asyncio.gather(*tasks, return_exceptions=True)
                     raise
         finally:
+            if ticker is not None:
+                ticker.cancel()
             self.writer.close()  # drains what is queued: every answered row is committed
-            for s in self.sources:
+            for s in todo:
                 summary = self.summaries[s.id]
                 if not summary.recorded:
                     if summary.status == "running":
                         summary.status = "interrupted"
+                        if self.stopping:
+                            summary.notes.append(f"{self.stopping}: the next run continues from its frontier")
                     self._finish(s, summary)
+            self._snapshot()
+            if self.memory is not None and self.memory.dirty:
+                self.memory.save()
+            if self.resume is not None:
+                self.resume.close(finished=all(self.summaries[s.id].status in ("complete", "failed") for s in todo))
+            if self.progress is not None:
+                self.progress.draw(self, final=True)
         return self.summaries
+
+    async def _tick(self, tasks: list[asyncio.Task]) -> None:
+        """Every second: the budget, the progress line; every few seconds: frontiers, memory."""
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            if not self.stopping:
+                self.stopping = self.budget.spent(self.fetcher.requests_sent, time.monotonic() - self.started)
+                if self.stopping:
+                    for task in tasks:
+                        task.cancel()  # what is in flight is re-queued in the snapshot
+            if self.progress is not None:
+                self.progress.draw(self)
+            if time.monotonic() - last >= SNAPSHOT_SECONDS:
+                last = time.monotonic()
+                self._snapshot(memory=(int(last) % MEMORY_SECONDS) < SNAPSHOT_SECONDS)
+
+    def _snapshot(self, memory: bool = True) -> None:
+        """Write the frontiers that changed (resume.jsonl) and, every MEMORY_SECONDS, the
+        remembered columns (one file of every source: a source's finish is in resume.jsonl)."""
+        if self.resume is not None and self.dirty:
+            dirty, self.dirty = self.dirty, set()
+            states = {sid: self.walks[sid].snapshot() for sid in dirty if sid in self.walks}
+            self.resume.save_walks(states)
+        if memory and self.memory is not None and self.memory.dirty:
+            self.memory.save()
 
     def _finish(self, source: Source, summary: SourceSummary) -> None:
         self.archive.finish_run(
             self.run_id, source.id, status=summary.status, requests=summary.requests,
             pages_fetched=summary.pages_fetched, new_documents=summary.new_documents,
             unchanged=summary.unchanged, not_reports=summary.not_reports, failures=summary.failures,
-            failure_reasons=dict(summary.reasons), formats=dict(summary.formats))
+            failure_reasons=dict(summary.reasons), formats=dict(summary.formats), summary=host_summary(summary))
         summary.recorded = True
 
     def _remember(self, source: Source, summary: SourceSummary, walk: SourceWalk) -> None:
@@ -212,6 +296,7 @@ class Crawl:
         summary = self.summaries[source.id]
         try:
             walk = SourceWalk(self, source, summary)
+            self.walks[source.id] = walk
             await walk.run()
             summary.status = "complete" if summary.pages_fetched or not summary.failures else "failed"
             self._remember(source, summary, walk)
@@ -223,6 +308,12 @@ class Crawl:
             summary.status = "failed"
             summary.fail(f"crawler error: {type(exc).__name__}: {exc}")
         await self.writer.call(self._finish, source, summary)
+        self.finished_sources += 1
+        await self.fetcher.release(source.base_url)
+        self.walks.pop(source.id, None)
+        self.dirty.discard(source.id)
+        if self.resume is not None:
+            self.resume.finished(source.id, self.run_id, summary.status)
 
 
 class SourceWalk:
@@ -267,6 +358,48 @@ class SourceWalk:
         self.entries_failed: list[tuple[str, str]] = []
         self.remembered_failed: list[tuple[str, str]] = []
         self.mode = "search"
+        self.inflight: dict[tuple, tuple] = {}  # key → (class, -priority, link, context) being visited
+        self.resumed = False
+
+    # ---- resuming (resume.py) --------------------------------------------------------------
+    _STATE = ("fetched", "search_pages", "mode", "parent", "columns", "doc_links", "doc_ok", "doc_failed_url",
+              "entries_failed", "remembered_failed")
+    _SUMMARY = ("pages_fetched", "new_documents", "unchanged", "not_reports", "failures", "off_site_links",
+                "robots_excluded", "robots_urls", "reason_urls", "search_exhausted", "notes", "new_urls")
+
+    def snapshot(self) -> dict:
+        """The frontier (links queued and in flight) and what the walk learned, as JSON values."""
+        queue = [[cls, neg, _link_json(link), ctx] for cls, neg, _, link, ctx in self.heap
+                 if link.key not in self.done and self.queued.get(link.key) == (cls, neg)]
+        queue += [[cls, neg, _link_json(link), ctx] for cls, neg, link, ctx in self.inflight.values()]
+        state = {k: getattr(self, k) for k in self._STATE}
+        s = self.summary
+        state.update(
+            queue=queue, done=[list(k[:2]) + [k[2]] for k in self.done if k not in self.inflight],
+            credit=dict(self.credit), doc_failed=dict(self.doc_failed),
+            candidates={u: list(v) for u, v in self.candidates.items()},
+            summary={**{k: getattr(s, k) for k in self._SUMMARY}, "reasons": dict(s.reasons),
+                     "formats": dict(s.formats)})
+        return state
+
+    def restore(self, state: dict) -> None:
+        for k in self._STATE:
+            setattr(self, k, state[k])
+        self.entries_failed = [tuple(x) for x in self.entries_failed]
+        self.remembered_failed = [tuple(x) for x in self.remembered_failed]
+        self.credit = collections.Counter(state["credit"])
+        self.doc_failed = collections.Counter(state["doc_failed"])
+        self.candidates = {u: tuple(v) for u, v in state["candidates"].items()}
+        self.done = {(m, u, _data(d)) for m, u, d in state["done"]}
+        s = self.summary
+        for k, v in state["summary"].items():
+            if k in ("reasons", "formats"):
+                getattr(s, k).update(v)
+            elif k in self._SUMMARY:
+                setattr(s, k, v)
+        for cls, neg, link, ctx in state["queue"]:
+            self.push(_link_of(link), ctx, cls, -neg)
+        self.resumed = True
 
     def push(self, link: Link, context: dict | None = None, cls: int = COLUMN, priority: float = 0) -> None:
         if not self.scope.allows(link.url):
@@ -288,8 +421,6 @@ class SourceWalk:
         self.queued[link.key] = rank
         heapq.heappush(self.heap, (cls, -priority, next(self.order), link, context))
         self.changed.set()
-        if before is None and self.crawl.progress is not None:
-            self.crawl.progress.grow(1)
 
     def _pop(self):
         while self.heap:
@@ -297,6 +428,7 @@ class SourceWalk:
             if link.key in self.done or self.queued.get(link.key) != (cls, neg):
                 continue  # fetched already, or queued again with a better rank
             self.done.add(link.key)
+            self.inflight[link.key] = (cls, neg, link, context)
             return cls, link, context
         return None
 
@@ -320,9 +452,15 @@ class SourceWalk:
         self.push(link, {"entry": True, "sdepth": 0, "column": not home}, SEARCH, 10_000)
 
     async def run(self) -> None:
-        remembered = self.crawl.memory.columns(self.source.id, self.source.entry) if self.crawl.memory else []
-        self.mode = "remembered" if remembered else "search"
-        self.seeds(remembered)
+        state = self.crawl.resume.walk_state(self.source.id) if self.crawl.resume is not None else None
+        if state is not None:  # half done by an interrupted run: continue from its frontier
+            self.restore(state)
+            self.summary.notes.append("resumed from the frontier of an interrupted run")
+        else:
+            remembered = self.crawl.memory.columns(self.source.id, self.source.entry) if self.crawl.memory else []
+            self.mode = "remembered" if remembered else "search"
+            self.seeds(remembered)
+        self.crawl.dirty.add(self.source.id)
         await self._walk()
         if self.mode == "remembered" and (self.remembered_failed or not self.doc_links):
             # the column moved (or emptied): search again from the entry
@@ -363,15 +501,13 @@ class SourceWalk:
             cls, link, context = item
             if self.fetched >= self.crawl.max_pages:
                 self.summary.capped = True
-                if self.crawl.progress is not None:
-                    self.crawl.progress.advance(len(self.heap) + 1)
+                self.inflight.pop(link.key, None)
                 self.heap.clear()
                 return
             if cls == SEARCH:
                 if self.search_pages >= self.budget:
                     self.summary.search_exhausted = True
-                    if self.crawl.progress is not None:
-                        self.crawl.progress.advance(1)
+                    self.inflight.pop(link.key, None)
                     continue
                 self.search_pages += 1
             self.fetched += 1
@@ -381,8 +517,8 @@ class SourceWalk:
             finally:
                 self.busy -= 1
                 self.changed.set()
-                if self.crawl.progress is not None:
-                    self.crawl.progress.advance(1)
+                self.inflight.pop(link.key, None)
+                self.crawl.dirty.add(self.source.id)
 
     async def _visit(self, link: Link, context: dict, cls: int = COLUMN) -> None:
         purpose = link.role
@@ -433,6 +569,13 @@ class SourceWalk:
         decoded = decode_bytes(body, content_type)
         if purpose == LIST:
             found = self.adapter.discover_list(here, decoded.text, link.depth if cls == COLUMN else 0)
+            if cls == COLUMN and link.year and not any(x.role in (DETAIL, ATTACHMENT) for x in found.links):
+                # a year link (「2023年度」) that leads straight to that year's report, not a list
+                as_detail = Link(link.url, DETAIL, context.get("column_name") or link.text, link.year,
+                                 issuer=link.issuer)
+                await self._detail(as_detail, {**context, "as_list": found}, here, body, decoded,
+                                   content_type, result)
+                return
             self._list_page(link, context, cls, found)
         elif purpose == API:
             found = self.adapter.discover_api(link, decoded.text)
@@ -557,8 +700,16 @@ class SourceWalk:
         if not inline and not attachments:
             from ingest.crawl.images import store_picture_report  # a report page made of <img>s
 
-            if not await store_picture_report(self, link, context, here, decoded.text, title, issuer, year):
-                self.summary.not_reports += 1
+            if await store_picture_report(self, link, context, here, decoded.text, title, issuer, year):
+                return
+            # a page whose links are reports (or year / department columns), not a report: a
+            # hub the link's title made look like one (「2023年政府信息公开工作年度报告」 → the year's list)
+            listed = context.get("as_list") or self.adapter.discover_list(here, decoded.text, link.depth)
+            if any(x.key != link.key for x in listed.links):
+                hub = Link(link.url, LIST, link.text, link.year, issuer=link.issuer, depth=link.depth)
+                self._list_page(hub, {**context, "column": True}, COLUMN, listed)
+                return
+            self.summary.not_reports += 1
             return
         for a in attachments:
             a_title = a.text if d.is_report_title(a.text) else title
@@ -602,6 +753,28 @@ class SourceWalk:
             self.summary.unchanged += 1
 
 
+def _link_json(link: Link) -> list:
+    return [link.url, link.role, link.text, link.year, link.method,
+            [list(p) for p in link.data] if link.data is not None else None, link.issuer, link.depth]
+
+
+def _data(data) -> tuple | None:
+    return tuple(tuple(p) for p in data) if data is not None else None
+
+
+def _link_of(v: list) -> Link:
+    url, role, text, year, method, data, issuer, depth = v
+    return Link(url, role, text, year, method, _data(data), issuer, depth)
+
+
+def host_summary(s: SourceSummary) -> dict:
+    """The per-host summary kept in crawl_runs.summary: what was found, what failed and why."""
+    return {"reports": s.new_documents + s.unchanged, "new": s.new_documents, "failures": s.failures,
+            "reasons": dict(s.reasons), "first_url_per_reason": s.reason_urls, "why": s.why,
+            "columns": [c.get("url") for c in s.columns], "search_pages": s.search_pages,
+            "robots_excluded": s.robots_excluded, "capped": s.capped, "notes": s.notes}
+
+
 def _stored_content_types(archive: Archive) -> dict[tuple[str, str], str]:
     """(url, sha256) → the Content-Type its 200 answer carried (read once, before the crawl)."""
     if not archive.exists:
@@ -630,24 +803,58 @@ def _content_type(header: str | None, body: bytes) -> str:
 
 
 class Progress:
-    """A tqdm bar whose total grows as the frontier does (to stderr; off when not a TTY)."""
+    """A live line on stderr: hosts done / total, requests, reports, rate and an ETA.
 
-    def __init__(self, enabled: bool):
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
+    On a terminal the line is redrawn in place every second; in a log (`--progress`) a line is
+    printed every 30 s. The ETA is the larger of two lower bounds: the busiest unfinished host's
+    queue at its politeness delay, and the requests queued at the rate seen so far.
+    """
 
-            self.bar = tqdm(total=0, unit="req", desc="crawl", leave=True)
+    def __init__(self, enabled: bool, stream=None, interval: float | None = None):
+        import sys
+
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.interval = interval if interval is not None else (1.0 if self.tty else 30.0)
+        self.last = 0.0
         self.started = time.monotonic()
 
-    def grow(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.total += n  # shown at the next update (tqdm rate-limits redraws)
+    def line(self, crawl: Crawl) -> str:
+        elapsed = max(1e-6, time.monotonic() - crawl.started)
+        sent = crawl.fetcher.requests_sent
+        rate = sent / elapsed
+        reports = sum(s.new_documents + s.unchanged for s in crawl.summaries.values())
+        queued = 0
+        longest = 0.0
+        for walk in list(crawl.walks.values()):
+            n = len(walk.queued) - len(walk.done & walk.queued.keys()) + len(walk.inflight)
+            queued += max(0, n)
+            longest = max(longest, max(0, n) * max(crawl.config.delay, 0.001))
+        eta = max(longest, queued / rate if rate else 0.0)
+        return (f"crawl: hosts {crawl.finished_sources}/{crawl.todo} done · {sent:,} requests ({rate:.0f}/s) · "
+                f"{reports:,} reports · {queued:,} queued · ETA {_duration(eta)}")
 
-    def advance(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
+    def draw(self, crawl: Crawl, final: bool = False) -> None:
+        if not self.enabled or not hasattr(crawl, "fetcher"):
+            return
+        now_ = time.monotonic()
+        if not final and now_ - self.last < self.interval:
+            return
+        self.last = now_
+        text = self.line(crawl)
+        if self.tty:
+            self.stream.write("\r\x1b[K" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        pass
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"

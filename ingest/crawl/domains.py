@@ -10,6 +10,7 @@ different ports.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 # Second-level suffixes under which registrations happen (a small public-suffix list: the
@@ -30,6 +31,7 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
+@lru_cache(maxsize=1 << 16)
 def hostport(url: str) -> str:
     """host:port, the unit of a connection pool."""
     parts = urlsplit(url)
@@ -38,6 +40,7 @@ def hostport(url: str) -> str:
     return f"{host}:{port}"
 
 
+@lru_cache(maxsize=1 << 16)
 def politeness_key(url: str) -> str:
     """Who a request lands on: the host name (http and https of one name are one server), or
     for a bare IP address the address and port (unrelated services share machines)."""
@@ -66,6 +69,7 @@ def registrable_domain(host: str) -> str:
     return last_two
 
 
+@lru_cache(maxsize=1 << 16)
 def site_of(url: str) -> str:
     """The identity of the site a URL belongs to (see module doc)."""
     parts = urlsplit(url)
@@ -96,6 +100,21 @@ class SiteScope:
 
 def absolute(base: str, href: str) -> str | None:
     """Resolve a link and drop its fragment; None for links that go nowhere."""
+    if href and href[:1] == "/" and href[1:2] != "/":
+        # a root-relative link resolves the same from every page of a site: one cache entry
+        # per site and link instead of one per page (navigation repeats on every page)
+        return _absolute(_origin(base), href)
+    return _absolute(base, href)
+
+
+@lru_cache(maxsize=1 << 14)
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+@lru_cache(maxsize=1 << 17)
+def _absolute(base: str, href: str) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None

@@ -130,6 +130,7 @@ class _Host:
     robots_state: str = "unknown"   # unknown | allow_all | parsed | disallow_all | unreachable
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     robots_reason: str | None = None
+    robots_text: str | None = None
 
 
 OnTry = Callable[[Try, bytes | None], object]  # may return an awaitable
@@ -139,8 +140,13 @@ class Fetcher:
     """Use `async with Fetcher(config, on_try) as f: result = await f.fetch(request)`."""
 
     def __init__(self, config: FetchConfig, on_try: OnTry | None = None, *,
-                 validators: dict | None = None, stored_body: Callable[[str], bytes | None] | None = None):
+                 validators: dict | None = None, stored_body: Callable[[str], bytes | None] | None = None,
+                 robots: dict[str, dict] | None = None, on_robots: Callable[[str, dict], None] | None = None):
         self.config = config
+        # robots.txt already read by an interrupted run of this crawl (resume.py): host key →
+        # {state, text, reason}; on_robots(key, rules) is told each one read now
+        self.known_robots = robots or {}
+        self.on_robots = on_robots
         self.on_try = on_try or (lambda t, b: None)
         # robots.txt is fetched conditionally too: url → (etag, last_modified, sha256), and
         # stored_body(sha256) gives back the stored bytes a 304 stands for
@@ -160,6 +166,12 @@ class Fetcher:
             await client.aclose()
         self._clients.clear()
 
+    async def release(self, url: str) -> None:
+        """Close the connections of a host whose crawl is over (open sockets stay bounded)."""
+        suffix = " " + hostport(url)
+        for key in [k for k in self._clients if k.endswith(suffix)]:
+            await self._clients.pop(key).aclose()
+
     # ---- clients per TLS choice --------------------------------------------------------
     def _client(self, tls: bool | str, url: str) -> httpx.AsyncClient:
         # one small pool per host: httpcore scans its whole pool on every request, and a
@@ -174,7 +186,10 @@ class Fetcher:
                          "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout,
                                       write=c.read_timeout, pool=None),
-                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1))
+                # a connection idle longer than httpx's keep-alive expiry (5 s) is not reused: with
+                # a longer delay, keeping it open only holds a socket per host (thousands)
+                limits=httpx.Limits(max_connections=2, max_keepalive_connections=0 if c.delay >= 5 else 1))
+            _cookies_only_when_set(client)
             self._clients[key] = client
         return client
 
@@ -403,7 +418,14 @@ class Fetcher:
         if host.robots_state == "unknown":
             async with host.robots_lock:
                 if host.robots_state == "unknown":
-                    await self._load_robots(request, url, host)
+                    known = self.known_robots.get(politeness_key(url))
+                    if known and known.get("state") in ("parsed", "allow_all", "disallow_all"):
+                        self._install_robots(url, host, known)
+                    else:
+                        await self._load_robots(request, url, host)
+                        if self.on_robots is not None and host.robots_state != "unreachable":
+                            self.on_robots(politeness_key(url), {"state": host.robots_state, "text": host.robots_text,
+                                                                 "reason": host.robots_reason})
         if host.dead:
             return False, f"host unreachable: {host.dead}"
         if host.robots_state == "disallow_all":
@@ -427,19 +449,25 @@ class Fetcher:
         if result.not_modified and r.validators:
             body, status = self.stored_body(r.validators[2]), 200
         if result.final.error is None and status == 200 and body is not None:
-            parser = urllib.robotparser.RobotFileParser(robots_url)
-            text = body.decode("utf-8", errors="replace")
-            parser.parse(text.splitlines())
-            host.robots, host.robots_state = parser, "parsed"
-            delay = parser.crawl_delay(ROBOTS_AGENT)
-            if delay:
-                host.delay = max(host.delay, min(float(delay), self.config.max_crawl_delay))
+            self._install_robots(url, host, {"state": "parsed", "text": body.decode("utf-8", errors="replace")})
         elif (status is not None and 500 <= status < 600) or (status is None and result.final.error):
             # RFC 9309: a robots.txt that cannot be read (server error, timeout) forbids all
             host.robots_state = "disallow_all"
             host.robots_reason = result.final.error or f"HTTP {status}"
         else:  # 4xx, an off-site redirect, or no robots.txt at all: no rules
             host.robots_state = "allow_all"
+
+    def _install_robots(self, url: str, host: _Host, rules: dict) -> None:
+        host.robots_state, host.robots_reason = rules["state"], rules.get("reason")
+        if rules["state"] == "parsed":
+            parts = urlsplit(url)
+            parser = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            host.robots_text = rules.get("text") or ""
+            parser.parse(host.robots_text.splitlines())
+            host.robots = parser
+            delay = parser.crawl_delay(ROBOTS_AGENT)
+            if delay:
+                host.delay = max(host.delay, min(float(delay), self.config.max_crawl_delay))
 
     # ---- helpers -------------------------------------------------------------------------
     def _skip(self, request: Request, url: str, try_no: int, why: str) -> Try:
@@ -452,6 +480,19 @@ class Fetcher:
         if inspect.isawaitable(done):  # the crawler stores off the event loop
             await done
         return t
+
+
+def _cookies_only_when_set(client: httpx.AsyncClient) -> None:
+    """httpx runs every response through http.cookiejar (a tenth of a request's CPU); only a
+    response that sets a cookie needs it. Cookies still work as before."""
+    jar = client.cookies
+    extract = jar.extract_cookies
+
+    def extract_cookies(response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            extract(response)
+
+    jar.extract_cookies = extract_cookies
 
 
 class _TooLarge(Exception):

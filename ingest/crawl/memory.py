@@ -35,6 +35,8 @@ class ColumnMemory:
     def __init__(self, path: Path):
         self.path = path
         self.sources: dict[str, dict] = {}
+        self.autosave = True   # False: remember() only marks it dirty and the caller saves
+        self.dirty = False
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -71,12 +73,16 @@ class ColumnMemory:
         if columns is not None:
             got["columns"] = columns
         got["last_run"] = last_run
-        self.save()
+        if self.autosave:
+            self.save()
+        else:
+            self.dirty = True  # the crawl saves every few seconds (one file of every source)
 
     def last_run(self, source_id: str) -> dict | None:
         return (self.sources.get(source_id) or {}).get("last_run")
 
     def save(self) -> None:
+        self.dirty = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"version": VERSION, "sources": self.sources}, ensure_ascii=False, indent=1),

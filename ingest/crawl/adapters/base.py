@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -59,9 +60,15 @@ class Discovery:
     page_score: int = 0            # how strongly the page says it is a report column itself
     page_name: str | None = None   # its <title> / breadcrumb, for the summary
 
+    _at: dict = field(default_factory=dict, repr=False)  # link key → its index in links
+
     def add(self, link: Link) -> None:
-        if all(link.key != other.key for other in self.links):
+        i = self._at.get(link.key)
+        if i is None:
+            self._at[link.key] = len(self.links)
             self.links.append(link)
+        elif self.links[i].role == LIST and link.role in (DETAIL, ATTACHMENT):
+            self.links[i] = link  # an adapter that knows the link is a report outranks a year link
 
     def of(self, role: str) -> list[Link]:
         return [link for link in self.links if link.role == role]
@@ -81,14 +88,25 @@ def parse_html(text: str) -> LexborHTMLParser:
     return LexborHTMLParser(text or "")
 
 
-def anchors(tree: LexborHTMLParser) -> list[tuple[str, str, str]]:
-    """(href, anchor text, title attribute) of every link, texts cleaned."""
+_LAST_TREE: list = [None, []]  # the last tree read and its anchors: each pass over a page reuses them
+
+
+def anchor_nodes(tree: LexborHTMLParser) -> list[tuple]:
+    """(node, href, anchor text, title attribute) of every link, texts cleaned, read once per page."""
+    if _LAST_TREE[0] is tree:
+        return _LAST_TREE[1]
     out = []
     for a in tree.css("a[href]"):
         attrs = a.attributes
-        out.append((attrs.get("href") or "", d.clean(a.text(deep=True, separator="", strip=True)),
+        out.append((a, attrs.get("href") or "", d.clean(a.text(deep=True, separator="", strip=True)),
                     d.clean(attrs.get("title") or "")))
+    _LAST_TREE[0], _LAST_TREE[1] = tree, out  # holding the tree keeps its id from being reused
     return out
+
+
+def anchors(tree: LexborHTMLParser) -> list[tuple[str, str, str]]:
+    """(href, anchor text, title attribute) of every link, texts cleaned."""
+    return [(href, text, title) for _, href, text, title in anchor_nodes(tree)]
 
 
 def best_label(text: str, title: str) -> str:
@@ -157,14 +175,12 @@ class Adapter:
         # issuer's own disclosure page, where its report column is
         directory = d.is_issuer_directory(found.page_name)
         seen: set[str] = set()
-        for node in tree.css("a[href]"):
-            target = absolute(url, node.attributes.get("href") or "")
+        for node, href, text, alt in anchor_nodes(tree):
+            target = absolute(url, href)
             if target is None or target == url or target in known or target in seen:
                 continue
-            if d.attachment_url(target) or _NOT_PAGE.search(urlsplit(target).path):
+            if _not_a_page(target):
                 continue
-            text = d.clean(node.text(deep=True, separator="", strip=True))
-            alt = d.clean(node.attributes.get("title") or "")
             context = _block_text(node, text) if d.says_nothing(text) else None
             score, why = d.column_score(text, alt, target, context)
             issuer = None
@@ -224,17 +240,28 @@ class Adapter:
         return bool(_PAGINATED_PATH.search(t.path)) or t.path.endswith("/")
 
     def column_links(self, url: str, tree: LexborHTMLParser, found: Discovery, depth: int) -> None:
-        """Sub-columns: 部门年报 / 乡镇年报 / per-year folders under the current column."""
-        here = directory_of(url)
-        for href, text, title in anchors(tree):
+        """Sub-columns of a report column, wherever their URLs point on the site.
+
+        部门年报 / 乡镇年报, per-year sub-columns and year index pages (2023, 2023年度, 2023年报),
+        the 本级 / 部门 / 乡镇 tabs of a column split by issuer, and a box's 更多>> whose block
+        names one of those. Year columns often do not nest under the column's URL (Hanweb
+        /col/colN/, /<site>/cN/): the crawler bounds them by column depth and site scope, and
+        only follows them from a page it knows is a report column.
+        """
+        for node, href, text, title in anchor_nodes(tree):
             target = absolute(url, href)
-            if target is None or target == url:
+            if target is None or target == url or d.attachment_url(target):
                 continue
             label = text or title
-            if d.is_column_title(label) or d.is_column_title(title):
+            if d.says_nothing(label):  # 更多>>: the words of its box name the target
+                block = _block_text(node, text)
+                label = d.clean(_MORE.sub("", block or "")) if block else ""
+                if not label:
+                    continue
+            if d.is_column_title(label) or d.is_column_title(title) or d.is_split_tab(label):
                 found.add(Link(target, LIST, label, depth=depth + 1))
-            elif d.is_year_link(label) and target.startswith(here):
-                found.add(Link(target, LIST, label, d.year_of(label + "年"), depth=depth + 1))
+            elif d.is_year_link(label):
+                found.add(Link(target, LIST, label, d.year_of(label[:4] + "年"), depth=depth + 1))
 
     # ---- API responses -------------------------------------------------------------------
     def discover_api(self, link: Link, text: str) -> Discovery:
@@ -299,10 +326,17 @@ class Adapter:
         return d.looks_like_report_text(tree.body.text(separator="\n") if tree.body else "")
 
 
+_MORE = re.compile(r"(?:查看)?更多(?:信息)?|查看全部|[Mm]ore|MORE|[>》»+]+")
 _NOT_PAGE = re.compile(r"\.(?:jpe?g|png|gif|bmp|svg|ico|css|js|zip|rar|7z|xlsx?|pptx?|mp4|mp3|flv|swf|apk|exe)$",
                        re.IGNORECASE)
 _CRUMB_SELECTORS = ('[class*="crumb"]', '[class*="position"]', '[class*="location"]', '[class*="dqwz"]',
                     '[id*="crumb"]', '[id*="position"]', '[id*="location"]', '[class*="wz"]', '[class*="nav-path"]')
+
+
+@lru_cache(maxsize=1 << 16)
+def _not_a_page(url: str) -> bool:
+    """A file or an asset, not a page that could lead to the column."""
+    return d.attachment_url(url) or bool(_NOT_PAGE.search(urlsplit(url).path))
 
 
 def breadcrumb(tree: LexborHTMLParser) -> str | None:
@@ -343,6 +377,8 @@ def trs_create_page_urls(url: str, text: str) -> list[str]:
 
     Page 0 is `index.html`, page k is `index_k.html`; all share the list's directory.
     """
+    if "createPage" not in text:  # cheap test first: the patterns cannot anchor on a literal
+        return []
     m = _CREATE_PAGE.search(text)
     if m:
         count, prefix, suffix = int(m.group(1)), m.group(3), m.group(4)
