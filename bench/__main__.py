@@ -1,4 +1,4 @@
-"""`python -m bench [NAME …]`: run the benchmarks of each stage and print their figures.
+"""`python -m bench [NAME …]` (or `python -m bench NAME --option …`): run the benchmarks of each stage and print their figures.
 
 Each stage keeps its benchmark in bench/<stage>.py with a `main(argv) -> int`. With no NAME,
 all of them run in pipeline order. Figures are recorded by hand in README.md (Benchmarks).
@@ -9,12 +9,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-STAGES = ["parse", "crawl", "discovery", "warehouse", "validate", "refresh"]
+STAGES = ["parse", "print-variation", "crawl", "discovery", "warehouse", "validate", "refresh"]
 # run only when named: the national-scale run takes about an hour and 30 GB of disk
 ON_REQUEST = ["national"]
 
 
 def main(argv: list[str]) -> int:
+    options: list[str] = []
+    if len(argv) > 1 and argv[1].startswith("-"):
+        argv, options = argv[:1], argv[1:]  # `python -m bench NAME --option …`: one benchmark's options
     names = argv or STAGES
     unknown = [n for n in names if n not in STAGES + ON_REQUEST]
     if unknown:
@@ -25,13 +28,13 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== bench {name}", flush=True)
         try:
-            mod = importlib.import_module(f"bench.{name}")
+            mod = importlib.import_module(f"bench.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"bench.{name}":
+            if exc.name != f"bench.{name.replace('-', '_')}":
                 raise
             print(f"   (no benchmark for {name} yet)")
             continue
-        rc = max(rc, int(mod.main([]) or 0))
+        rc = max(rc, int(mod.main(options) or 0))
     return rc
 
 

@@ -9,8 +9,9 @@ same blocks unmarked (an HTML or Word reading) map exactly as before.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
+
+import pytest
 
 from ingest.parse.layout import Block
 from ingest.parse.mapping import gate
@@ -32,8 +33,21 @@ def _block(doc, section: str) -> Block:
     return b
 
 
-def test_a_faithful_page_laid_reading_ships_as_the_html_does():
-    assert build_report(_doc()) == build_report(_doc(geometry=False))
+@pytest.mark.parametrize("name", sorted(p.name for p in HTML.glob("*.html")
+                                         if p.stem not in ("not_a_report", "truncated")))
+def test_a_faithful_page_laid_reading_ships_as_the_html_does(name):
+    assert build_report(_doc(name)) == build_report(_doc(name, geometry=False))
+
+
+def test_subtotals_confirm_their_rows():
+    doc = _doc("subtotals_28x8.html")
+    t3 = _block(doc, "table3")
+    sub = next(i for i, r in enumerate(t3.rows) if "小计" in r[2] and "不予公开" in r[1])
+    t3.rows[sub], t3.rows[sub + 2] = (t3.rows[sub][:3] + t3.rows[sub + 2][3:],
+                                      t3.rows[sub + 2][:3] + t3.rows[sub][3:])  # values swapped
+    r = build_report(doc)
+    assert all(v is None for cols in r["table3"].values() for v in cols.values())
+    assert any("t3_subtotal_row" in w for w in r["warnings"])
 
 
 def test_slips_needed_counts_the_cells_every_broken_identity_shares():
@@ -134,3 +148,14 @@ def test_a_row_placed_by_template_order_is_null_unless_the_arithmetic_proves_it(
     # （七）总计 alone on one side of the outcome total: the arithmetic proves its place
     r = unlabelled("（七）总计")
     assert r["table3"]["total"] == truth["table3"]["total"]
+
+
+def test_a_header_naming_only_some_columns_nulls_table3():
+    doc = _doc()
+    t3 = _block(doc, "table3")
+    for r in (0, 1):
+        t3.rows[r] = [t if t not in ("科研机构", "社会公益组织", "法律服务机构", "其他", "总计") else ""
+                      for t in t3.rows[r]]
+    r = build_report(doc)
+    assert all(v is None for cols in r["table3"].values() for v in cols.values())
+    assert any("header names no column for research" in w for w in r["warnings"])

@@ -7,7 +7,7 @@ stand, and a page break can cut it anywhere: a continuation printed with fewer l
 shifts every row by a column, two rows' labels run together, a header row split over two
 pages names no column. Such a reading still yields numbers — wrong ones. The balancing rules of
 templates.yaml (`rules`: t3_row_total, t3_column_balance, t3_outcome_total, t4_group_total)
-catch it, because a shifted or misplaced value breaks them wholesale, while a publisher's slip
+catch it (with the identities the optional subtotals imply: `subtotal_instances`), because a shifted or misplaced value breaks them wholesale, while a publisher's slip
 breaks them in one place.
 
 - **Identities.** Every rule instance whose cells are all read is evaluated. The instances that
@@ -16,8 +16,12 @@ breaks them in one place.
   (the corpus and fixtures: 0–1 cells). A reading that needs more is ours, not the
   publisher's: every value of the table is nulled (raw text kept) with ONE warning naming the
   identities it broke.
+- **Header.** A table-3 header that names only some applicant columns (split across a page
+  break, set vertically) leaves the columns it does name unconfirmed: no row total can be
+  evaluated, so the table is null.
 - **Placement by order.** A table-3 row whose label is not printed beside its values was placed
-  by the template order; on a page-laid table that is a guess unless the arithmetic proves the
+  by the template order (or, when another row of values matched no template row, by the
+  labels printed around it — the alignment may have slid past the stray row); on a page-laid table that is a guess unless the arithmetic proves the
   place: the row stands alone on one side of a rule instance that holds in every column (only
   （七）总计 can be proven so). Otherwise its cells are nulled with a warning. Table 4 read in
   template order is kept only with all 15 numbers and every group total holding; fewer numbers
@@ -68,6 +72,28 @@ def rule_instances(report: dict, templates=None) -> list[tuple[str, str, list, l
     return out
 
 
+def subtotal_instances(values: dict, templates=None) -> list[tuple[str, list, list]]:
+    """The identities the template's structure implies for the optional subtotals a table 3
+    prints: a 小计 row = the rows of its group (per column), the 法人 小计 column = the
+    legal-person columns (per row). Not balancing rules of their own (a report without
+    subtotals has none), but a reading that breaks them misplaced a row or a column."""
+    if templates is None:
+        templates = template_spec.load()
+    out: list[tuple[str, list, list]] = []
+    cols = list(dict.fromkeys(c for r in values.values() if isinstance(r, dict) for c in r))
+    for sub in templates.table3_rows:
+        if sub.subtotal and sub.key in values:
+            parts = [r.key for r in templates.table3_rows
+                     if r.parent == sub.parent and not r.subtotal and r.key in values]
+            for col in cols:
+                out.append(("t3_subtotal_row", [(sub.key, col)], [(r, col) for r in parts]))
+    if "legal_person_subtotal" in cols:
+        legal = [c.key for c in templates.table3_columns if c.group == "legal_person" and c.detail]
+        for row in values:
+            out.append(("t3_subtotal_column", [(row, "legal_person_subtotal")], [(row, c) for c in legal]))
+    return out
+
+
 def holds(values: dict, lhs: list, rhs: list) -> bool | None:
     """Whether one rule instance holds over `values` (row → column → value); None when a cell
     is missing or null (not evaluable)."""
@@ -107,9 +133,29 @@ def check(table: str, m: Mapped, shape: str | None = None) -> list[tuple[str, st
     values = m.values
     insts = [(rid, lhs, rhs) for rid, t, lhs, rhs in
              rule_instances({table: values, "table3_shape": shape}) if t == table]
+    if table == "table3":
+        insts += subtotal_instances(values)
     by_order = m.extra.get("by_order")
+    missing = m.extra.get("missing_columns") if table == "table3" else None
+    if missing:
+        # a header that names only some columns (split across a page break, set vertically):
+        # the columns it did name are unconfirmed, and no row total can confirm them
+        cells = [(r, c) for r, cols in values.items() if isinstance(cols, dict)
+                 for c, v in cols.items() if v is not None]
+        for r, c in cells:
+            values[r][c] = None
+        if cells:
+            m.warnings.append(f"{table}: read from page positions, its header names no column for "
+                              f"{', '.join(missing)}; the columns it names cannot be confirmed by the "
+                              "row totals, so all its cells are null")
+        return cells
     if table == "table3" and by_order:
-        for key in by_order:
+        order = [k for k in by_order if k and not k.startswith("~")]
+        if "" in by_order:
+            # a row of values matched no template row: the rows placed by the labels around
+            # them may have slid past it
+            order += [k[1:] for k in by_order if k.startswith("~")]
+        for key in order:
             proven = all(
                 any(holds(values, lhs, rhs) and ([(key, col)] == lhs or [(key, col)] == rhs)
                     for _, lhs, rhs in insts)
@@ -142,6 +188,8 @@ def check(table: str, m: Mapped, shape: str | None = None) -> list[tuple[str, st
     named: dict[str, list[str]] = {}
     for rid, lhs, rhs in broken_insts:
         where = lhs[0][1] if rid in ("t3_column_balance", "t3_outcome_total") else lhs[0][0]
+        if rid == "t3_subtotal_row":
+            where = f"{lhs[0][0]}/{lhs[0][1]}"
         named.setdefault(rid, []).append(where)
     listing = "; ".join(f"{rid} at {', '.join(ws)}" for rid, ws in named.items())
     cells = [(r, c) for r, cols in values.items() if isinstance(cols, dict)

@@ -21,6 +21,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
         return Mapped(None, None, warnings)
     views, grid_cols = _row_views(blocks)
     columns = _columns(grid_cols, views, warnings)
+    missing = [c.key for c in spec().t3_columns if not c.optional and c.key not in columns]
     items, value_views = _row_evidence(views)
     if not items:
         warnings.append("table3: its heading is printed but no row of numbers under it; table null")
@@ -30,10 +31,13 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                  if s >= L.PREFIX and _T3_ROWS[k].subtotal}
     expected = [r.key for r in spec().t3_rows
                 if r.shape in (None, shape) and (not r.optional or r.key in subtotals)]
-    by_order: list[str] = []  # rows whose label is not beside their values
+    # rows whose label is not beside their values: "key" (placed by the template order),
+    # "~key" (by the labels printed around it), "" (a row of values no template row took)
+    by_order: list[str] = []
     placed = _place_rows(items, value_views, aligner.align(items, expected), warnings, by_order)
     values, raw, read = _read_rows(expected, placed, columns, warnings)
-    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns, "by_order": by_order}, read)
+    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns, "by_order": by_order,
+                                      "missing_columns": missing}, read)
 
 
 def _row_views(blocks: list[Block]) -> tuple[list[RowView], list[str] | None]:
@@ -151,11 +155,14 @@ def _place_rows(items: list[aligner.Item], value_views: list[RowView], keys: lis
             lab = v.labels[-1] if v.labels else "(no label)"
             warnings.append(f"table3: row {lab!r} with values [{shown}] matches no template row; "
                             "ignored")
+            by_order.append("")  # "": a row of values left out of the alignment
             continue
         if item.own_score < 1.0 and not item.candidates:
             warnings.append(f"table3 {key}: its label is not printed beside its values; "
                             "placed by the template order")
             by_order.append(key)
+        elif item.own_score < 1.0:
+            by_order.append("~" + key)  # "~": placed by the labels printed around it
         placed[key] = v
     return placed
 
