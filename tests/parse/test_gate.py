@@ -159,3 +159,20 @@ def test_a_header_naming_only_some_columns_nulls_table3():
     r = build_report(doc)
     assert all(v is None for cols in r["table3"].values() for v in cols.values())
     assert any("header names no column for research" in w for w in r["warnings"])
+
+
+def test_a_row_with_fewer_values_than_columns_is_not_placed_from_the_left():
+    def short(geometry: bool):
+        doc = _doc(geometry=geometry)
+        t3 = _block(doc, "table3")
+        flat = []
+        for row, ids in zip(t3.rows, t3.cell_ids):
+            cells = [t for k, t in enumerate(row) if k == 0 or ids[k] != ids[k - 1]]
+            if "重复申请" in "".join(cells[:-7]):
+                cells = cells[:-7] + cells[-2:]  # two of its seven values printed
+            flat.append(cells)
+        doc.blocks[doc.blocks.index(t3)] = Block(rows=flat, section="table3", from_geometry=geometry)
+        return build_report(doc)
+
+    assert all(v is None for v in short(True)["table3"]["reject_duplicate"].values())
+    assert short(False)["table3"]["reject_duplicate"]["natural_person"] is not None  # as before

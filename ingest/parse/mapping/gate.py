@@ -21,7 +21,8 @@ breaks them in one place.
   evaluated, so the table is null.
 - **Placement by order.** A table-3 row whose label is not printed beside its values was placed
   by the template order (or, when another row of values matched no template row, by the
-  labels printed around it — the alignment may have slid past the stray row); on a page-laid table that is a guess unless the arithmetic proves the
+  labels printed around it — the alignment may have slid past the stray row), or a row with
+  fewer values than columns placed from the left; on a page-laid table that is a guess unless the arithmetic proves the
   place: the row stands alone on one side of a rule instance that holds in every column (only
   （七）总计 can be proven so). Otherwise its cells are nulled with a warning. Table 4 read in
   template order is kept only with all 15 numbers and every group total holding; fewer numbers
@@ -150,12 +151,12 @@ def check(table: str, m: Mapped, shape: str | None = None) -> list[tuple[str, st
                               "row totals, so all its cells are null")
         return cells
     if table == "table3" and by_order:
-        order = [k for k in by_order if k and not k.startswith("~")]
+        order = [k.lstrip("<") for k in by_order if k and not k.startswith("~")]
         if "" in by_order:
             # a row of values matched no template row: the rows placed by the labels around
             # them may have slid past it
             order += [k[1:] for k in by_order if k.startswith("~")]
-        for key in order:
+        for key in dict.fromkeys(order):
             proven = all(
                 any(holds(values, lhs, rhs) and ([(key, col)] == lhs or [(key, col)] == rhs)
                     for _, lhs, rhs in insts)
@@ -168,8 +169,8 @@ def check(table: str, m: Mapped, shape: str | None = None) -> list[tuple[str, st
             nulled.extend(cells)
             if cells:
                 m.warnings.append(f"{table} {key}: read from page positions with its label not beside "
-                                  "its values; the template order is a guess no rule proves, so its "
-                                  "cells are null")
+                                  "its values or fewer values than columns; the template order is a "
+                                  "guess no rule proves, so its cells are null")
     if table == "table4" and by_order:
         broken = [rid for rid, lhs, rhs in insts if holds(values, lhs, rhs) is not True]
         if by_order == "short" or broken:

@@ -32,10 +32,11 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
     expected = [r.key for r in spec().t3_rows
                 if r.shape in (None, shape) and (not r.optional or r.key in subtotals)]
     # rows whose label is not beside their values: "key" (placed by the template order),
-    # "~key" (by the labels printed around it), "" (a row of values no template row took)
+    # "~key" (by the labels printed around it), "" (a row of values no template row took),
+    # "<key" (fewer values than columns, placed from the left)
     by_order: list[str] = []
     placed = _place_rows(items, value_views, aligner.align(items, expected), warnings, by_order)
-    values, raw, read = _read_rows(expected, placed, columns, warnings)
+    values, raw, read = _read_rows(expected, placed, columns, warnings, by_order)
     return Mapped(values, raw, warnings, {"shape": shape, "columns": columns, "by_order": by_order,
                                       "missing_columns": missing}, read)
 
@@ -168,7 +169,7 @@ def _place_rows(items: list[aligner.Item], value_views: list[RowView], keys: lis
 
 
 def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[str],
-               warnings: list[str]) -> tuple[dict, dict, dict]:
+               warnings: list[str], by_order: list[str]) -> tuple[dict, dict, dict]:
     """(values, raw, read): every expected row's cells placed in the columns and read."""
     kinds = spec().t3_kinds
     values: dict = {}
@@ -188,6 +189,8 @@ def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[st
                 rv[c] = None
                 rr[c] = None
         else:
+            if len(v.values) < len(columns):
+                by_order.append("<" + key)  # "<": fewer values than columns, placed from the left
             cells = _assign_columns(v, len(columns))
             if cells is None:
                 warnings.append(f"table3 {key}: {len(v.values)} cells for {len(columns)} columns, the last "
