@@ -50,6 +50,11 @@ Block — one printed table, or one section's run of rows in flattened text
               (True: the front end could not tell this cell's digits — its text is the printed
               run it lies in, its value is null; a warning says why). The mapper carries it
               into the parser output's `cell_meta` (ingest/parse/mapping/provenance.py).
+    from_geometry  True when the cells were placed from page geometry (characters and rules
+              positioned on a page: PDF text, OFD, OCR — the page assembly of
+              ingest/parse/page/), not taken from the markup's own cells. The mapper then
+              ships such a table only when its reading keeps the template's identities
+              (ingest/parse/mapping/gate.py): a page break can move values without a trace.
 
 The PDF front end (`ingest/parse/readers/pdf.py`, `extract(data: bytes) -> Document`) may build grids
 from page geometry, or feed its text lines to `ingest.parse.rows.rows_from_lines` and emit
@@ -71,6 +76,7 @@ class Block:
     cell_ids: list[list[int]] | None = None
     origin: str = ""
     meta: list[list[dict | None]] | None = None
+    from_geometry: bool = False
 
     def __post_init__(self) -> None:
         if self.section is not None and self.section not in SECTIONS:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ingest.errors import NotAReport
 from ingest.parse.layout import Document
-from ingest.parse.mapping import metadata, provenance
+from ingest.parse.mapping import gate, metadata, provenance
 from ingest.parse.mapping.sections import collect_sections
 from ingest.parse.mapping.table2 import decide_template, map_table2
 from ingest.parse.mapping.table3 import map_table3
@@ -35,6 +35,11 @@ def build_report(doc: Document, *, source_name: str = "the input", url: str | No
     t2 = map_table2(sections["table2"], template)
     t3 = map_table3(sections["table3"], template)
     t4 = map_table4(sections["table4"])
+    gated = {}
+    for sec, m in (("table3", t3), ("table4", t4)):
+        if any(b.from_geometry for b in sections[sec]):
+            # cells placed from page geometry: shipped only when the template's identities agree
+            gated[sec] = gate.check(sec, m, t3.extra.get("shape"))
     for sec, m in (("table2", t2), ("table3", t3), ("table4", t4)):
         if m.values is None and not sections[sec]:
             warnings.append(f"{sec}: the report prints no such table (section not found); null")
@@ -42,6 +47,8 @@ def build_report(doc: Document, *, source_name: str = "the input", url: str | No
     shape = t3.extra.get("shape")
     # provenance of every cell; nulls the values of cells a front end marked undecided
     cell_meta = provenance.cell_meta({"table2": t2, "table3": t3, "table4": t4})
+    for sec, cells in gated.items():
+        gate.annotate(cell_meta, sec, cells)
     if t2.values is None:
         template = None  # names the format of table 2: nothing to name
     return {

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ingest import templates as template_spec
+from ingest.parse.mapping.gate import rule_instances
 
 # Digit shapes OCR takes for one another (both directions listed).
 CONFUSIONS = {
@@ -44,36 +45,6 @@ def readings(glyphs: str) -> set[int]:
             out.add(glyphs[:i] + d + glyphs[i:])  # one digit missed
     out.discard(glyphs)
     return {int(s) for s in out if s and (s == "0" or not s.startswith("0"))}
-
-
-def _instances(report: dict, templates) -> list[tuple[str, str, list, list]]:
-    """(rule id, table, lhs cells, rhs cells) for every rule instance of this report."""
-    out = []
-    shape = report.get("table3_shape")
-    for rule in templates.rules:
-        if rule.across_years:
-            continue
-        table = report.get(rule.table)
-        if not isinstance(table, dict):
-            continue
-        rhs = rule.rhs
-        if rhs == "detail_columns":
-            rhs = templates.table3_detail_columns
-        elif rhs == "outcome_rows":
-            if shape is None:
-                continue
-            rhs = templates.table3_outcome_rows(shape)
-        elif isinstance(rhs, str):
-            continue  # a term this checker does not know: validation owns the error
-        rows = [r for r, cols in table.items() if isinstance(cols, dict)]
-        if rule.per == "column":
-            cols = list(dict.fromkeys(c for r in rows for c in table[r]))
-            for col in cols:
-                out.append((rule.id, rule.table, [(r, col) for r in rule.lhs], [(r, col) for r in rhs]))
-        elif rule.per in ("row", "group"):
-            for r in rows:
-                out.append((rule.id, rule.table, [(r, c) for c in rule.lhs], [(r, c) for c in rhs]))
-    return out
 
 
 def check(report: dict, templates=None) -> dict:
@@ -98,7 +69,7 @@ def check(report: dict, templates=None) -> dict:
         g = re.sub(r"[\s,，]", "", raw or "")
         return g if _DIGITS.match(g) else None
 
-    insts = _instances(report, templates)
+    insts = rule_instances(report, templates)
     by_cell: dict[tuple, list[int]] = {}
     for i, (_, table, lhs, rhs) in enumerate(insts):
         for row, col in lhs + rhs:

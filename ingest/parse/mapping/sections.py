@@ -47,7 +47,7 @@ def split_unknown(block: Block) -> list[Block]:
         if switch and switch != current and not (block.grid and current):
             if current and rows:
                 parts.append(Block(rows, current, block.grid, ids if block.grid else None, block.origin,
-                                   metas if block.meta else None))
+                                   metas if block.meta else None, block.from_geometry))
             current, rows, ids, metas = switch, [], [], []
         if current:
             rows.append(row)
@@ -57,7 +57,7 @@ def split_unknown(block: Block) -> list[Block]:
                 ids.append(block.cell_ids[r])
     if current and rows:
         parts.append(Block(rows, current, block.grid, ids if block.grid else None, block.origin,
-                           metas if block.meta else None))
+                           metas if block.meta else None, block.from_geometry))
     return parts
 
 

@@ -4,6 +4,8 @@ labels aligned with the template order, and each row's values placed in its colu
 
 from __future__ import annotations
 
+import re
+
 from ingest import templates
 from ingest.parse.layout import Block
 from ingest.parse.mapping import align as aligner
@@ -19,6 +21,7 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
         return Mapped(None, None, warnings)
     views, grid_cols = _row_views(blocks)
     columns = _columns(grid_cols, views, warnings)
+    missing = [c.key for c in spec().t3_columns if not c.optional and c.key not in columns]
     items, value_views = _row_evidence(views)
     if not items:
         warnings.append("table3: its heading is printed but no row of numbers under it; table null")
@@ -28,9 +31,14 @@ def map_table3(blocks: list[Block], table2_template: str | None) -> Mapped:
                  if s >= L.PREFIX and _T3_ROWS[k].subtotal}
     expected = [r.key for r in spec().t3_rows
                 if r.shape in (None, shape) and (not r.optional or r.key in subtotals)]
-    placed = _place_rows(items, value_views, aligner.align(items, expected), warnings)
-    values, raw, read = _read_rows(expected, placed, columns, warnings)
-    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns}, read)
+    # rows whose label is not beside their values: "key" (placed by the template order),
+    # "~key" (by the labels printed around it), "" (a row of values no template row took),
+    # "<key" (fewer values than columns, placed from the left)
+    by_order: list[str] = []
+    placed = _place_rows(items, value_views, aligner.align(items, expected), warnings, by_order)
+    values, raw, read = _read_rows(expected, placed, columns, warnings, by_order)
+    return Mapped(values, raw, warnings, {"shape": shape, "columns": columns, "by_order": by_order,
+                                      "missing_columns": missing}, read)
 
 
 def _row_views(blocks: list[Block]) -> tuple[list[RowView], list[str] | None]:
@@ -110,6 +118,12 @@ def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowVie
             key, score = table3_row_key(own, group, idx)
             if key is None and ctx:
                 key, score = table3_row_key("".join(ctx[-1:]) + own, group, idx)
+            if key is None:
+                # the tail of the row above's wrapped label run into this row's own label
+                # ("请3.其他"): read from this row's item number on
+                m = _LATE_ITEM.search(own)
+                if m:
+                    key, score = table3_row_key(own[m.start():], group, idx)
             if key is not None:
                 item.candidates[key] = score
                 item.own_score = score
@@ -133,7 +147,7 @@ def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowVie
 
 
 def _place_rows(items: list[aligner.Item], value_views: list[RowView], keys: list[str | None],
-                warnings: list[str]) -> dict[str, RowView]:
+                warnings: list[str], by_order: list[str]) -> dict[str, RowView]:
     """Template row key → the row of values aligned to it; the rows no key took are named."""
     placed: dict[str, RowView] = {}
     for item, v, key in zip(items, value_views, keys):
@@ -142,16 +156,20 @@ def _place_rows(items: list[aligner.Item], value_views: list[RowView], keys: lis
             lab = v.labels[-1] if v.labels else "(no label)"
             warnings.append(f"table3: row {lab!r} with values [{shown}] matches no template row; "
                             "ignored")
+            by_order.append("")  # "": a row of values left out of the alignment
             continue
         if item.own_score < 1.0 and not item.candidates:
             warnings.append(f"table3 {key}: its label is not printed beside its values; "
                             "placed by the template order")
+            by_order.append(key)
+        elif item.own_score < 1.0:
+            by_order.append("~" + key)  # "~": placed by the labels printed around it
         placed[key] = v
     return placed
 
 
 def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[str],
-               warnings: list[str]) -> tuple[dict, dict, dict]:
+               warnings: list[str], by_order: list[str]) -> tuple[dict, dict, dict]:
     """(values, raw, read): every expected row's cells placed in the columns and read."""
     kinds = spec().t3_kinds
     values: dict = {}
@@ -171,6 +189,8 @@ def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[st
                 rv[c] = None
                 rr[c] = None
         else:
+            if len(v.values) < len(columns):
+                by_order.append("<" + key)  # "<": fewer values than columns, placed from the left
             cells = _assign_columns(v, len(columns))
             if cells is None:
                 warnings.append(f"table3 {key}: {len(v.values)} cells for {len(columns)} columns, the last "
@@ -216,6 +236,8 @@ def _assign_columns(v: RowView, n: int) -> list[Cell | None] | None:
 
 
 _T3_ROWS = {r.key: r for r in templates.load().table3_rows}
+# an item number (3. / （七） / 四、) after other text in a label
+_LATE_ITEM = re.compile(r"(?<=.)(?:\d\.(?!\d)|[（(][一二三四五六七][）)]|[一二三四]、)(?!.*(?:\d\.(?!\d)|[（(][一二三四五六七][）)]|[一二三四]、))")
 
 
 _ROW_KEYS: dict[tuple[str, str | None], tuple[str | None, float]] = {}

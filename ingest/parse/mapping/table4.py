@@ -50,8 +50,11 @@ def map_table4(blocks: list[Block]) -> Mapped:
     values = {g: dict.fromkeys(cols) for g in groups}
     raw = {g: dict.fromkeys(cols) for g in groups}
     n = len(cells_found)
+    by_order = "all"  # how the numbers were placed: "" by the header, "all" by template order,
+    # "short" fewer numbers than cells in template order
     if len(by_header) == n and n >= 12:
         assigned = by_header
+        by_order = ""
     elif n == 15:
         assigned = dict(zip(order, cells_found))
     elif n == 12 and "总计" not in templates.normalise("".join(header_text)):
@@ -59,6 +62,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
         warnings.append("table4: 12 numbers and no 总计 columns printed; the three totals are null")
     else:
         assigned = dict(zip(order, cells_found))
+        by_order = "short"
         if n:
             warnings.append(f"table4: {n} numbers printed where 15 were expected; "
                             "read in template order, the rest are null")
@@ -70,7 +74,7 @@ def map_table4(blocks: list[Block]) -> Mapped:
         raw[g][c] = cell.text
         read[g][c] = cell
         values[g][c] = read_value(cell.text, "count", warnings, "table4", g, c)
-    return Mapped(values, raw, warnings, cells=read)
+    return Mapped(values, raw, warnings, {"by_order": by_order}, cells=read)
 
 
 _T4_COLUMNS: dict[tuple[str, ...], tuple[str | None, str | None]] = {}

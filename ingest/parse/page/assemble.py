@@ -135,7 +135,8 @@ def assemble(pages: list[Page], doc_warnings: list[str], *, kind: str, cell_meta
             if rows:
                 pages_of = sorted({x.page for x in seg.flow if isinstance(x, Line)})
                 blocks.append(Block(rows=rows, section=seg.key, grid=False,
-                                    origin=f"{kind} text lines, {pages_txt(pages_of[0], pages_of[-1])}"))
+                                    origin=f"{kind} text lines, {pages_txt(pages_of[0], pages_of[-1])}",
+                                    from_geometry=True))
                 doc_warnings.append(f"{seg.key} has no ruled table in the PDF; it was read from "
                                     "its text lines")
             text.extend(lines)
@@ -163,7 +164,7 @@ def assemble(pages: list[Page], doc_warnings: list[str], *, kind: str, cell_meta
                     _drop_unheaded_numbers(rows, ids, x, doc_warnings, kind)
                 blocks.append(Block(rows=rows, section=section, grid=True, cell_ids=ids,
                                     origin=f"{kind} {pages_txt(x.page, x.last_page)}",
-                                    meta=cell_meta(x) if cell_meta else _cell_meta(x, ids)))
+                                    meta=cell_meta(x) if cell_meta else _cell_meta(x, ids), from_geometry=True))
                 text.extend(x.row_texts())
     return Document(kind=kind, text="\n".join(text), blocks=blocks, narrative="\n".join(narrative),
                     title=title, warnings=doc_warnings)

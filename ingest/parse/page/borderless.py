@@ -50,17 +50,23 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
     full = [v for _, v, _ in parsed if len(v) == width]
     if not full and len({len(v) for _, v, _ in parsed if v}) == 1:
         width = 0  # every row prints as many numbers (a part of table 3): nothing to place
-    centres = None
-    if width > 1 and len(full) >= 2:
-        centres = [statistics.median((v[i][1] + v[i][2]) / 2 for v in full) for i in range(width)]
-        extents = [(min(v[i][1] for v in full) - TOL, max(v[i][2] for v in full) + TOL) for i in range(width)]
-        if any(centres[i + 1] - centres[i] < 3.0 for i in range(width - 1)):
-            centres = None  # columns on top of each other: positions decide nothing
+    # A table split in two (its continuation printed with fewer label columns, so wider number
+    # columns) puts its numbers elsewhere below the split: the columns are learnt per part.
+    part_of = _parts(parsed, width) if width > 1 else [0] * len(parsed)
+    geometry: dict[int, tuple] = {}  # part → (centres, extents)
+    for part in sorted(set(part_of)):
+        pfull = [v for (_, v, _), q in zip(parsed, part_of) if q == part and len(v) == width]
+        if width > 1 and len(pfull) >= 2:
+            c = [statistics.median((v[i][1] + v[i][2]) / 2 for v in pfull) for i in range(width)]
+            e = [(min(v[i][1] for v in pfull) - TOL, max(v[i][2] for v in pfull) + TOL) for i in range(width)]
+            if all(c[i + 1] - c[i] >= 3.0 for i in range(width - 1)):
+                geometry[part] = (c, e)  # else columns on top of each other: positions decide nothing
+    centres = next(iter(geometry.values()))[0] if geometry else None
     placed_texts: list[list[str]] = []
-    for label, vals, line in parsed:
+    for (label, vals, line), part in zip(parsed, part_of):
         texts = [t for t, _, _ in vals]
         if vals and len(vals) < width:
-            placed = _place(vals, line, centres, extents) if centres else None
+            placed = _place(vals, line, *geometry[part]) if part in geometry else None
             what = label or " ".join(texts)
             if placed is None:
                 placed = digits_reading(texts, width)
@@ -78,8 +84,14 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
                 texts = placed
         placed_texts.append(texts)
     if centres:
-        left = min(e[0] for e in extents[:1])
-        return _geometric_rows(parsed, placed_texts, left, doc_warnings)
+        # a part with too few complete rows to learn its columns from: its numbers start
+        # where its rows' first numbers do (its short rows were left null above)
+        firsts: dict[int, float] = {}
+        for (_, vals, _), part in zip(parsed, part_of):
+            if vals and part not in geometry:
+                firsts[part] = min(firsts.get(part, vals[0][1]), vals[0][1]) - TOL
+        lefts = [geometry[part][1][0][0] if part in geometry else firsts.get(part, 0.0) for part in part_of]
+        return _geometric_rows(parsed, placed_texts, lefts, doc_warnings)
     rows: list[list[str]] = []
     open_row = False
     for (label, vals, line), texts in zip(parsed, placed_texts):
@@ -136,7 +148,27 @@ def _subtotal_warning(label: str, line: Line) -> str:
             "which group it sums is not certain; its values are left null")
 
 
-def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
+def _parts(parsed: list, width: int, shift: float = 6.0) -> list[int]:
+    """Each line's part of a table split in two: a new part starts at a complete row whose
+    first number stands more than `shift` points from where the previous complete rows put
+    it, and takes the lines after the last row of numbers of the part before."""
+    part_of = [0] * len(parsed)
+    part, x_first, last_values = 0, None, -1
+    for i, (_, vals, _) in enumerate(parsed):
+        if len(vals) == width:
+            x = (vals[0][1] + vals[0][2]) / 2
+            if x_first is not None and abs(x - x_first) > shift:
+                part += 1
+                for k in range(last_values + 1, i):
+                    part_of[k] = part
+            x_first = x
+        if vals:
+            last_values = i
+        part_of[i] = part
+    return part_of
+
+
+def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[float],
                     doc_warnings: list[str]) -> list[list[str]]:
     """Rows of a borderless table whose labels wrap: a label is printed over several lines
     around its row's numbers ("1.属于国家" / 1 0 0 … / "秘密"), and a group label stands
@@ -154,6 +186,7 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], left: float,
     between = []  # label lines as near to two rows of numbers
     loose: list[tuple] = []  # their pieces when no row takes them
     for i, (label, vals, line) in enumerate(parsed):
+        left = lefts[i]  # where the numbers of this line's part of the table start
         label_chars = [c for c in line.chars if c["x1"] <= left + 0.5 and not c["text"].isspace()]
         if vals:
             pieces[i].extend(_label_pieces(label_chars, line))

@@ -35,7 +35,7 @@ from ingest.parse.readers.containers import SafeZip
 from ingest.parse.layout import Document
 from ingest.parse.page.assemble import Page, assemble, drop_furniture, fill, rotated_notes
 from ingest.parse.page.grid import THIN, Seg, build_grid, merge, table_regions
-from ingest.parse.page.lines import is_wide
+from ingest.parse.page.lines import is_wide, unradical
 
 MM = 72 / 25.4  # points per millimetre
 MAX_PAGES = 1_000
@@ -186,7 +186,7 @@ class _Reader:
                 wide = is_wide(ch)
                 w = size if wide else size * 0.5
                 chars.append({
-                    "text": ch, "x0": px * MM, "x1": (px + w) * MM,
+                    "text": unradical(ch), "x0": px * MM, "x1": (px + w) * MM,
                     "top": (py - _ASCENT * size) * MM, "bottom": (py + _DESCENT * size) * MM,
                     "size": size * MM, "upright": abs(b) <= 0.05 * abs(a) if a or b else True,
                     "matrix": (a, b, c, d, e, f),

@@ -1,0 +1,63 @@
+"""A fast slice of the print-variation harness (bench/print_variation.py; the full sweep is
+`python -m bench print-variation`): a report page printed where page breaks cut its tables, read
+as PDF and as OFD, and as Word from LibreOffice — no cell may hold a number the HTML parse of
+the same page does not. Skips cleanly without chromium / soffice.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import print_variation as pv
+from ingest.parse import parse_bytes, parse_path
+
+HTML = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+
+
+def test_compare_counts_right_null_and_wrong_cells():
+    truth = {"table2": None, "table3": {"new": {"total": 5, "natural_person": None}},
+             "table4": {"review": {"upheld": 1, "total": 2}}}
+    got = {"table3": {"new": {"total": 5, "natural_person": 3}}, "table4": {"review": {"upheld": None, "total": 3}}}
+    s = pv.compare(truth, got)
+    assert (s.right, s.null, s.wrong) == (1, 1, 2)
+
+
+@pytest.mark.parametrize("printed", ["libreoffice/word_2021.pdf", "chromium/subtotals_28x8.pdf"])
+def test_the_ofd_writer_restates_a_pdf_page_for_page(printed):
+    """Chromium's text maps CJK to Kangxi radicals (⼀ for 一); an OFD carrying the same codes
+    reads as the PDF does (the OFD reader maps them back, as the PDF reader does)."""
+    pdf = Path(__file__).resolve().parents[1] / "fixtures" / "printed" / printed
+    truth = parse_bytes(pdf.read_bytes(), filename="x.pdf")
+    got = parse_bytes(pv.ofd_from_pdf(pdf.read_bytes()), filename="x.ofd")
+    s = pv.compare(truth, got)
+    assert s.wrong == 0 and s.right >= 0.99 * s.cells
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+@pytest.mark.parametrize("recipe", ["chromium-a5", "chromium-a4-top60"])
+def test_printed_where_a_page_break_cuts_the_tables_no_number_is_wrong(recipe):
+    path = HTML / "split_table.html"
+    truth = parse_path(path)
+    for v in pv.variants(path, {"pdf", "ofd"}, [recipe]):
+        s, err = pv.score_variant(v, truth)
+        assert err is None
+        assert s.wrong == 0, (v.fmt, recipe, s.wrong_cells)
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+def test_a_borderless_table_split_in_two_learns_each_parts_columns():
+    """split_table prints table 3 as two tables, the second with fewer label columns (so its
+    numbers stand elsewhere) and its last row alone in a third width: each part's columns are
+    learnt from its own complete rows (page/borderless.py `_parts`), and its wrapped labels
+    are joined to the rows they are centred on."""
+    path = HTML / "split_table.html"
+    truth = parse_path(path)
+    (v,) = pv.variants(path, {"pdf"}, ["chromium-a4"])
+    s, err = pv.score_variant(v, truth)
+    assert err is None and s.wrong == 0
+    assert s.right >= 175, s  # 123 when the columns were learnt over the whole table
