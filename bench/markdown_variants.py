@@ -57,8 +57,7 @@ def _table(markup: str) -> list[list[tuple[list[str], int, int]]]:
                 except ValueError:
                     return 1
             row.append((_cell_lines(td.html or ""), span("rowspan"), span("colspan")))
-        if row:
-            rows.append(row)
+        rows.append(row)  # an empty <tr> still takes its place under rowspans
     return rows
 
 
@@ -106,7 +105,8 @@ def _expand(rows) -> list[list[str]]:
                     grid[(r + dr, c + dc)] = "<br>".join(lines) if (dr, dc) == (0, 0) else ""
             c += cs
             width = max(width, c)
-    return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+    out = [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+    return [row for row in out if any(row)]
 
 
 def _pipe(grid: list[list[str]]) -> list[str]:
@@ -147,6 +147,7 @@ def marker(html: bytes) -> str:
 
 
 def _html_table(rows) -> str:
+    rows = [r for r in rows if r] or [[]]
     cells = lambda row: "".join(  # noqa: E731
         f"<td{f' rowspan={rs}' if rs > 1 else ''}{f' colspan={cs}' if cs > 1 else ''}>{htmllib.escape(''.join(lines))}</td>"
         for lines, rs, cs in row)

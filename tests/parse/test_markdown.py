@@ -66,6 +66,17 @@ def test_header_spans_a_pipe_table_cannot_print_are_restored():
     assert spans[(0, 3)] == (1, 2) and spans[(0, 4)] is None  # 法人或其他组织 over two columns
     assert spans[(0, 5)] == (2, 1)
     assert (2, 1) not in spans  # body rows are never merged
+    t4 = [["行政复议", "", "行政诉讼", "", "", ""],
+          ["结果维持", "总计", "未经复议直接起诉", "", "复议后起诉", ""],
+          ["", "", "结果维持", "总计", "结果维持", "总计"],
+          ["0", "0", "", "", "0", "0"]]
+    spans = markdown._header_spans(t4)
+    assert spans[(0, 2)] == (1, 4)
+    assert spans[(1, 2)] == (1, 2) and spans[(1, 3)] is None  # under 行政诉讼, beside its left cell
+    assert spans[(1, 0)] == (2, 1) and spans[(2, 0)] is None  # under a one-column cell: down
+    # a header printed as a table of its own (a stack of one-row tables): all of it is header
+    spans = markdown._header_spans([["申请人情况", "", "自然人", "法人或其他组织", ""], ["", "", "", "商业企业", "其他"]])
+    assert spans[(0, 0)] == (1, 2) and spans[(0, 2)] == (2, 1) and spans[(0, 3)] == (1, 2)
 
 
 def test_a_reading_the_identities_contradict_is_null_not_shipped(word_2021):
@@ -98,3 +109,22 @@ def test_oversized_markdown_is_refused_in_one_line(monkeypatch):
     with pytest.raises(NotAReport) as exc:
         parse_bytes(("| a | b |\n|---|---|\n" + "| 1 | 2 |\n" * 20).encode(), filename="x.md")
     assert "\n" not in str(exc.value) and "at most" in str(exc.value)
+
+
+def test_a_label_over_several_label_columns_keeps_its_values_in_place():
+    rows = [["（七）总计", "", "49", "6", "59", ""], ["", "3.其他", "0", "", "0", ""], ["A", "", "B", "1", "", "2"]]
+    spans = markdown._label_spans(rows, {})
+    assert spans[(0, 0)] == (1, 2) and spans[(0, 1)] is None  # the blank before the first number
+    assert (0, 5) not in spans and (1, 3) not in spans  # blanks among the numbers stay cells
+    assert spans[(1, 1)] == (1, 1) and (1, 0) not in spans
+    assert spans[(2, 0)] == (1, 1) and (2, 1) not in spans  # a blank between two texts stays a cell
+
+
+def test_a_continuation_headed_by_a_subtotal_row_is_no_header():
+    page = (HTML / "subtotals_28x8.html").read_bytes()
+    truth = parse_path(HTML / "subtotals_28x8.html")
+    md = mv.marker(page)
+    assert "\n| 小计 |" in md  # the second pipe table starts with the 小计 row of （四）无法提供
+    got = parse_bytes(md.encode(), filename="x.md")
+    assert not any("header shows no column" in w for w in got["warnings"])
+    assert pv.compare(truth, got).wrong == 0

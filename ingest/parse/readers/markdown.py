@@ -34,6 +34,7 @@ from ingest.values import is_numberlike
 
 MAX_CHARS = 5_000_000
 MAX_LINES = 200_000
+MAX_HEADING = 500  # characters: a longer line is text (and stays clear of regex backtracking)
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
@@ -54,7 +55,7 @@ def looks_like(text: str) -> bool:
     lines = text.splitlines()
     if any(DELIMITER.match(ln) and "|" in ln for ln in lines) or any(GRID_BORDER.match(ln) for ln in lines):
         return True
-    return any(HEADING.match(ln) for ln in lines) and bool(_TABLE_OPEN.search(text)) and not re.search(
+    return any(len(ln) <= MAX_HEADING and HEADING.match(ln) for ln in lines) and bool(_TABLE_OPEN.search(text)) and not re.search(
         r"<\s*(?:html|body|head|!doctype)\b", text, re.IGNORECASE)
 
 
@@ -80,6 +81,7 @@ def _table(rows: list[list[str]]) -> str:
     width = max((len(r) for r in rows), default=0)
     rows = [r + [""] * (width - len(r)) for r in rows]
     spans = _header_spans(rows)
+    spans.update(_label_spans(rows, spans))
     out = ["<table>"]
     for r, row in enumerate(rows):
         out.append("<tr>")
@@ -95,13 +97,40 @@ def _table(rows: list[list[str]]) -> str:
     return "".join(out)
 
 
+def _label_spans(rows: list[list[str]], header: dict) -> dict[tuple[int, int], tuple[int, int] | None]:
+    """A row label printed across several label columns (（七）总计 over two) leaves blanks
+    after it in a pipe table: in a body row, a blank cell right after the label text and
+    before the row's first number continues the label (a colspan). Values never move: only
+    cells before the first number are joined."""
+    out: dict[tuple[int, int], tuple[int, int] | None] = {}
+    for r, row in enumerate(rows):
+        if any(k[0] == r for k in header):
+            continue
+        first = next((c for c, t in enumerate(row) if t and is_numberlike(t)), None)
+        if first is None:
+            continue
+        owner = None
+        for c in range(first):
+            if row[c]:
+                owner = c
+                out[(r, c)] = (1, 1)
+            elif owner is not None and (c + 1 == first or not row[c + 1]):  # blanks up to the next text or number
+                out[(r, owner)] = (1, out[(r, owner)][1] + 1)
+                out[(r, c)] = None
+            else:
+                owner = None
+    return out
+
+
 def _header_spans(rows: list[list[str]]) -> dict[tuple[int, int], tuple[int, int] | None]:
     """Pipe tables cannot span: converters print a spanning header cell's text once and leave
     the positions it covered blank. In the header rows (those above the first row that prints
-    a number), a blank cell of the first row continues the cell on its left (a colspan), and a
-    blank cell of a later header row continues the cell above it (a rowspan). {(row, col):
+    a number), a blank cell of the first row continues the cell on its left (a colspan); a
+    blank cell of a later header row continues the cell above it when that is one column wide
+    (a rowspan), else the cell on its left when both lie under the same spanning cell. {(row, col):
     (rowspan, colspan) of a cell that spans, or None for a covered position}."""
-    head = next((i for i, r in enumerate(rows) if any(is_numberlike(c) for c in r[1:] if c)), 0)
+    # a table of no numbers is all header (a header printed as a table of its own)
+    head = next((i for i, r in enumerate(rows) if any(is_numberlike(c) for c in r[1:] if c)), len(rows))
     if head < 2:
         return {}
     spans: dict[tuple[int, int], tuple[int, int] | None] = {}
@@ -119,18 +148,24 @@ def _header_spans(rows: list[list[str]]) -> dict[tuple[int, int], tuple[int, int
             elif r > 0 and (r - 1, c) in owner:
                 o = owner[(r - 1, c)]
                 ors, ocs = spans[o]
-                if o[1] != c or ocs != 1:
-                    continue  # under a colspan: a blank of its own
-                owner[(r, c)] = o
-                spans[o] = (ors + 1, 1)
-                spans[(r, c)] = None
+                if o[1] == c and ocs == 1:
+                    owner[(r, c)] = o  # under a one-column cell: it spans down
+                    spans[o] = (ors + 1, 1)
+                    spans[(r, c)] = None
+                    continue
+                # under a colspan: continues the cell on its left when that one lies under the
+                # same spanning cell (未经复议直接起诉 over five columns under 行政诉讼)
+                left = owner.get((r, c - 1)) if c > 0 else None
+                if left is not None and left[0] == r and owner.get((r - 1, left[1])) == o:
+                    owner[(r, c)] = left
+                    spans[left] = (1, spans[left][1] + 1)
+                    spans[(r, c)] = None
     return spans
 
 
 def _grid_table(lines: list[str]) -> str:
     """A pandoc grid table: rows between border lines, a cell's lines joined."""
-    border = lines[0].strip()
-    cuts = [i for i, ch in enumerate(border) if ch == "+"]
+    columns = lines[0].strip().count("+") - 1
     rows: list[list[str]] = []
     cur: list[list[str]] | None = None
     for ln in lines:
@@ -138,12 +173,15 @@ def _grid_table(lines: list[str]) -> str:
         if GRID_BORDER.match(s):
             if cur is not None:
                 rows.append(["".join(p) for p in cur])
-            cur = [[] for _ in cuts[:-1]]
+            cur = [[] for _ in range(columns)]
             continue
         if cur is None:
             continue
-        for k, (a, b) in enumerate(zip(cuts, cuts[1:])):
-            piece = s[a + 1:b].strip() if len(s) > a else ""
+        # split at the bars, not at the border's columns: a CJK character is two columns wide
+        pieces = [p.strip() for p in re.split(r"(?<!\\)\|", s.strip().strip("|"))]
+        if len(pieces) != len(cur):
+            return ""  # a ragged grid (spans pandoc cannot print): left unread, its table null
+        for k, piece in enumerate(pieces):
             if piece:
                 # CJK is not spaced: wrapped lines join directly; Latin words keep a space
                 sep = " " if cur[k] and cur[k][-1][-1:].isascii() and piece[:1].isascii() else ""
@@ -162,7 +200,7 @@ def to_html(text: str) -> str:
         if not s:
             i += 1
             continue
-        m = HEADING.match(line)
+        m = HEADING.match(line) if len(line) <= MAX_HEADING else None
         if m:
             level = len(m.group(1))
             out.append(f"<h{level}>{_inline(m.group(2))}</h{level}>")
