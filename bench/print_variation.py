@@ -1,7 +1,7 @@
 """Print-variation harness: every HTML report fixture printed and converted the ways users' software
 does, each reading compared cell by cell with the HTML parse of the same page (the truth).
 
-`python -m bench print-variation [--only NAME…] [--formats pdf,ofd,docx,doc,scan] [--scans N] [-v]`
+`python -m bench print-variation [--only NAME…] [--formats pdf,ofd,docx,doc,scan,markdown] [--scans N] [-v]`
 
 Variants of each page (tests/fixtures/html/*.html and tests/fixtures/printed/html/*.html):
 - pdf: headless Chromium (`--print-to-pdf`) with CSS injected so page breaks fall elsewhere —
@@ -11,6 +11,9 @@ Variants of each page (tests/fixtures/html/*.html and tests/fixtures/printed/htm
   TextObject at its place, every drawn rule or bar a PathObject: an independent writer, not
   the parser's own reading of the PDF);
 - docx, doc: LibreOffice's conversion of the HTML page;
+- markdown: the page as PDF converters write markdown (bench/markdown_variants.py: marker's
+  pipe tables with a long table broken in two, MinerU's HTML tables, pandoc's gfm and grid
+  tables), read as a markdown file;
 - scan: the first `--scans` Chromium A4/A5 prints rendered at 150 dpi in grey, turned, blurred
   and speckled (Pillow), packed as an image-only PDF and read through OCR (slow: 10–25 s each).
 The real reports at hand (../shared/corpus/*.pdf) are also converted to OFD and compared with
@@ -40,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bench import markdown_variants
+
 REPO = Path(__file__).resolve().parent.parent
 HTML_DIRS = [REPO / "tests" / "fixtures" / "html", REPO / "tests" / "fixtures" / "printed" / "html"]
 CORPUS = (REPO / ".." / "shared" / "corpus").resolve()
@@ -55,7 +60,7 @@ CHROMIUM = {
     "a4-top60": "@page{size:A4;margin:60mm 20mm 15mm 20mm}",
 }
 WORD_FILTERS = {"docx": "docx:MS Word 2007 XML", "doc": "doc:MS Word 97"}
-FORMATS = ("pdf", "ofd", "docx", "doc", "scan")
+FORMATS = ("pdf", "ofd", "docx", "doc", "scan", "markdown")
 
 
 def cache_dir() -> Path:
@@ -318,6 +323,11 @@ def variants(html_path: Path, formats: set[str], recipes: list[str] | None = Non
         for recipe, data in [p for p in pdfs if p[0] in ("chromium-a4", "chromium-a5")][:scans]:
             scan = _cached(f"{hashlib.sha256(data).hexdigest()}:scan150", ".pdf", lambda data=data: scan_of(data))
             out.append(Variant(name, "scan", recipe, scan, ".pdf"))
+    if "markdown" in formats:
+        for style in markdown_variants.STYLES:
+            data = _cached(f"{h}:markdown:{style}", ".md", lambda style=style: markdown_variants.convert(html, style))
+            if data:
+                out.append(Variant(name, "markdown", f"md-{style}", data, ".md"))
     for fmt in ("docx", "doc"):
         if fmt in formats:
             data = _cached(f"{h}:soffice:{fmt}", f".{fmt}", lambda fmt=fmt: soffice_convert(html, WORD_FILTERS[fmt], f".{fmt}"))
@@ -371,7 +381,7 @@ def run(only: list[str] | None, formats: set[str], scans: int, verbose: bool,
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench print-variation", description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="fixture names (default: every HTML report fixture)")
-    ap.add_argument("--formats", default="pdf,ofd,docx,doc,scan", help="comma-separated: " + ",".join(FORMATS))
+    ap.add_argument("--formats", default="pdf,ofd,docx,doc,scan,markdown", help="comma-separated: " + ",".join(FORMATS))
     ap.add_argument("--scans", type=int, default=1, help="scans per fixture (OCR is slow; default 1)")
     ap.add_argument("-v", "--verbose", action="store_true", help="a line for every variant")
     args = ap.parse_args(argv)

@@ -13,6 +13,8 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ingest.parse.vocab.headings import COVER_LETTER
+
 REPORT_WORDS = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)|政务公开(?:工作)?年度报告")
 # Words that make a title something other than the report itself.
 _NOT_A_REPORT = re.compile(
@@ -77,6 +79,8 @@ def is_report_title(text: str | None) -> bool:
     t = _compact(text or "")
     if not t or len(t) > 120 or not REPORT_WORDS.search(t):
         return False
+    if COVER_LETTER.match(t):
+        return year_of(t) is not None  # a letter sending the report, the report inside it
     if _NOT_A_REPORT.search(t):
         return False
     return year_of(t) is not None
@@ -126,6 +130,9 @@ def issuer_of(title: str | None, *, default: str, county_name: str | None = None
         words = REPORT_WORDS.search(after)
         between = after[: words.start()] if words else ""
         issuer = before or between
+    cover = COVER_LETTER.match(t)
+    if cover:  # a cover letter: its sender (the parser reads the report inside for more)
+        issuer = cover.group(1)
     issuer = re.sub(r"^(?:关于)", "", issuer)
     issuer = re.sub(r"[（(]?(?:全真版|文字版|图片版)[)）]?", "", issuer)
     issuer = issuer.strip(" ：:，,、·-—_()（）[]【】《》\"'“”的")

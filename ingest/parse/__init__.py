@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ingest.errors import NotAReport
 from ingest.parse.mapping import mapper, ocr_check
-from ingest.parse.readers import docx, html, mht, ocr, ofd, office, pdf, text
+from ingest.parse.readers import docx, html, markdown, mht, ocr, ofd, office, pdf, text
 from ingest.parse.sniff import name_of, sniff_kind
 from ingest.parse.version import PARSER_VERSION
 from ingest.safeio import read_input
@@ -35,6 +35,7 @@ FRONT_ENDS = {
     "pdf": lambda d, f, c: pdf.extract(d),
     "html": lambda d, f, c: html.extract(d, content_type=c),
     "text": lambda d, f, c: text.extract(d, content_type=c),
+    "markdown": lambda d, f, c: markdown.extract(d, content_type=c),  # converters' PDF → markdown
     "docx": lambda d, f, c: docx.extract(d),
     "doc": lambda d, f, c: office.extract(d, kind="doc"),
     "wps": lambda d, f, c: office.extract(d, kind="wps"),

@@ -13,7 +13,7 @@ import threading
 
 # Every value document_format returns, in the order summaries list them.
 FORMATS = ("html", "pdf_text", "pdf_scanned", "pdf_unreadable", "docx", "doc", "wps", "rtf",
-           "mht", "ofd", "image", "text", "other")
+           "mht", "ofd", "image", "markdown", "text", "other")
 _IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")  # BMP: sniff_kind checks its header
 _PDF_PAGES = 5  # pages looked at: a report's first pages hold its text if any page does
 # PDFium is not thread-safe, and the crawler sniffs in worker threads (asyncio.to_thread)

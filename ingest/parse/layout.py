@@ -5,7 +5,7 @@ A front end's only job is to say *what was printed, in what order, under which h
 knows nothing of row or column keys. `ingest.parse.mapping.mapper.map_document(doc)` does the rest.
 
 Document
-    kind             "html" | "text" | "pdf" | "docx" | "doc" | "wps" | "rtf" | "ofd" | "images"
+    kind             "html" | "text" | "markdown" | "pdf" | "docx" | "doc" | "wps" | "rtf" | "ofd" | "images"
                      (the front end; .doc/.wps/RTF are read as the .docx LibreOffice makes)
     text             every readable line of the report in reading order (tables included),
                      one paragraph / printed line per line. Metadata (title, 索引号, dates) and
@@ -45,7 +45,8 @@ Block — one printed table, or one section's run of rows in flattened text
               in a cell of its own). Each entry is None or a dict that may hold:
               `read` ("printed" | "recovered" | "ocr"), `page` (1-based int), `bbox`
               ([x0, top, x1, bottom] in PDF points, or pixels of the page image for OCR),
-              `confidence` (0..1, OCR), `candidates` (int, how many readings were possible),
+              `confidence` (0..1, OCR), `mark_left` (OCR: unread ink just left of an unsigned
+              number's digits; ocr_check nulls such a number in a signed column), `candidates` (int, how many readings were possible),
               `rules` (list of rule ids that decided it), `note` (str), and `undecided`
               (True: the front end could not tell this cell's digits — its text is the printed
               run it lies in, its value is null; a warning says why). The mapper carries it

@@ -1,6 +1,6 @@
 """What kind of document a file is, from its bytes: %PDF, ZIP members (word/document.xml,
 OFD.xml, the crawler's image bundle), OLE stream names (WordDocument), picture headers, MHT,
-<html/<table, else text. Never from the file name alone; name and content type only break ties.
+markdown (pipe/grid tables, `#` headings with tables), <html/<table, else text. Never from the file name alone; name and content type only break ties.
 A format we recognise but do not read is refused with one line that says what it is.
 """
 
@@ -11,10 +11,13 @@ import re
 from ingest.errors import NotAReport, UserError
 from ingest.parse.readers.containers import MAX_MEMBERS, ole_streams, zip_names
 from ingest.parse.readers.image_bundle import is_bundle
+from ingest.parse.readers.markdown import looks_like as looks_like_markdown
 from ingest.parse.readers.mht import is_mht
 from ingest.parse.readers.ocr import image_kind
 
 _HTML_MARK = re.compile(rb"<\s*(?:html|table|body|head|meta|div|p|!doctype)\b", re.IGNORECASE)
+_HTML_PAGE = re.compile(rb"<\s*(?:html|body|head|meta|!doctype)\b", re.IGNORECASE)  # never markdown
+_MD_SAMPLE = 65536
 
 
 # Formats we recognise only to say clearly that we do not read them.
@@ -103,7 +106,7 @@ _MAGIC: list[tuple[bytes, object]] = [
 
 
 def sniff_kind(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
-    """'pdf' | 'html' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' | 'mht' | 'images' from the bytes (magic numbers,
+    """'pdf' | 'html' | 'markdown' | 'text' | 'docx' | 'doc' | 'wps' | 'rtf' | 'ofd' | 'mht' | 'images' from the bytes (magic numbers,
     ZIP members, OLE streams); name and content type only break ties. Raises NotAReport (one
     line) for a format this parser does not read."""
     head = data[:2048].lstrip()
@@ -117,12 +120,29 @@ def sniff_kind(data: bytes, filename: str | None = None, content_type: str | Non
             raise NotAReport(f"{name_of(filename)} is {what}, not a report this parser reads ({_READS})")
     if is_mht(data):  # before the HTML mark: the page inside is quoted-printable, not HTML as is
         return "mht"
+    if _is_markdown(data, filename, content_type):  # before the HTML mark: MinerU writes <table>s
+        return "markdown"
     if _HTML_MARK.search(data[:8192]):
         return "html"
     ct = (content_type or "").lower()
     if "html" in ct:
         return "html"
     return "text"
+
+
+def _is_markdown(data: bytes, filename: str | None, content_type: str | None) -> bool:
+    """A converter's markdown: pipe or grid tables, or `#` headings with HTML tables (see
+    readers/markdown.looks_like), or a .md name / text/markdown type; never a page with
+    <html>/<head>/<body>/<meta>/<!doctype>."""
+    head = data[:_MD_SAMPLE]
+    if _HTML_PAGE.search(head[:8192]):
+        return False
+    name, ct = (filename or "").lower(), (content_type or "").lower()
+    if name.endswith((".md", ".markdown")) or "markdown" in ct:
+        return True
+    if b"|" not in head and b"+-" not in head and b"#" not in head:
+        return False  # the common text report: no markdown structure at all, skip the decode
+    return looks_like_markdown(head.decode("utf-8", "replace"))
 
 
 def name_of(filename: str | None) -> str:

@@ -58,3 +58,18 @@ def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def shiquan_site(tmp_path: Path, name: str, files: dict):
+    """A one-source site (石泉县) of `files` served on 127.0.0.1, and its registry file:
+    (portal, registry path). The caller stops the portal."""
+    from bench.sites.layouts import write_site
+    from bench.sites.portal import Portal
+
+    portal = Portal(name, root_dir=write_site(tmp_path / "site", files)).start()
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("\n".join([
+        "version: 1", "sources:", "  - id: shiquan", "    name: 石泉县", '    code: "610922"',
+        "    province: 陕西省", "    prefecture: 安康市", f"    base_url: {portal.base}/", "    entry: /",
+        "    adapter: generic", "    confirmed: true"]) + "\n", encoding="utf-8")
+    return portal, registry

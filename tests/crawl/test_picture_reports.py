@@ -16,9 +16,8 @@ import pytest
 from ingest.crawl.images import content_pictures
 from ingest.parse import sniff_kind
 from ingest.parse.readers import image_bundle
-from tests.crawl.conftest import query
-from bench.sites.layouts import links, page, write_site
-from bench.sites.portal import Portal
+from tests.crawl.conftest import query, shiquan_site
+from bench.sites.layouts import links, page
 from tests.crawl.test_discovery import crawl
 
 GOV = "石泉县人民政府"
@@ -53,12 +52,7 @@ def site(tmp_path):
         "/uploads/2023/p1.png": _picture(240),
         "/images/ewm.png": _picture(0),
     }
-    portal = Portal("pictures", root_dir=write_site(tmp_path / "site", files)).start()
-    registry = tmp_path / "registry.yaml"
-    registry.write_text("\n".join([
-        "version: 1", "sources:", "  - id: shiquan", "    name: 石泉县", '    code: "610922"',
-        "    province: 陕西省", "    prefecture: 安康市", f"    base_url: {portal.base}/", "    entry: /",
-        "    adapter: generic", "    confirmed: true"]) + "\n", encoding="utf-8")
+    portal, registry = shiquan_site(tmp_path, "pictures", files)
     try:
         yield portal, registry, files
     finally:

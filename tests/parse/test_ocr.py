@@ -312,3 +312,90 @@ def _pil(w, h):
     from PIL import Image
 
     return Image.new("L", (w, h), 255)
+
+
+# ---- a lost sign ----------------------------------------------------------------------------
+
+def _printed_number(text: str, rule: bool = True):
+    """A 40-px-high strip of a table cell: a vertical rule, then `text` drawn in ink."""
+    import cv2
+    import numpy as np
+
+    img = np.full((40, 160), 255, np.uint8)
+    if rule:
+        img[:, 10:12] = 0
+    cv2.putText(img, text, (18, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    return cv2.GaussianBlur(img, (3, 3), 0.7)
+
+
+def _digits_box(img, first_digit_x: int) -> dict:
+    import numpy as np
+
+    xs = np.nonzero((img[:, first_digit_x:] < 160).any(axis=0))[0]
+    return {"x0": float(first_digit_x), "x1": float(first_digit_x + xs.max() + 1), "top": 2.0, "bottom": 38.0}
+
+
+def test_ink_left_of_unsigned_digits_is_flagged():
+    from ingest.parse.readers.ocr_image import mark_unread_signs
+
+    minus = _printed_number("-18")
+    plain = _printed_number("18")
+    # where the digits start: the ink runs right of the rule are the minus, then the digits
+    runs, x = [], 14
+    while x < minus.shape[1]:
+        if (minus[:, x] < 160).any():
+            s = x
+            while x < minus.shape[1] and (minus[:, x] < 160).any():
+                x += 1
+            runs.append((s, x))
+        x += 1
+    digits_x = runs[1][0]  # runs: the minus, then the digits
+    words = [{"text": "18", "conf": 1.0, **_digits_box(minus, digits_x - 2)}]  # box grazes the sign
+    mark_unread_signs(minus, words, 36.0)
+    assert words[0]["mark_left"] is True
+    words = [{"text": "18", "conf": 1.0, **_digits_box(plain, 16)}]
+    mark_unread_signs(plain, words, 36.0)
+    assert words[0]["mark_left"] is False  # the rule alone is no mark
+    words = [{"text": "-18", "conf": 1.0, **_digits_box(minus, 16)}]
+    mark_unread_signs(minus, words, 36.0)
+    assert "mark_left" not in words[0]  # a read sign needs no check
+    speck = plain.copy()
+    speck[20, 15] = 0  # one pixel of dust between the rule and the digits
+    words = [{"text": "18", "conf": 1.0, **_digits_box(speck, 16)}]
+    mark_unread_signs(speck, words, 36.0)
+    assert words[0]["mark_left"] is False
+
+
+@pytest.fixture(scope="module")
+def report_2019():
+    return parse_path(HTML / "report_2019.html")
+
+
+def _table2_ocr(report, raw_change: str, mark_left):
+    r = copy.deepcopy(report)
+    for cols in r["cell_meta"]["table2"].values():
+        for m in (cols or {}).values():
+            if m:
+                m.update(read="ocr", confidence=1.0, mark_left=False)
+    r["raw"]["table2"]["permits"]["items_change"] = raw_change
+    r["table2"]["permits"]["items_change"] = int(raw_change)
+    r["cell_meta"]["table2"]["permits"]["items_change"]["mark_left"] = mark_left
+    return r
+
+
+def test_a_signed_column_read_without_its_sign_is_kept_only_with_clean_ink(report_2019):
+    assert report_2019["table2"]["permits"]["items_change"] == -18
+    # OCR dropped the minus and the page shows ink before the digits: null, one warning
+    r = ocr_check.check(_table2_ocr(report_2019, "18", True))
+    assert r["table2"]["permits"]["items_change"] is None
+    assert "may be negative" in r["cell_meta"]["table2"]["permits"]["items_change"]["note"]
+    assert sum("table2 permits/items_change" in w and "minus" in w for w in r["warnings"]) == 1
+    # no evidence either way (no digit shapes found): null too
+    assert ocr_check.check(_table2_ocr(report_2019, "18", None))["table2"]["permits"]["items_change"] is None
+    # clean ink: kept; a sign read: kept; zero has no sign; counts are not signed columns
+    assert ocr_check.check(_table2_ocr(report_2019, "18", False))["table2"]["permits"]["items_change"] == 18
+    assert ocr_check.check(_table2_ocr(report_2019, "-18", True))["table2"]["permits"]["items_change"] == -18
+    assert ocr_check.check(_table2_ocr(report_2019, "0", True))["table2"]["permits"]["items_change"] == 0
+    r = _table2_ocr(report_2019, "-18", False)
+    r["cell_meta"]["table2"]["permits"]["decisions"]["mark_left"] = True
+    assert ocr_check.check(r)["table2"]["permits"]["decisions"] == 9876

@@ -1,7 +1,8 @@
 """Report metadata and the figures its narrative states.
 
 title · year (from the title; from the publication date minus one only when the title has
-none, with a warning) · issuer (from the title, else the 来源/发布机构 header) · published_date ·
+none, with a warning) · issuer (from the title, else the 来源/发布机构 header; a report inside a
+cover letter 「X关于报送…年度报告的函」: the report's own title, else the sender X, else null) · published_date ·
 index_no (索引号) · info_processing_fee_yuan (section 六) · narrative headline numbers
 (applications received/handled, review and litigation cases), kept with the sentence they came
 from so validation can compare text with tables.
@@ -16,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from ingest.parse.layout import Document
 from ingest.parse.vocab import narrative as narrative_rules
-from ingest.parse.vocab.headings import heading_key
+from ingest.parse.vocab.headings import COVER_LETTER, heading_key
 from ingest.parse.vocab.narrative import squash
 
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3",
@@ -73,9 +74,13 @@ def extract(doc: Document, warnings: list[str]) -> Meta:
                         f"{m.published_date[:4]} minus one")
     elif m.year is None:
         warnings.append("year: neither the title nor a publication date gives the report year")
-    m.issuer = issuer_from_title(m.title) if m.title else None
-    if m.issuer is None:
-        m.issuer = issuer_from_header(doc, lines)
+    cover = COVER_LETTER.match(m.title) if m.title else None
+    if cover:
+        m.issuer = cover_letter_issuer(cover, m.title, m.year, lines, warnings)
+    else:
+        m.issuer = issuer_from_title(m.title) if m.title else None
+        if m.issuer is None:
+            m.issuer = issuer_from_header(doc, lines)
     narrative = doc.narrative or doc.text
     m.fee, fee_text = find_fee(narrative)
     m.narrative = narrative_rules.facts(narrative)
@@ -166,6 +171,39 @@ def issuer_from_title(title: str) -> str | None:
     if w and w.start() >= 2:
         return _tidy_issuer(after[: w.start()])
     return None
+
+
+# a government's own office: it sends the government's report, or its own — the letter alone
+# cannot tell which
+_GOVERNMENT_OFFICE = re.compile(r"(?:人民政府|政府|管委会|管理委员会|行政公署)办公(?:室|厅)$")
+
+
+def cover_letter_issuer(cover: re.Match, title: str, year: int | None, lines: list[str],
+                        warnings: list[str]) -> str | None:
+    """The issuer of a report published inside its cover letter (「X关于报送2020年度…年度报告的
+    函」, spec portals.md). The report's own title printed inside the letter names it best;
+    else the letter's sender X — unless X is a government's office (办公室/办公厅), which sends
+    its government's report as often as its own: null with a warning, never a guess."""
+    for line in lines[:150]:
+        s = _LABEL_PREFIX.sub("", squash(line))
+        if s == title or COVER_LETTER.match(s) or not _title_like(s) or year_from_title(s) != year:
+            continue
+        inner = issuer_from_title(s)
+        if inner:
+            warnings.append(f"issuer: the report is published inside a cover letter ({title}); "
+                            f"the issuer is the one its own title names: {inner}")
+            return inner
+    sender = _tidy_issuer(cover.group(1))
+    if not sender:
+        warnings.append(f"issuer: a cover letter ({title}) that names no sender, and the report "
+                        "inside names no issuer; null")
+        return None
+    if _GOVERNMENT_OFFICE.search(sender):
+        warnings.append(f"issuer: the report is sent by a cover letter of {sender}, which may send "
+                        "its government's report or its own, and the report inside names no issuer; null")
+        return None
+    warnings.append(f"issuer: the report is published inside a cover letter; the issuer is its sender, {sender}")
+    return sender
 
 
 def _tidy_issuer(text: str) -> str | None:

@@ -14,6 +14,11 @@ doubled digit) and, put in, every rule instance the cell takes part in holds, it
 - none → the numbers stay as read: no reading of the glyphs explains the break, so it is the
   publisher's arithmetic (validation reports it), not an OCR slip we can name.
 
+A number of a column that may be negative (kind signed_count: table 2's 本年增/减) read without
+a sign is kept only when the page shows no unread ink just left of its digits (the cell's
+`mark_left` is False, ocr_image.mark_unread_signs): OCR drops a minus before digits with full
+confidence, and table 2 has no rule to catch it. Otherwise → null with a warning.
+
 Only single-cell misreads are resolved; rules across years are not used (one report alone).
 Printed (text-layer) cells are never changed: they are only terms of the equations.
 """
@@ -90,6 +95,7 @@ def check(report: dict, templates=None) -> dict:
         return sum(vals_l) == sum(vals_r)
 
     _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr)
+    _unsure_signs(report, meta, templates)
     broken = [i for i in range(len(insts)) if holds(i) is False]
     if not broken:
         return report
@@ -165,3 +171,31 @@ def _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr) -> 
                 report.setdefault("warnings", []).append(
                     f"OCR check: {table} {row}/{col} read {raw!r} with confidence {conf:.2f}, "
                     "which no balancing rule confirms; left null")
+
+
+_SIGNED = re.compile(r"^\s*[-+−－﹣—–]")
+
+
+def _unsure_signs(report, meta, templates) -> None:
+    """Unsigned OCR'd numbers of signed columns with unread ink before them (or no evidence
+    either way) → null: the sign may be lost, and a lost minus is a wrong number."""
+    for table in ("table2",):
+        template = (report.get("templates") or {}).get(table)
+        if not template or not isinstance(report.get(table), dict):
+            continue
+        signed = {k for k, c in templates.table2_columns(template).items() if c.kind == "signed_count"}
+        for row, cols in (meta.get(table) or {}).items():
+            for col, m in (cols or {}).items():
+                if col not in signed or not m or m.get("read") != "ocr" or m.get("mark_left") is False:
+                    continue
+                v = (report[table].get(row) or {}).get(col)
+                raw = report["raw"][table][row][col] or ""
+                if not v or v < 0 or _SIGNED.match(raw):
+                    continue  # 0 has no sign; a read sign is evidence
+                report[table][row][col] = None
+                why = ("ink stands just left of its digits that OCR did not read" if m.get("mark_left")
+                       else "no digit shapes to check for a sign before them")
+                m["note"] = f"OCR read {raw!r} in a column that may be negative, and {why}: null"
+                report.setdefault("warnings", []).append(
+                    f"OCR check: {table} {row}/{col} read {raw!r} in a column that may be negative, "
+                    f"and {why} (a lost minus sign?); left null")

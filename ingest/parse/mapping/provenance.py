@@ -44,6 +44,8 @@ def one(meta: dict | None) -> dict:
                 out[k] = list(v) if isinstance(v, tuple) else v
         if meta.get("undecided"):
             out["undecided"] = True
+        if meta.get("mark_left") is not None:  # OCR: unread ink before the digits (ocr_check)
+            out["mark_left"] = bool(meta["mark_left"])
     return out
 
 

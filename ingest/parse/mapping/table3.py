@@ -66,6 +66,10 @@ def _row_views(blocks: list[Block]) -> tuple[list[RowView], list[str] | None]:
                         break
                 if key is not None and (not positions or positions[-1][1] != key):
                     positions.append((j, key))
+        if positions and grid_cols is not None and len(positions) < len(grid_cols):
+            # a later part whose first row's label is also a column word (a 小计 row heading a
+            # continuation): it names fewer columns than the header found, so it is no header
+            positions = []
         if positions:
             grid_cols = [k for _, k in positions]
         # else: a continuation of a table split in two, without its header and usually
@@ -192,10 +196,20 @@ def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[st
             if len(v.values) < len(columns):
                 by_order.append("<" + key)  # "<": fewer values than columns, placed from the left
             cells = _assign_columns(v, len(columns))
+            if cells is None and _row_total_holds(v.values[:len(columns)], columns):
+                # the padding reading is the one whose row total holds: proven, not guessed
+                cells = list(v.values[:len(columns)])
+                warnings.append(f"table3 {key}: {len(v.values)} cells for {len(columns)} columns, the last ones "
+                                "blank; read as a padded short row because its numbers then add up to its total")
             if cells is None:
-                warnings.append(f"table3 {key}: {len(v.values)} cells for {len(columns)} columns, the last "
-                                "ones blank (a padded short row, or printed blanks?): its cells are null")
-                cells = [None] * len(columns)
+                # the two placements (padding after the numbers / printed blanks of the last
+                # columns) keep only the cells they read alike
+                n = len(columns)
+                cells = [a if a is not None and b is not None and a.text == b.text else None
+                         for a, b in zip(v.values[:n], v.values[-n:])]
+                warnings.append(f"table3 {key}: {len(v.values)} cells for {n} columns, the last "
+                                "ones blank (a padded short row, or printed blanks?): only the cells both "
+                                "placements read alike are kept, the others are null")
             n = len(cells) - cells.count(None)
             if n < len(columns):
                 warnings.append(f"table3 {key}: {n} of {len(columns)} values printed; "
@@ -233,6 +247,25 @@ def _assign_columns(v: RowView, n: int) -> list[Cell | None] | None:
     cells: list[Cell | None] = list(v.values[:n])
     cells += [None] * (n - len(cells))
     return cells
+
+
+_DIGITS = re.compile(r"^\d{1,9}$")
+
+
+def _row_total_holds(cells: list, columns: list[str]) -> bool:
+    """Do these cells, read in these columns, print a number in every column and make the
+    parts add up to the total (t3_row_total; the 法人 小计 column, when printed, equal to its
+    parts too), with a total above zero (an all-zero row proves no placement)?"""
+    if "total" not in columns or len(cells) != len(columns):
+        return False
+    texts = [("" if c is None else c.text).replace(",", "") for c in cells]
+    if not all(_DIGITS.match(t) for t in texts):
+        return False
+    val = dict(zip(columns, map(int, texts)))
+    legal = [c for c in columns if c not in ("natural_person", "total", "legal_person_subtotal")]
+    if "legal_person_subtotal" in val and val["legal_person_subtotal"] != sum(val[c] for c in legal):
+        return False
+    return val["total"] > 0 and val["total"] == val.get("natural_person", 0) + sum(val[c] for c in legal)
 
 
 _T3_ROWS = {r.key: r for r in templates.load().table3_rows}

@@ -98,6 +98,7 @@ def read_page(number: int, gray, scale: float | None = None) -> dict:
            "angle": angle, "char_h": char_h, "words": words,
            "rules": find_rules(gray, words, char_h, lines), "pid": os.getpid()}
     raw["words"] += second_look(gray, raw, scale)
+    mark_unread_signs(gray, raw["words"], char_h)
     raw["cpu"] = time.process_time() - t0
     return raw
 
@@ -137,6 +138,57 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
                               "top": w["top"] + top + m, "bottom": w["bottom"] + top + m,
                               "second_look": True})
     return found
+
+
+_UNSIGNED = re.compile(r"^\d[\d,，]*$")
+
+
+def mark_unread_signs(gray, words: list[dict], char_h: float) -> None:
+    """Set `mark_left` on every unsigned number: is there ink just left of its digits that OCR
+    did not read (a minus or plus sign it dropped, or anything else)?
+
+    The recogniser can drop a short stroke before digits ("−18" read "18", score 1.0), and its
+    word boxes are estimates that may cover the lost sign. So the evidence is the ink itself:
+    in the word's line band, the digits are the tall marks; any other mark (not a speck) lying
+    within the digits' height and at most a character's width left of them, before a rule, is
+    unread ink. A number of a column that may be negative is kept only when this is False
+    (mapping/ocr_check.py); the flag says nothing about the digits themselves.
+    """
+    import cv2
+    import numpy as np
+
+    h_img, w_img = gray.shape
+    reach = max(8, int(round(0.9 * char_h)))
+    for w in words:
+        if not _UNSIGNED.match(w["text"]):
+            continue
+        top, bottom = max(0, int(w["top"])), min(h_img, int(math.ceil(w["bottom"])) + 1)
+        left, right = max(0, int(w["x0"]) - reach), min(w_img, int(math.ceil(w["x1"])) + 1)
+        if bottom - top < 6 or right - left < 6:
+            w["mark_left"] = True  # too small to tell
+            continue
+        ink = (gray[top:bottom, left:right] < 160).astype(np.uint8)
+        band = bottom - top
+        ink[ink.sum(axis=1) >= 0.9 * (right - left), :] = 0  # horizontal rules
+        # vertical rules: long vertical runs, widened by 2 px (a turned scan's rule is jagged
+        # and blurred; a sign's stroke starts further from it)
+        rule = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.8 * band))))
+        ink[cv2.dilate(rule, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1))) > 0] = 0
+        n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        comps = [c for c in (tuple(int(v) for v in stats[i, :5]) for i in range(1, n)) if c[3] < 0.8 * band]
+        wx0, wx1 = w["x0"] - left, w["x1"] - left
+        digits = [c for c in comps if c[3] >= 0.45 * band
+                  and c[0] + c[2] >= wx0 - 4 and c[0] <= wx1 + 4]
+        if not digits:
+            w["mark_left"] = True  # no digit shapes found where OCR read digits: cannot tell
+            continue
+        first = min(c[0] for c in digits)
+        d_top = min(c[1] for c in digits)
+        d_bottom = max(c[1] + c[3] for c in digits)
+        w["mark_left"] = any(
+            c not in digits and c[4] >= 4 and max(c[2], c[3]) >= 2  # not a speck
+            and c[0] + c[2] <= first + 1 and c[1] >= d_top - 1 and c[1] + c[3] <= d_bottom + 1
+            for c in comps)
 
 
 _NUMBER = re.compile(r"^\d{1,4}$")

@@ -25,7 +25,7 @@ def to_page(raw: dict, scale: float | None = None) -> tuple[Page, list[dict]]:
     chars = [{"text": w["text"], "x0": w["x0"] * scale, "x1": w["x1"] * scale,
               "top": w["top"] * scale, "bottom": w["bottom"] * scale,
               "size": (w["bottom"] - w["top"]) * scale * 0.75, "upright": True, "conf": w["conf"],
-              "page_number": n} for w in raw["words"]]
+              "mark_left": w.get("mark_left"), "page_number": n} for w in raw["words"]]
     segs = _snap_ends(merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]]))
     page = Page(number=n, width=raw["width"] * scale, height=raw["height"] * scale,
                 n_chars=sum(len(c["text"]) for c in chars), n_images=1)
@@ -58,7 +58,9 @@ def _snap_ends(segs: list) -> list:
 
 class Provenance:
     """Block.meta for the grids of OCR'd pages: per cell read "ocr", page, bbox (pixels of the
-    page image) and confidence (the lowest score of the words inside the cell)."""
+    page image), confidence (the lowest score of the words inside the cell) and mark_left
+    (ink left of an unsigned number's digits that OCR did not read: ocr_image.mark_unread_signs;
+    null when the cell holds no unsigned number)."""
 
     def __init__(self) -> None:
         self.chars: dict[int, list[dict]] = {}  # page → OCR'd words in points
@@ -89,7 +91,9 @@ class Provenance:
                   if cell.x0 <= (ch["x0"] + ch["x1"]) / 2 <= cell.x1
                   and cell.top <= (ch["top"] + ch["bottom"]) / 2 <= cell.bottom]
         conf = min((ch["conf"] for ch in inside), default=None)
+        marks = [ch["mark_left"] for ch in inside if ch.get("mark_left") is not None]
         return {"read": "ocr", "page": page, "confidence": conf,
+                "mark_left": any(marks) if marks else None,
                 "bbox": [round(cell.x0 / s, 1), round(cell.top / s, 1), round(cell.x1 / s, 1),
                          round(cell.bottom / s, 1)]}
 

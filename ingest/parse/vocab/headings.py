@@ -10,6 +10,13 @@ import re
 
 from ingest import templates
 
+# A cover letter (函) that sends the annual report, holding it whole: 「X关于报送2020年度政府信息
+# 公开工作年度报告的函」 (ingest/spec portals.md). Group 1 is the sender. A notice asking bodies to
+# send theirs (「关于报送…的通知」) is not one. Shared by the parser (metadata) and the crawler.
+COVER_LETTER = re.compile(
+    r"^(.*?)关于(?:报送|呈报|上报|报请|提交|印送)[^，,。；;]{0,40}?(?:政府|政务)?信息公开(?:工作)?(?:年度)?"
+    r"(?:报告|年报)的(?:函|报告)$")
+
 _NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）])\s*")
 
