@@ -155,6 +155,9 @@ class Fetcher:
         self.stored_body = stored_body or (lambda sha: None)
         self._hosts: dict[str, _Host] = {}
         self._global = asyncio.Semaphore(max(1, config.concurrency))
+        # probes (one TCP connect per host) have slots of their own: thousands of hosts starting
+        # at once must not flood the resolver or the network, nor take the request slots
+        self._probes = asyncio.Semaphore(max(1, config.concurrency))
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._ssl: dict[str, ssl.SSLContext] = {}
         self.requests_sent = 0
@@ -383,7 +386,7 @@ class Fetcher:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            async with asyncio.timeout(self.config.connect_timeout):
+            async with self._probes, asyncio.timeout(self.config.connect_timeout):
                 _, writer = await asyncio.open_connection(parts.hostname, port)
         except TimeoutError:
             return f"connect timeout after {self.config.connect_timeout:g}s"
