@@ -186,7 +186,7 @@ class Sim:
 def crawl_cmd(registry: Path, delay: float, concurrency: int, extra: list[str] | None = None) -> list[str]:
     return [sys.executable, "-m", "ingest", "crawl", "--registry", str(registry), "--delay", str(delay),
             "--concurrency", str(concurrency), "--retries", "1", "--backoff", "0.5", "--timeout", "10",
-            "--connect-timeout", "2", "--quiet", "--json", *(extra or [])]
+            "--connect-timeout", "10", "--quiet", "--json", *(extra or [])]
 
 
 def run_crawl(cmd: list[str], data_dir: Path, kill_when=None) -> dict:

@@ -31,6 +31,20 @@ def county(i: int) -> str:
     return f"第{i}县"
 
 
+# per family: (column URL of a key, with {key} and {h} = a stable number of the key;
+#              detail URL, with {y} = the year published, {n} = a running number)
+URLS = {
+    "trs": ("/zwgk/xxgk/zfxxgknb/{key}/index.html", "/zwgk/xxgk/zfxxgknb/{y}01/t{y}0120_{n}.html"),
+    "hanweb": ("/col/col{h5}/index.html", "/art/{y}/1/20/art_5001_{n}.html"),
+    "ucap": ("/xxgk/c{h1}/index.shtml", "/xxgk/gknb/{y}01/{n:032x}.shtml"),
+    "vsb": ("/{key}nb/list.htm", "/info/1021/{n}.htm"),
+    "shenzhen": ("/xxgk/xxgknb/{key}/", "/xxgk/xxgknb/content/post_{n}.html"),
+    "shaanxi": ("/zfxxgk/zfxxgknb/{key}/", "/zfxxgk/zfxxgknb/{big}.html"),
+    "sichuan": ("/gk/zfxxgknb/{key}/", "/gk/zfxxgknb/content_{n}"),
+}
+MAIN = {"trs": "/zwgk/xxgk/zfxxgknb/index.html", "shaanxi": "/zfxxgk/zfxxgknb/"}  # the column itself
+
+
 class Style:
     """URLs of one CMS family."""
 
@@ -39,21 +53,10 @@ class Style:
         self.n = 0
 
     def column(self, key: str) -> str:
-        h = abs(hash(key)) % 1000 if False else sum(map(ord, key)) % 1000  # stable across processes
-        f = self.family
-        if f == "trs":
-            return f"/zwgk/xxgk/zfxxgknb/{key}/index.html" if key != "main" else "/zwgk/xxgk/zfxxgknb/index.html"
-        if f == "hanweb":
-            return f"/col/col{5000 + h}/index.html"
-        if f == "ucap":
-            return f"/xxgk/c{100 + h}/index.shtml"
-        if f == "vsb":
-            return f"/{key}nb/list.htm"
-        if f == "shenzhen":
-            return f"/xxgk/xxgknb/{key}/"
-        if f == "shaanxi":
-            return f"/zfxxgk/zfxxgknb/{key}/" if key != "main" else "/zfxxgk/zfxxgknb/"
-        return f"/gk/zfxxgknb/{key}/"
+        if key == "main" and self.family in MAIN:
+            return MAIN[self.family]
+        h = sum(map(ord, key)) % 1000  # stable across processes (hash() is not)
+        return URLS[self.family][0].format(key=key, h5=5000 + h, h1=100 + h)
 
     def page2(self, column: str) -> str:
         if self.family == "vsb":
@@ -64,20 +67,7 @@ class Style:
 
     def detail(self, year: int) -> str:
         self.n += 1
-        n, f = self.n, self.family
-        if f == "trs":
-            return f"/zwgk/xxgk/zfxxgknb/{year + 1}01/t{year + 1}0120_{n}.html"
-        if f == "hanweb":
-            return f"/art/{year + 1}/1/20/art_5001_{n}.html"
-        if f == "ucap":
-            return f"/xxgk/gknb/{year + 1}01/{n:032x}.shtml"
-        if f == "vsb":
-            return f"/info/1021/{n}.htm"
-        if f == "shenzhen":
-            return f"/xxgk/xxgknb/content/post_{n}.html"
-        if f == "shaanxi":
-            return f"/zfxxgk/zfxxgknb/{10 ** 18 + n}.html"
-        return f"/gk/zfxxgknb/content_{n}"
+        return URLS[self.family][1].format(y=year + 1, n=self.n, big=10 ** 18 + self.n)
 
 
 NAV = ('<div class="header"><a href="/">首页</a> <a href="/xwzx/">新闻中心</a> <a href="/zwgk/">政务公开</a> '
@@ -106,7 +96,7 @@ def site(i: int, n_sites: int, small: bool = False) -> tuple[dict[str, bytes], s
     """(path → body, expected {(path, kind)}) of site i; `small`: two reports on a flat column
     one step from the home page (for the host whose every answer takes 5 s)."""
     family = FAMILIES[i % 7]
-    layout = "flat" if small else LAYOUTS[(i // 7) % len(LAYOUTS)]
+    layout = "flat" if small else LAYOUTS[i % len(LAYOUTS)]  # with i % 7: every pair in 42 sites
     depth = 1 if small else 1 + (i // 3) % 4
     years = YEARS[-2:] if small else YEARS
     departments = () if small else DEPARTMENTS

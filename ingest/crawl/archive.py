@@ -621,18 +621,41 @@ class Archive:
                    not_reports: int = 0, failures: int = 0,
                    failure_reasons: dict[str, int] | None = None,
                    formats: dict[str, int] | None = None, summary: dict | None = None) -> None:
-        values = {"finished_at": utcnow(), "status": status, "requests": requests,
-                  "pages_fetched": pages_fetched, "new_documents": new_documents, "unchanged": unchanged,
-                  "not_reports": not_reports, "failures": failures,
-                  "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False),
-                  "formats": json.dumps(dict(sorted((formats or {}).items())), ensure_ascii=False),
-                  "summary": json.dumps(summary, ensure_ascii=False) if summary is not None else None}
-        self._journal_append([{"rec": "run_finish", "run_id": run_id, "source_id": source_id, **values}])
-        self.con.execute(
-            "UPDATE crawl_runs SET finished_at = ?, status = ?, requests = ?, pages_fetched = ?,"
-            " new_documents = ?, unchanged = ?, not_reports = ?, failures = ?, failure_reasons = ?,"
-            " formats = ?, summary = ? WHERE run_id = ? AND source_id = ?", [*values.values(), run_id, source_id])
+        self.finish_runs(run_id, [dict(
+            source_id=source_id, status=status, requests=requests, pages_fetched=pages_fetched,
+            new_documents=new_documents, unchanged=unchanged, not_reports=not_reports, failures=failures,
+            failure_reasons=failure_reasons, formats=formats, summary=summary)])
+
+    def finish_runs(self, run_id: str, finished: list[dict]) -> None:
+        """finish_run for many sources at once (keyword dicts with source_id): one journal
+        append and one update for all of them (a national crawl ends thousands of source runs)."""
+        rows = [self._finish_values(**f) for f in finished]
+        if not rows:
+            return
+        self._journal_append([{"rec": "run_finish", "run_id": run_id, **r} for r in rows])
+        cols = list(rows[0])
+        types = self._column_types("crawl_runs")
+        batch = _arrow({c: [r[c] for r in rows] for c in cols}, {c: types[c] for c in cols})
+        self.con.register("_finish_batch", batch)
+        try:
+            sets = ", ".join(f"{c} = b.{c}" for c in cols if c != "source_id")
+            self.con.execute(f"UPDATE crawl_runs AS r SET {sets} FROM _finish_batch AS b "
+                             "WHERE r.run_id = ? AND r.source_id = b.source_id", [run_id])
+        finally:
+            self.con.unregister("_finish_batch")
         self._mark_journal()
+
+    @staticmethod
+    def _finish_values(*, source_id: str, status: str, requests: int = 0, pages_fetched: int = 0,
+                       new_documents: int = 0, unchanged: int = 0, not_reports: int = 0, failures: int = 0,
+                       failure_reasons: dict[str, int] | None = None, formats: dict[str, int] | None = None,
+                       summary: dict | None = None) -> dict:
+        return {"source_id": source_id, "finished_at": utcnow(), "status": status, "requests": requests,
+                "pages_fetched": pages_fetched, "new_documents": new_documents, "unchanged": unchanged,
+                "not_reports": not_reports, "failures": failures,
+                "failure_reasons": json.dumps(failure_reasons or {}, ensure_ascii=False),
+                "formats": json.dumps(dict(sorted((formats or {}).items())), ensure_ascii=False),
+                "summary": json.dumps(summary, ensure_ascii=False) if summary is not None else None}
 
     def record_sources(self, sources, registry_path) -> None:
         """Remember the registry entries (ingest.crawl.registry.Source) of a crawl or import."""

@@ -169,9 +169,8 @@ def run(args) -> int:
         if resume.start(resume=not args.restart and not args.rediscover):
             done = sum(1 for s in sources if s.id in resume.done)
             half = sum(1 for s in sources if s.id in resume.walks)
-            if not args.json:
-                print(f"note: continuing an interrupted crawl: {done} of {len(sources)} source(s) done, "
-                      f"{half} continue from their frontier", file=sys.stderr)
+            print(f"note: continuing an interrupted crawl: {done} of {len(sources)} source(s) done, "
+                  f"{half} continue from their frontier", file=sys.stderr)
         crawl = Crawl(archive, sources, config, max_pages=args.max_pages, run_id=run_id,
                       options=options, progress=progress, search_budget=args.search_budget, memory=memory,
                       resume=resume, budget=budget)

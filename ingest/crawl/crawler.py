@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import heapq
 import itertools
 import os
@@ -127,6 +128,10 @@ class Crawl:
         self.walks: dict[str, SourceWalk] = {}
         self.dirty: set[str] = set()       # walks changed since their last snapshot
         self.finished_sources = 0
+        # at most one request's progress per host is lost to a kill: a frontier is written at
+        # once when its last snapshot is older than the politeness delay (capped at a second)
+        self.snapshot_every = min(SNAPSHOT_SECONDS, max(config.delay, 0.01))
+        self._finishing: list[tuple] = []  # sources ended, waiting for their crawl_runs update
         self.sources = sources
         self.config = config
         self.max_pages = max_pages
@@ -193,10 +198,15 @@ class Crawl:
                 summary.notes.append(f"done earlier in this crawl (run {done[s.id].get('run_id')})")
         if self.memory is not None:
             self.memory.autosave = False  # saved every few seconds, not rewritten per source
+        # what exists before the crawl (imports, the registry, caches) is never garbage: the
+        # collector need not walk it again and again as the frontiers of thousands of hosts churn
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 1000)
         self.archive.start_runs(self.run_id, {s.id: {**self.options, "adapter": s.adapter, "entry": list(s.entry)}
                                               for s in todo})
         # rows wait at most a quarter of the politeness delay for their commit (none without one)
-        self.writer = GroupCommitter(self.archive, interval=min(0.25, self.config.delay / 4))
+        self.writer = GroupCommitter(self.archive, interval=min(1.0, self.config.delay / 4))
         self.started = time.monotonic()
         self.todo = len(todo)
         tasks: list[asyncio.Task] = []
@@ -239,6 +249,8 @@ class Crawl:
                 self.resume.close(finished=all(self.summaries[s.id].status in ("complete", "failed") for s in todo))
             if self.progress is not None:
                 self.progress.draw(self, final=True)
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
         return self.summaries
 
     async def _tick(self, tasks: list[asyncio.Task]) -> None:
@@ -257,23 +269,62 @@ class Crawl:
                 last = time.monotonic()
                 self._snapshot(memory=(int(last) % MEMORY_SECONDS) < SNAPSHOT_SECONDS)
 
+    def changed(self, walk: SourceWalk) -> None:
+        """A walk's frontier moved: written at once when its last snapshot is older than
+        SNAPSHOT_SECONDS (so its first page is never lost), else by the next tick."""
+        now_ = time.monotonic()
+        if self.resume is not None and now_ - walk.saved_at >= self.snapshot_every:
+            walk.saved_at = now_
+            self.dirty.discard(walk.source.id)
+            self.resume.save_walks({walk.source.id: walk.snapshot()})
+        else:
+            self.dirty.add(walk.source.id)
+
     def _snapshot(self, memory: bool = True) -> None:
         """Write the frontiers that changed (resume.jsonl) and, every MEMORY_SECONDS, the
         remembered columns (one file of every source: a source's finish is in resume.jsonl)."""
         if self.resume is not None and self.dirty:
             dirty, self.dirty = self.dirty, set()
             states = {sid: self.walks[sid].snapshot() for sid in dirty if sid in self.walks}
+            for sid in states:
+                self.walks[sid].saved_at = time.monotonic()
             self.resume.save_walks(states)
         if memory and self.memory is not None and self.memory.dirty:
             self.memory.save()
 
     def _finish(self, source: Source, summary: SourceSummary) -> None:
-        self.archive.finish_run(
-            self.run_id, source.id, status=summary.status, requests=summary.requests,
+        self._finish_many([(source, summary)])
+
+    def _finish_many(self, items: list[tuple[Source, SourceSummary]]) -> None:
+        self.archive.finish_runs(self.run_id, [dict(
+            source_id=source.id, status=summary.status, requests=summary.requests,
             pages_fetched=summary.pages_fetched, new_documents=summary.new_documents,
             unchanged=summary.unchanged, not_reports=summary.not_reports, failures=summary.failures,
             failure_reasons=dict(summary.reasons), formats=dict(summary.formats), summary=host_summary(summary))
-        summary.recorded = True
+            for source, summary in items])
+        for _, summary in items:
+            summary.recorded = True
+
+    async def _finish_soon(self, source: Source, summary: SourceSummary) -> None:
+        """Record a source's end with the others ending about now (one update for all)."""
+        future = asyncio.get_running_loop().create_future()
+        self._finishing.append((source, summary, future))
+        if len(self._finishing) == 1:
+            asyncio.get_running_loop().call_later(0.5, lambda: asyncio.ensure_future(self._flush_finishing()))
+        await future
+
+    async def _flush_finishing(self) -> None:
+        batch, self._finishing = self._finishing, []
+        try:
+            await self.writer.call(self._finish_many, [(s, m) for s, m, _ in batch])
+        except BaseException as exc:
+            for _, _, f in batch:
+                if not f.done():
+                    f.set_exception(exc)
+            return
+        for _, _, f in batch:
+            if not f.done():
+                f.set_result(None)
 
     def _remember(self, source: Source, summary: SourceSummary, walk: SourceWalk) -> None:
         if self.memory is None:
@@ -307,7 +358,7 @@ class Crawl:
                 raise
             summary.status = "failed"
             summary.fail(f"crawler error: {type(exc).__name__}: {exc}")
-        await self.writer.call(self._finish, source, summary)
+        await self._finish_soon(source, summary)
         self.finished_sources += 1
         await self.fetcher.release(source.base_url)
         self.walks.pop(source.id, None)
@@ -360,6 +411,7 @@ class SourceWalk:
         self.mode = "search"
         self.inflight: dict[tuple, tuple] = {}  # key → (class, -priority, link, context) being visited
         self.resumed = False
+        self.saved_at = 0.0                     # monotonic time of its last snapshot
 
     # ---- resuming (resume.py) --------------------------------------------------------------
     _STATE = ("fetched", "search_pages", "mode", "parent", "columns", "doc_links", "doc_ok", "doc_failed_url",
@@ -460,7 +512,8 @@ class SourceWalk:
             remembered = self.crawl.memory.columns(self.source.id, self.source.entry) if self.crawl.memory else []
             self.mode = "remembered" if remembered else "search"
             self.seeds(remembered)
-        self.crawl.dirty.add(self.source.id)
+        # no snapshot of the seeds (the next run makes them again): the first is written as
+        # soon as the first page is done (Crawl.changed)
         await self._walk()
         if self.mode == "remembered" and (self.remembered_failed or not self.doc_links):
             # the column moved (or emptied): search again from the entry
@@ -512,13 +565,16 @@ class SourceWalk:
                 self.search_pages += 1
             self.fetched += 1
             self.busy += 1
+            visited = False
             try:
                 await self._visit(link, context, cls)
+                visited = True
             finally:
                 self.busy -= 1
                 self.changed.set()
-                self.inflight.pop(link.key, None)
-                self.crawl.dirty.add(self.source.id)
+                if visited:  # cancelled (--budget) or failed: it stays in flight, re-queued by a snapshot
+                    self.inflight.pop(link.key, None)
+                    self.crawl.changed(self)
 
     async def _visit(self, link: Link, context: dict, cls: int = COLUMN) -> None:
         purpose = link.role

@@ -42,19 +42,19 @@ _VIEWER = re.compile(r"(?:viewer|pdfjs|pdf\.js|preview)[^?]*\?", re.IGNORECASE)
 _FILE_PARAMS = ("file", "filename", "fileurl", "url", "path", "src")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def clean(text: str | None) -> str:
     """NFKC, collapse whitespace (incl. &nbsp; and ideographic space), strip."""
     text = unicodedata.normalize("NFKC", text or "")
     return re.sub(r"[\s\u00a0\u3000\u200b\ufeff]+", " ", text).strip()
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _compact(text: str) -> str:
     return re.sub(r"\s+", "", clean(text))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def year_of(text: str | None) -> int | None:
     """The report year a title names (2023 in 汉阴县人民政府2023年度…), else None."""
     t = _compact(text or "")
@@ -73,7 +73,7 @@ def is_truncated(text: str) -> bool:
     return bool(_TRUNCATED.search(clean(text)))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def is_report_title(text: str | None) -> bool:
     """A title or anchor that names one year's annual report itself."""
     t = _compact(text or "")
@@ -86,7 +86,7 @@ def is_report_title(text: str | None) -> bool:
     return year_of(t) is not None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def is_column_title(text: str | None) -> bool:
     """Anchor text of a report column or sub-column (no year, not a notice)."""
     t = _compact(text or "")
@@ -97,14 +97,14 @@ def is_column_title(text: str | None) -> bool:
     return bool(_COLUMN_WORDS.search(t))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def is_year_link(text: str | None) -> bool:
     """Per-year sub-column anchors: 2023, 2023年, 2023年度, 2023年报, 2023年度报告."""
     t = _compact(text or "")
     return bool(_YEAR_COLUMN.match(t)) and year_of(t[:4] + "年") is not None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def is_split_tab(text: str | None) -> bool:
     """本级 / 部门 / 乡镇 tabs of a report column split by issuer (only meaningful on a column)."""
     return bool(_SPLIT_TABS.match(_compact(text or "")))
@@ -145,7 +145,7 @@ def issuer_of(title: str | None, *, default: str, county_name: str | None = None
     return issuer
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def attachment_url(href: str, text: str = "") -> bool:
     """Does a link point at a report file (PDF, DOC, DOCX, WPS, OFD)?"""
     parts = urlsplit(href)
@@ -157,7 +157,7 @@ def attachment_url(href: str, text: str = "") -> bool:
     return bool(_FILE_EXT.search(clean(text)))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def viewer_target(href: str) -> str | None:
     """The file a PDF-viewer page shows (viewer.html?file=/a/b.pdf → /a/b.pdf), else None."""
     parts = urlsplit(href)
@@ -265,7 +265,7 @@ _ISSUER_NAME = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:局|委员会|委|�
                           r"街道办事处|办事处|管委会|人民政府|政府)$")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def column_score(text: str | None, title: str | None = None, url: str = "", context: str | None = None
                  ) -> tuple[int, str]:
     """How strongly a link points at the report column, and why (for the summary's candidates).
@@ -313,7 +313,7 @@ def column_score(text: str | None, title: str | None = None, url: str = "", cont
     return best, why
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def is_issuer_name(text: str | None) -> bool:
     """An anchor that names a department or township (汉阴县财政局, 城关镇), not a report."""
     t = _compact(text or "")
@@ -324,7 +324,7 @@ def is_issuer_name(text: str | None) -> bool:
 _TRAIL_SPLIT = re.compile(r"\s*(?:[_|｜>＞»›/]|\s-\s|当前位置[:：]?|您的位置[:：]?|您现在的位置[:：]?)\s*")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def page_name(title: str | None, breadcrumb: str | None) -> str | None:
     """A page's own name: the last step of its breadcrumb trail, else the first part of <title>."""
     for source, pick in ((breadcrumb, -1), (title, 0)):
@@ -334,7 +334,7 @@ def page_name(title: str | None, breadcrumb: str | None) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def page_evidence(title: str | None, breadcrumb: str | None, url: str = "") -> int:
     """How strongly a fetched page says it is itself a report column (<title>, 当前位置 trail)."""
     best = 0
@@ -352,7 +352,7 @@ def page_evidence(title: str | None, breadcrumb: str | None, url: str = "") -> i
     return best
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def says_nothing(text: str | None) -> bool:
     """An anchor whose words do not name its target (更多, >>, an icon)."""
     t = _compact(text or "")
@@ -362,7 +362,7 @@ def says_nothing(text: str | None) -> bool:
 _DIRECTORY = re.compile(r"(?:部门|乡镇|镇街|街道|单位|县直|区直)(?:政府)?(?:信息公开|政务公开|公开|年报|年度报告|信息公开年报)")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def is_issuer_directory(page_name: str | None) -> bool:
     """Is a page the list of departments' or townships' disclosure pages?"""
     return bool(_DIRECTORY.search(re.sub(r"[()（）]", "", _compact(page_name or ""))))

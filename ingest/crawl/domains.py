@@ -31,7 +31,7 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def hostport(url: str) -> str:
     """host:port, the unit of a connection pool."""
     parts = urlsplit(url)
@@ -40,7 +40,7 @@ def hostport(url: str) -> str:
     return f"{host}:{port}"
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def politeness_key(url: str) -> str:
     """Who a request lands on: the host name (http and https of one name are one server), or
     for a bare IP address the address and port (unrelated services share machines)."""
@@ -69,7 +69,7 @@ def registrable_domain(host: str) -> str:
     return last_two
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def site_of(url: str) -> str:
     """The identity of the site a URL belongs to (see module doc)."""
     parts = urlsplit(url)
@@ -113,7 +113,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 15)
 def _absolute(base: str, href: str) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):

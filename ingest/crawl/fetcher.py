@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import inspect
+import os
 import random
 import socket
 import ssl
@@ -131,6 +132,7 @@ class _Host:
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     robots_reason: str | None = None
     robots_text: str | None = None
+    probed: bool = False            # reachable by TCP (checked once, before the first request)
 
 
 OnTry = Callable[[Try, bytes | None], object]  # may return an awaitable
@@ -146,6 +148,8 @@ class Fetcher:
         # robots.txt already read by an interrupted run of this crawl (resume.py): host key →
         # {state, text, reason}; on_robots(key, rules) is told each one read now
         self.known_robots = robots or {}
+        self._proxied = any(os.environ.get(k) for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+                                                         "https_proxy", "all_proxy"))
         self.on_robots = on_robots
         self.on_try = on_try or (lambda t, b: None)
         # robots.txt is fetched conditionally too: url → (etag, last_modified, sha256), and
@@ -154,6 +158,9 @@ class Fetcher:
         self.stored_body = stored_body or (lambda sha: None)
         self._hosts: dict[str, _Host] = {}
         self._global = asyncio.Semaphore(max(1, config.concurrency))
+        # probes (one TCP connect per host) have slots of their own: thousands of hosts starting
+        # at once must not flood the resolver or the network, nor take the request slots
+        self._probes = asyncio.Semaphore(max(1, config.concurrency))
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._ssl: dict[str, ssl.SSLContext] = {}
         self.requests_sent = 0
@@ -310,6 +317,16 @@ class Fetcher:
             pause = host.next_at - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
+            if not host.probed and not host.dead:
+                # a dead host (DNS failure, refused, black-holed) fails here, before it takes
+                # one of the `concurrency` slots for a whole connect timeout
+                host.probed = True
+                started = time.monotonic()
+                why = await self._probe(url)
+                if why:
+                    host.dead = t.error = why
+                    t.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+                    return t, None, None, None
             if host.dead:
                 t.error = f"host unreachable: {host.dead}"
                 return t, None, None, None
@@ -367,6 +384,22 @@ class Fetcher:
                     if not (request.purpose == "robots" and 400 <= t.status < 500):
                         t.error = f"HTTP {t.status}"
         return t, body, location, wait
+
+    async def _probe(self, url: str) -> str | None:
+        """Why a host cannot be reached (DNS, TCP connect), or None. Skipped behind a proxy."""
+        if self._proxied:
+            return None
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            async with self._probes, asyncio.timeout(self.config.connect_timeout):
+                _, writer = await asyncio.open_connection(parts.hostname, port)
+        except TimeoutError:
+            return f"connect timeout after {self.config.connect_timeout:g}s"
+        except OSError as exc:
+            return connect_error(exc)
+        writer.close()
+        return None
 
     async def _send(self, request: Request, url: str, headers: dict, t: Try) -> tuple[bytes | None, str | None]:
         client = self._client(request.tls, url)

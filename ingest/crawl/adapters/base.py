@@ -333,7 +333,7 @@ _CRUMB_SELECTORS = ('[class*="crumb"]', '[class*="position"]', '[class*="locatio
                     '[id*="crumb"]', '[id*="position"]', '[id*="location"]', '[class*="wz"]', '[class*="nav-path"]')
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _not_a_page(url: str) -> bool:
     """A file or an asset, not a page that could lead to the column."""
     return d.attachment_url(url) or bool(_NOT_PAGE.search(urlsplit(url).path))
