@@ -165,8 +165,8 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
-class DocumentVersion:
-    """One row of `document_versions`: one distinct (url, sha256)."""
+class NewDocument:
+    """A document version to record; `first_seen`/`last_seen` are set by the archive."""
 
     sha256: str
     url: str
@@ -177,11 +177,21 @@ class DocumentVersion:
     encoding: str | None
     encoding_source: str | None
     bytes: int
-    first_seen: dt.datetime
-    last_seen: dt.datetime
     year_hint: int | None
     parent_url: str | None
     kind: str
+
+
+_NEW_DOC_FIELDS = [f.name for f in fields(NewDocument)]
+
+
+@dataclass(frozen=True)
+class DocumentVersion(NewDocument):
+    """One row of `document_versions`: one distinct (url, sha256) — a NewDocument as the archive
+    recorded it, with when and in which runs it was first and last seen."""
+
+    first_seen: dt.datetime
+    last_seen: dt.datetime
     first_run_id: str | None = None
     last_run_id: str | None = None
 
@@ -218,25 +228,6 @@ class Attempt:
 _ATTEMPT_COLUMNS = [f.name for f in fields(Attempt)]
 
 
-@dataclass(frozen=True)
-class NewDocument:
-    """A document version to record; `first_seen`/`last_seen` are set by the archive."""
-
-    sha256: str
-    url: str
-    source_id: str | None
-    issuer: str | None
-    title: str | None
-    content_type: str | None
-    encoding: str | None
-    encoding_source: str | None
-    bytes: int
-    year_hint: int | None
-    parent_url: str | None
-    kind: str
-
-
-_NEW_DOC_FIELDS = [f.name for f in fields(NewDocument)]
 
 _ARROW_TYPES = {"VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOUBLE": "float64",
                 "BOOLEAN": "bool_", "TIMESTAMP": "timestamp"}
