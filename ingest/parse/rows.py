@@ -56,11 +56,16 @@ def _is_value_token(token: str) -> bool:
 
 def rows_from_lines(lines: list[str]) -> list[list[str]]:
     """Lines of one table section → rows of cells (see the module doc)."""
+    return rows_from_cells(split_line(line) for line in lines)
+
+
+def rows_from_cells(lines) -> list[list[str]]:
+    """(label, values) of each line → rows of cells: a label starts a row, lines of one value
+    each fill the row above them, a line of several values and no label is a row of its own."""
     rows: list[list[str]] = []
     # True while the current row is being filled one value line at a time.
     open_row = False
-    for line in lines:
-        label, values = split_line(line)
+    for label, values in lines:
         if label and not values:
             rows.append([label])
             open_row = True

@@ -14,7 +14,7 @@ import statistics
 
 from ingest.parse.glued import digits
 from ingest.parse.page.lines import Line, chars_to_text, gapped_tokens, join_pieces
-from ingest.parse.rows import split_line
+from ingest.parse.rows import rows_from_cells, split_line
 
 
 def gapped_text(line: Line) -> str:
@@ -92,24 +92,13 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
                 firsts[part] = min(firsts.get(part, vals[0][1]), vals[0][1]) - TOL
         lefts = [geometry[part][1][0][0] if part in geometry else firsts.get(part, 0.0) for part in part_of]
         return _geometric_rows(parsed, placed_texts, lefts, doc_warnings)
-    rows: list[list[str]] = []
-    open_row = False
+    cells: list[tuple[str, list[str]]] = []
     for (label, vals, line), texts in zip(parsed, placed_texts):
         if vals and _is_subtotal(label):
             doc_warnings.append(_subtotal_warning(label, line))
             texts = [""] * len(texts)
-        if label and not vals:
-            rows.append([label])
-            open_row = True
-        elif label:
-            rows.append([label, *texts])
-            open_row = False
-        elif len(texts) == 1 and open_row and rows:
-            rows[-1].append(texts[0])
-        else:
-            rows.append(texts)
-            open_row = len(texts) == 1
-    return rows
+        cells.append((label, texts))  # texts is empty exactly when the line printed no value
+    return rows_from_cells(cells)
 
 
 def digits_reading(texts: list[str], width: int) -> list[str] | None:
