@@ -176,7 +176,7 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
         proc = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
                               **child_kwargs(own_group=False))
     if proc.returncode != 0:
-        _raise_if_disk_full(paths, log, label)
+        _raise_if_disk_full(paths, log, label, (dbt_log, dbt_log_start))
         raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
                             f"(full log: {log})")
     return log
@@ -198,18 +198,26 @@ def forget_parse_of_another_project(target: Path) -> None:
     stamp.write_text(here, encoding="utf-8")
 
 
-def _raise_if_disk_full(paths: Paths, log: Path, label: str) -> None:
-    """A full disk kills dbt with a Python traceback or a DuckDB I/O error: say that instead."""
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        text = ""
-    if "No space left on device" in text or "Disk quota exceeded" in text or not text:
-        free = free_bytes(paths.build_dir)
-        if text or (free is not None and free < 1024 * 1024):
-            raise StorageError(errno.ENOSPC, f"disk full during {label} in {paths.build_dir} ({human(free)} free); "
-                                             "free some space and run again (the published warehouse is unchanged; "
-                                             "the next refresh removes the partial build)")
+def _raise_if_disk_full(paths: Paths, log: Path, label: str, dbt_log: tuple[Path, int] | None = None) -> None:
+    """A full disk kills dbt with a Python traceback, a DuckDB I/O error, or only dbt's own
+    "--- Logging error ---" (the logs are on the same full disk, so the reason may never reach
+    them): say that instead. The disk is taken as the cause when a log names it or when almost
+    nothing is left free once dbt has stopped."""
+    texts = []
+    for path, start in ((log, 0), *([dbt_log] if dbt_log else [])):
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(start)
+                texts.append(fh.read().decode("utf-8", errors="replace"))
+        except OSError:
+            pass
+    text = "\n".join(texts)
+    free = free_bytes(paths.build_dir)
+    if ("No space left on device" in text or "Disk quota exceeded" in text
+            or (free is not None and free < 1024 * 1024)):
+        raise StorageError(errno.ENOSPC, f"disk full during {label} in {paths.build_dir} ({human(free)} free); "
+                                         "free some space and run again (the published warehouse is unchanged; "
+                                         "the next refresh removes the partial build)")
 
 
 def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = None) -> str:
