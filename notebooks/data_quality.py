@@ -208,16 +208,20 @@ elif validated:
 # %% [markdown]
 # ## Coverage: which reports are missing, and why
 # Every county-level unit × year from 2019 to the last complete year (`mart_coverage_county_year`):
-# the county government's report is in the warehouse, or the reason it is not — not in the
-# registry, source unreachable (last error and date), the source was reached but listed no report
-# for the year, fetched but not a report, a parse failure, or not yet due (31 March of the next year).
+# the county government's report is in the warehouse, or the reason it is not — no known portal
+# (the registry says `portal: unknown`), a portal known but not yet crawled, the source unreachable
+# (last error and date), its report column not found, the column reached but listing no report
+# for the year, fetched but not a report, a parse failure, a table the parser could not read, or
+# not yet due (31 March of the next year).
 
 # %%
-COVERAGE_ORDER = ["in_warehouse", "not_yet_due", "no_report_for_year", "not_a_report", "parse_failure",
-                  "not_loaded", "column_not_found", "source_unreachable", "not_crawled", "no_known_portal"]
-COVERAGE_COLOURS = dict(zip(COVERAGE_ORDER, [nbs.PALETTE[6], "#c8c8c8", nbs.PALETTE[1], nbs.PALETTE[3],
-                                             nbs.PALETTE[2], nbs.PALETTE[4], nbs.PALETTE[5], "#d8d8d8",
-                                             "#e8e8e8"]))
+COVERAGE_ORDER = ["in_warehouse", "tables_unread", "not_yet_due", "no_report_for_year", "not_a_report",
+                  "parse_failure", "not_loaded", "column_not_found", "source_unreachable", "not_crawled",
+                  "no_known_portal"]
+COVERAGE_COLOURS = dict(zip(COVERAGE_ORDER, [nbs.PALETTE[6], nbs.PALETTE[7], "#c8c8c8", nbs.PALETTE[1],
+                                             nbs.PALETTE[3], nbs.PALETTE[2], nbs.PALETTE[4], nbs.PALETTE[5],
+                                             "#b0b0b0", "#d8d8d8", "#e8e8e8"]))
+assert len(COVERAGE_COLOURS) == len(COVERAGE_ORDER)
 if nbs.has_table(con, "mart_coverage_county_year"):
     cov_area = area_sql.replace("r.region_code", "c.region_code")
     coverage = nbs.query(con, f"""
