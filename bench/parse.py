@@ -9,7 +9,8 @@ In one run, on the same page and one core:
 - pandas.read_html: what an analyst would reach for (tables only, unmapped);
 - the floor: selectolax parsing the page and walking every table cell, nothing else.
 Times are CPU time of this process (stable on a busy machine), best of several rounds.
-Targets (the issue): ≥ 500 reports/s, ≥ 5× pandas.read_html, within 3× of the floor.
+Targets: ≥ 500 reports/s, ≥ 5× pandas.read_html and within 2× of the floor (issue 21: the
+cell provenance and the gate must not cost the HTML path its speed).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def main(argv: list[str]) -> int:
         print(f"   pandas.read_html     {t_pandas * 1000:7.2f} ms/page    {1 / t_pandas:7.0f} pages/s")
     print(f"   floor (lexbor walk)  {t_floor * 1000:7.2f} ms/page    {1 / t_floor:7.0f} pages/s")
     checks = [("≥ 500 reports/s", rate >= 500, f"{rate:.0f}/s"),
-              ("within 3× of the floor", t_ours <= 3 * t_floor, f"{t_ours / t_floor:.2f}× the floor")]
+              ("within 2× of the floor", t_ours <= 2 * t_floor, f"{t_ours / t_floor:.2f}× the floor")]
     if t_pandas:
         checks.insert(1, ("≥ 5× pandas.read_html", t_pandas >= 5 * t_ours, f"{t_pandas / t_ours:.1f}× faster"))
     missed = 0

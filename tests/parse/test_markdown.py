@@ -128,3 +128,18 @@ def test_a_continuation_headed_by_a_subtotal_row_is_no_header():
     got = parse_bytes(md.encode(), filename="x.md")
     assert not any("header shows no column" in w for w in got["warnings"])
     assert pv.compare(truth, got).wrong == 0
+
+
+@pytest.mark.parametrize("name", ["subtotals_28x8", "total_column"])
+def test_a_subtotal_printed_without_its_group_label_heads_the_group_whose_items_follow(name):
+    """The continuation keeps only the innermost label column, so its 小计 rows carry no group
+    label: each is the subtotal of the group whose items follow it (as the template orders
+    them), not of the group carried over from the rows above — which named the previous
+    group's subtotal twice and made the gate null the whole table."""
+    path = next(p for p in (HTML / f"{name}.html", FIXTURES / "printed" / "html" / f"{name}.html") if p.exists())
+    truth = parse_path(path)
+    got = parse_bytes(mv.marker(path.read_bytes()).encode(), filename="x.md")
+    s = pv.compare(truth, got)
+    assert s.wrong == 0 and s.right == s.cells, (s, got["warnings"])
+    for group in ("unable", "reject"):
+        assert got["table3"][f"{group}_subtotal"] == truth["table3"][f"{group}_subtotal"]

@@ -122,11 +122,8 @@ def test_docx_table_split_at_a_page_break_is_joined():
     _same_as_html(OFFICE / "split_2021.docx", "word_2021", "docx")
 
 
-def test_a_short_row_padded_with_empty_cells_is_null_never_shifted():
-    """LibreOffice writes the ragged rows of split_table.html as rows padded with real empty
-    cells: read from the right, every number moved two columns. Padding and printed blanks
-    cannot be told apart there, so those rows are null with a warning, and no number is wrong."""
-    html, doc = _html("split_table"), _report(OFFICE / "split_table_libreoffice.docx")
+def _cells_against_html(html: dict, doc: dict) -> int:
+    """Every number the document gives equals the HTML parse's; the count of cells it leaves null."""
     nulls = 0
     for table in ("table2", "table3", "table4"):
         for row, cols in (html[table] or {}).items():
@@ -136,8 +133,61 @@ def test_a_short_row_padded_with_empty_cells_is_null_never_shifted():
                     nulls += want is not None
                 else:
                     assert got == want, (table, row, col)
-    assert 0 < nulls < 120
+    return nulls
+
+
+def test_a_short_row_padded_with_libreoffices_filler_cells_is_read_in_place():
+    """LibreOffice writes the ragged rows of split_table.html as rows padded on the right with
+    real empty cells set at 2 pt (w:sz 4): no printed cell, so the row's own cells keep their
+    columns and every cell reads as the HTML page does."""
+    html, doc = _html("split_table"), _report(OFFICE / "split_table_libreoffice.docx")
+    assert _cells_against_html(html, doc) == 0
+
+
+def test_a_short_row_padded_with_empty_cells_is_null_never_shifted(tmp_path):
+    """The same padding without the filler's 2 pt mark cannot be told from printed blanks:
+    read from the right, every number would move two columns. Those rows are null with a
+    warning, and no number is wrong."""
+    with zipfile.ZipFile(OFFICE / "split_table_libreoffice.docx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["word/document.xml"]
+    parts["word/document.xml"] = xml.replace(b'w:val="4"/>', b'w:val="21"/>')
+    assert parts["word/document.xml"] != xml
+    path = tmp_path / "padded.docx"
+    path.write_bytes(_zip(parts))
+    html, doc = _html("split_table"), _report(path)
+    assert 0 < _cells_against_html(html, doc) < 120
     assert any("deny_query_matter: 9 cells for 7 columns" in w for w in doc["warnings"])
+
+
+def test_a_row_libreoffice_set_beside_the_header_is_read_under_it():
+    """report_2019.html has an empty <tr> under its rowspan header cells; LibreOffice's .docx
+    sets the next row's cells to the right of the header's continuations. The row is put back
+    under the header (docx `_unfold_row_beside`), so every cell reads as on the page."""
+    assert _cells_against_html(_html("report_2019"), _report(OFFICE / "report_2019_libreoffice.docx")) == 0
+
+
+@needs_soffice
+def test_a_row_set_beside_the_header_in_a_word97_file_takes_the_header_cells_spans():
+    """The same page as .doc: the row's cells lose their spans (its label one grid column wide,
+    not three), so the i-th of its cells is put under the i-th header cell it stands beside."""
+    got = _report(OFFICE / "report_2019_libreoffice.doc")
+    assert got["source"]["kind"] == "doc"
+    assert _cells_against_html(_html("report_2019"), got) == 0
+
+
+@needs_soffice
+@pytest.mark.parametrize("name, html", [("rowtables", FIXTURES / "printed" / "html" / "rowtables.html"),
+                                        ("split_table", HTML / "split_table.html")])
+def test_a_word97_table_whose_rows_have_their_own_edges_is_read_part_by_part(name, html):
+    """Word 97 stores each row with its own cell edges: tables printed one under the other
+    (table 3 as one small table per row; a continuation with fewer label columns) come back
+    from .doc as one table over everyone's edges. It is cut where a row's cells cross the cells
+    above (docx `_bands`) and each part read over its own columns: every cell as on the page."""
+    want = _report(html)
+    got = _report(OFFICE / f"{name}_libreoffice.doc")
+    assert got["source"]["kind"] == "doc"
+    assert _cells_against_html(want, got) == 0
 
 
 def test_docx_with_another_main_content_type_is_still_read(tmp_path):

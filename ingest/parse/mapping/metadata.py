@@ -104,6 +104,9 @@ def find_title(doc: Document, lines: list[str]) -> str | None:
             candidates.append(doc.meta[key])
     for i, line in enumerate(lines[:80]):
         s = _LABEL_PREFIX.sub("", squash(line))
+        if not _title_like(s) and i + 1 < len(lines) and len(nxt := squash(lines[i + 1])) <= 4:
+            # a big title wrapped just before its last characters ("…工作年度报" / "告")
+            s = s + nxt if _title_like(s + nxt) else s
         if _title_like(s) and not _BREADCRUMB.search(s):
             s = _title_over_lines(s, lines, i)
             candidates.append(s)

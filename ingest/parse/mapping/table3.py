@@ -105,6 +105,7 @@ def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowVie
     pending_labels: list[str] = []  # label-only rows since the last row of values
     after_labels: dict[int, list[str]] = {}
     group: str | None = None
+    bare_subtotals: list[int] = []  # items whose 小计 has no group label in its own row
     for v in views:
         if not v.values:
             for text in v.labels:
@@ -116,8 +117,12 @@ def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowVie
         item = aligner.Item()
         own = v.labels[-1] if v.labels else None
         ctx = v.labels[:-1]
+        own_group = None
         for text in ctx:
-            group = _group_of(text, idx) or group
+            own_group = _group_of(text, idx) or own_group
+        group = own_group or group
+        if own is not None and own_group is None and L.label(own).norm == "小计":
+            bare_subtotals.append(len(items))
         if own is not None:
             key, score = table3_row_key(own, group, idx)
             if key is None and ctx:
@@ -138,6 +143,14 @@ def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowVie
         pending_labels = []
         items.append(item)
         value_views.append(v)
+    # A 小计 printed without its group's label (a table continued on the next page keeps only
+    # its innermost label column) heads the group whose items follow it, as in the template:
+    # the group carried over from the rows above would name the previous group's subtotal.
+    for i in bare_subtotals:
+        nxt = next((items[j] for j in range(i + 1, len(items)) if items[j].own_score >= L.EXACT), None)
+        parent = _T3_ROWS[nxt.best()].parent if nxt is not None and nxt.best() in _T3_ROWS else None
+        if parent and f"{parent}_subtotal" in _T3_ROWS and nxt.best() != f"{parent}_subtotal":
+            items[i].candidates = {f"{parent}_subtotal": L.EXACT}
     # Neighbouring label-only rows speak for rows of values that carry no readable label.
     for i, item in enumerate(items):
         if item.own_score >= aligner.STRONG:

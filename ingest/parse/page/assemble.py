@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 
 from ingest.parse.layout import Block, Document
@@ -42,24 +43,45 @@ _DIGITS = re.compile(r"\d+")
 FURNITURE = 0.06  # share of the page height at top and bottom where running heads sit
 
 
+_NOT_WORDS = re.compile(r"[\W\d_]+")
+
+
+def _furniture_key(text: str) -> str:
+    """What a running head keeps from page to page: its words without digits, spaces or
+    punctuation (OCR reads "_" or ", " on one page and not the next); a line of digits and
+    marks only ("3/4") by its shape."""
+    return _NOT_WORDS.sub("", text) or _DIGITS.sub("#", text)
+
+
 def drop_furniture(pages: list[Page]) -> None:
-    """Drop running heads and feet: a line in the top or bottom margin that every page prints
+    """Drop running heads and feet: a line in the top or bottom margin that the pages print
     alike but for its numbers (a browser's "11/29/26, 10:04 PM <page title>" and
     "file:///… 1/4", an office suite's header). They are not report text, and left in they
-    would stand between the halves of a table cut by a page break."""
-    if len(pages) < 2:
-        return
-    def margin_keys(page: Page) -> set[str]:
-        return {_DIGITS.sub("#", ln.text) for ln in page.lines
-                if ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height}
+    would stand between the halves of a table cut by a page break. Alike on every page with
+    text — or, from four pages on, on all but a quarter of them: OCR misreads a word now and
+    then, and a printed line in the margin of most pages of one report is no report text."""
     with_text = [p for p in pages if p.n_chars]
-    common = set.intersection(*(margin_keys(p) for p in with_text)) if len(with_text) > 1 else set()
+    if len(with_text) < 2:
+        return
+
+    def in_band(page: Page, ln) -> bool:
+        return ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height
+
+    counts: dict[str, int] = {}
+    for page in with_text:
+        for key in {_furniture_key(ln.text) for ln in page.lines if in_band(page, ln)}:
+            counts[key] = counts.get(key, 0) + 1
+    need = len(with_text) - len(with_text) // 4
+    common = {k for k, n in counts.items() if n >= need}
     if not common:
         return
+    def furniture(key: str) -> bool:
+        # the page whose head OCR misread: within a character or two of a common long head
+        return key in common or (len(key) >= 8 and any(
+            len(k) >= 8 and SequenceMatcher(None, key, k).ratio() >= 0.9 for k in common))
+
     for page in with_text:
-        page.lines = [ln for ln in page.lines
-                      if not ((ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height)
-                              and _DIGITS.sub("#", ln.text) in common)]
+        page.lines = [ln for ln in page.lines if not (in_band(page, ln) and furniture(_furniture_key(ln.text)))]
 
 
 def in_margin(line: Line, height: float) -> bool:

@@ -174,7 +174,7 @@ def _walk(parent, items: list[object]) -> None:
             else:
                 table = _expand(el)
                 if table.rows:
-                    items.append(table)
+                    items.extend(_bands(table))
         elif tag in (_SDT, _SDTC, _CUSTOM):
             _walk(el, items)
         elif tag == _ALT:
@@ -266,6 +266,7 @@ def _expand(tbl) -> _Table:
     ids: list[list[int]] = []
     next_id = 0
     orphans: set[int] = set()
+    fillers: set[int] = set()  # ids of LibreOffice's padding cells
     for r, tr in enumerate(_children(tbl, _TR)):
         row: list[str] = []
         rid: list[int] = []
@@ -293,9 +294,16 @@ def _expand(tbl) -> _Table:
             if cont and r == 0:
                 orphans.update(range(col, col + span))
             text = _cell_text(tc)
+            if not text and _filler(tc):
+                fillers.add(next_id)
             row.extend([text] * span)
             rid.extend([next_id] * span)
             next_id += 1
+        # LibreOffice pads a short row with real empty cells set at 2 pt: no printed cell
+        k = len(rid)
+        while k and rid[k - 1] in fillers:
+            k -= 1
+        rid[k:] = [-1] * (len(rid) - k)
         grid.append(row)
         ids.append(rid)
     pad_grid(grid, ids)
@@ -303,7 +311,120 @@ def _expand(tbl) -> _Table:
         return _Table([], [], set())
     columns = [int(w) if (w := (g.get(f"{{{W}}}w") or "").strip()).isdigit() else 0
                for g in tbl.findall("w:tblGrid/w:gridCol", {"w": W})]
+    _unfold_row_beside(grid, ids)
     return _Table(grid, ids, orphans, columns)
+
+
+def _filler(tc) -> bool:
+    """An empty cell whose every run and paragraph mark is set at 2 pt or less (w:sz ≤ 4 half
+    points): the filler LibreOffice writes to pad a short row of an imported HTML table (and keeps
+    through .doc). A printed blank cell is set in the table's own type size."""
+    sizes = [el.get(f"{{{W}}}val") or "" for el in tc.iter(f"{{{W}}}sz")]
+    return bool(sizes) and all(v.isdigit() and int(v) <= 4 for v in sizes)
+
+
+def _unfold_row_beside(grid: list[list[str]], ids: list[list[int]]) -> None:
+    """A row set beside the header instead of under it (LibreOffice imports an empty <tr> under
+    rowspan header cells that way: the next row's cells go to the right of the header's
+    continuations) is put back under it, in place: its own cells move to a row of their own at
+    the left edge, the i-th of them over the columns of the i-th header cell it stands beside
+    (.doc keeps the cells but not their spans). Only when no other row reaches past the header,
+    its own cells follow one another from the header's right edge, and they are exactly as many
+    as the header's cells, so no cell changes its column relative to the rest of the table."""
+    for r in range(1, len(grid)):
+        rid = ids[r]
+        k = 0
+        while k < len(rid) and rid[k] >= 0 and rid[k] == ids[r - 1][k]:
+            k += 1
+        if not k:
+            continue
+        own = [(s + k, e + k) for s, e in _spans(rid[k:])]
+        header = _spans(rid[:k])
+        if not own or own[0][0] != k or len(own) != len(header):
+            continue
+        if any(e != s2 for (_, e), (s2, _) in zip(own, own[1:])):
+            continue
+        if any(cid >= 0 for q, row_ids in enumerate(ids) if q != r for cid in row_ids[k:]):
+            continue
+        width = len(rid)
+        moved_text, moved_ids = [""] * width, [-1] * width
+        for (s, e), (hs, he) in zip(own, header):
+            moved_text[hs:he] = [grid[r][s]] * (he - hs)
+            moved_ids[hs:he] = [rid[s]] * (he - hs)
+        grid[r][k:] = [""] * (width - k)
+        rid[k:] = [-1] * (width - k)
+        grid.insert(r + 1, moved_text)
+        ids.insert(r + 1, moved_ids)
+        return
+
+
+# ---- tables whose rows do not share their columns ------------------------------------------
+
+def _spans(rid: list[int]) -> list[tuple[int, int]]:
+    """[start, end) of every printed cell of a row (runs of one non-negative id)."""
+    out: list[tuple[int, int]] = []
+    j, n = 0, len(rid)
+    while j < n:
+        k = j + 1
+        while k < n and rid[k] == rid[j]:
+            k += 1
+        if rid[j] >= 0:
+            out.append((j, k))
+        j = k
+    return out
+
+
+def _bands(table: _Table) -> list[_Table]:
+    """The table cut where a row's cells cross the cells of the rows above (a cell starting
+    inside one above and ending beyond it): Word 97 stores each row with its own cell edges, so
+    tables that printed one under the other without a paragraph between — a table and its
+    continuation with fewer label columns, or table 3 printed as one small table per row — come
+    back from .doc as one table over the union of everyone's edges, where no column means the
+    same thing in two parts. Each part becomes a table of its own, over its own columns (as the
+    .docx of the same page holds them), and the mapper reads it as it reads such tables."""
+    rows_of: dict[int, set[int]] = {}
+    for r, rid in enumerate(table.ids):
+        for cid in rid:
+            rows_of.setdefault(cid, set()).add(r)
+    cuts = [0]
+    edges: set[tuple[int, int]] = set()
+    for r, rid in enumerate(table.ids):
+        # a cell merged down several rows (a group label, a vertical merge continued over a
+        # page break) may change its width from row to row: only one-row cells say where a
+        # row's columns stand
+        spans = [(s, e) for s, e in _spans(rid) if len(rows_of[rid[s]]) == 1]
+        if r > cuts[-1] and any(s < s2 < e < e2 or s2 < s < e2 < e for s, e in spans for s2, e2 in edges):
+            cuts.append(r)
+            edges = set()
+        edges.update(spans)
+    if len(cuts) == 1:
+        return [table]
+    out = []
+    for a, b in zip(cuts, cuts[1:] + [len(table.rows)]):
+        out.append(_compact(table, a, b))
+    return out
+
+
+def _compact(table: _Table, a: int, b: int) -> _Table:
+    """Rows a..b of a table over only the columns they use: a grid column no row prints in is
+    dropped, and one that no row tells apart from the column on its left is merged into it."""
+    rows, ids = table.rows[a:b], table.ids[a:b]
+    width = table.width
+    widths = table.columns if len(table.columns) == width else [0] * width
+    keep: list[int] = []
+    cols: list[int] = []
+    for j in range(width):
+        if all(rid[j] < 0 for rid in ids):
+            continue
+        if keep and all(rid[j] == rid[keep[-1]] for rid in ids):
+            cols[-1] += widths[j]
+            continue
+        keep.append(j)
+        cols.append(widths[j])
+    # a merge continued from above the table (row 0 only): its columns, renumbered
+    orphans = {sum(1 for k in keep if k <= j) - 1 for j in table.orphans} - {-1} if a == 0 else set()
+    return _Table([[row[j] for j in keep] for row in rows], [[rid[j] for j in keep] for rid in ids],
+                  orphans, cols)
 
 
 # ---- tables cut by a page break --------------------------------------------------------------

@@ -29,7 +29,7 @@ import warnings
 from dataclasses import dataclass
 
 from ingest.errors import NotAReport, UserError
-from ingest.parse.page.assemble import assemble
+from ingest.parse.page.assemble import assemble, drop_furniture
 from ingest.parse.readers import image_bundle, ocr_image
 from ingest.parse.readers.ocr_page import PT_PER_CHAR, Provenance, to_page
 
@@ -260,6 +260,7 @@ def extract_images(frames: list, what: str, *, workers: int | None = None):
         pages.append(page)
     if not any(p.n_chars for p in pages):
         raise NotAReport(f"{what}: OCR found no text in {len(pages)} image(s)")
+    drop_furniture(pages)  # a scanner's or printer's running heads, as in a PDF
     warnings_ = [f"OCR: {len(pages)} image(s) read by OCR; every value carries its confidence"]
     return assemble(pages, warnings_, kind="images", cell_meta=prov)
 

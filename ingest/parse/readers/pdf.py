@@ -37,6 +37,9 @@ def extract(data: bytes) -> Document:
     if scanned:
         read, cell_meta, _ = ocr.scanned_pages(data, scanned)
         pages = [read.get(p.number, p) for p in pages]
+    # after OCR, so that a scan's running heads and feet (a browser's date line and file:// foot)
+    # go too: left in, they stand between the halves of a table cut by a page break
+    drop_furniture(pages)
     n_text = sum(1 for p in pages if p.n_chars)
     if n_text == 0:
         what = "scanned page images in which OCR found no text" if scanned else "no text"
@@ -96,7 +99,6 @@ def _read_pages(data: bytes) -> list[Page]:
             for i, page in enumerate(page_list):
                 out.append(_read_page(page, i + 1))
                 page.close()  # drop its parsed objects: a long report stays flat in memory
-            drop_furniture(out)
             return out
 
 
