@@ -176,3 +176,17 @@ def test_a_row_with_fewer_values_than_columns_is_not_placed_from_the_left():
 
     assert all(v is None for v in short(True)["table3"]["reject_duplicate"].values())
     assert short(False)["table3"]["reject_duplicate"]["natural_person"] is not None  # as before
+
+
+def test_a_label_cut_into_pieces_reads_as_one_label():
+    """Page assembly can cut a row label where its characters stand apart (OCR's character
+    boxes: "（一)" "予以" "公" "开"): the pieces read together name the row, and the row's
+    values stay where the HTML has them."""
+    doc = _doc()
+    t3 = _block(doc, "table3")
+    i = next(i for i, r in enumerate(t3.rows) if r[1] == "（一）予以公开")
+    top = max(max(r) for r in t3.cell_ids) + 1
+    t3.rows[i][:3] = ["予以", "公", "开"]
+    t3.cell_ids[i][:3] = [top, top + 1, top + 2]
+    got = build_report(doc)
+    assert got["table3"] == build_report(_doc(geometry=False))["table3"]

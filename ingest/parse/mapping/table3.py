@@ -127,6 +127,13 @@ def _row_evidence(views: list[RowView]) -> tuple[list[aligner.Item], list[RowVie
             key, score = table3_row_key(own, group, idx)
             if key is None and ctx:
                 key, score = table3_row_key("".join(ctx[-1:]) + own, group, idx)
+            for k in range(len(ctx) - 2, -1, -1):
+                if key is not None:
+                    break
+                # a label cut into pieces where its characters stand apart (OCR's character
+                # boxes: "（一)" "予以" "公" "开"): the pieces read together, the fewest first
+                key, score = table3_row_key("".join(ctx[k:]) + own, group, idx)
+                key, score = (key, score) if score >= L.EXACT else (None, 0.0)
             if key is None:
                 # the tail of the row above's wrapped label run into this row's own label
                 # ("请3.其他"): read from this row's item number on
