@@ -117,8 +117,8 @@ def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
         # (incremental.choose_mode); a full build skips them when a build of this checkout
         # already passed them with the same project and source columns (2.8 s of a 21,000-report
         # build, on its critical path: they run just before mart_county_year).
-        unit_key = unit_test_key(paths)
-        unit_tests = mode.mode == "full" and not _unit_tests_passed(unit_key)
+        unit_key = unit_test_key(paths) if mode.mode == "full" else None
+        unit_tests = unit_key is not None and not _unit_tests_passed(unit_key)
         if not unit_tests:
             command += ["--exclude-resource-type", "unit_test"]
             if mode.mode == "full":
@@ -227,7 +227,7 @@ def _reuse_cached_parse(target: Path) -> None:
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, mine)
     except OSError:
-        mine.unlink(missing_ok=True)  # a half copy: dbt would only parse again, but say nothing
+        mine.unlink(missing_ok=True)  # no half copy left behind (dbt would parse in full anyway)
 
 
 def _cache(src: Path, dest: Path) -> None:
