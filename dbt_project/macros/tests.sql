@@ -47,10 +47,15 @@ select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ colu
   check, its column and how many rows break it (a failure names them; `dbt build` fails on any).
   Same semantics as dbt's own tests: a null passes every check but not_null; unique counts a
   repeated non-null value.
+  Two more checks fold a table's other tests into the same node (one node per table, not two or
+  three): `unique_combination` (columns: the grain; the same hash-first query as the test
+  unique_combination above, counting the repeated keys) and `single_value` (the column holds at
+  most one distinct non-null value: a warehouse is all synthetic or all real, never a mix).
 #}
 {% test column_checks(model, checks) %}
-{%- set row_checks = checks | rejectattr('test', 'equalto', 'relationships') | list -%}
+{%- set row_checks = checks | rejectattr('test', 'in', ['relationships', 'unique_combination']) | list -%}
 {%- set joins = checks | selectattr('test', 'equalto', 'relationships') | list -%}
+{%- set keys = checks | selectattr('test', 'equalto', 'unique_combination') | list -%}
 with counted as materialized (
     select
         {%- for c in row_checks %}
@@ -65,6 +70,9 @@ with counted as materialized (
         histogram(cast({{ col }} as varchar))
         {%- elif c.test == 'between_zero_and_one' %}
         count(*) filter (where {{ col }} < 0 or {{ col }} > 1)
+        {%- elif c.test == 'single_value' %}
+        {#- every row fails when the column mixes values: there is no "wrong" one #}
+        case when count(distinct {{ col }}) > 1 then count(*) else 0 end
         {%- else %}
         {{ exceptions.raise_compiler_error('column_checks: unknown test ' ~ c.test) }}
         {%- endif %} as check_{{ loop.index }}{% if not loop.last %},{% endif %}
@@ -89,6 +97,17 @@ failures as (
            (select count(*) from (select * from {{ model }}) as m
             anti join {{ ref(c.to) }} as t on t.{{ adapter.quote(c.field) }} = m.{{ adapter.quote(c.column) }}
             where m.{{ adapter.quote(c.column) }} is not null) as failing_rows
+    union all
+    {%- endfor %}
+    {%- for k in keys %}
+    {%- set cols = k.columns | join(', ') %}
+    select 'unique_combination' as check_name, '{{ cols }}' as column_name,
+           (select count(*) from (
+                select {{ cols }} from {{ model }}
+                where hash({{ cols }}) in (
+                    select key_hash from (select hash({{ cols }}) as key_hash from {{ model }})
+                    group by key_hash having count(*) > 1)
+                group by {{ cols }} having count(*) > 1)) as failing_rows
     union all
     {%- endfor %}
     select null, null, 0

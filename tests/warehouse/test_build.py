@@ -128,3 +128,22 @@ def test_a_parse_left_by_a_checkout_elsewhere_is_forgotten(tmp_path):
     (target / "partial_parse.msgpack").write_bytes(b"parse of this project")
     forget_parse_of_another_project(target)
     assert (target / "partial_parse.msgpack").read_bytes() == b"parse of this project"
+
+
+def test_a_fresh_data_dir_starts_from_the_last_parse_and_the_passed_unit_tests(real_warehouse, tmp_path):
+    """A build in a DATA_DIR dbt never ran in reuses this checkout's last partial parse (the
+    profile's paths are relative, so dbt accepts it) and skips the unit tests a build already
+    passed with the same project and source columns; other source columns run them again."""
+    from ingest.load.build import unit_test_key
+
+    p = _copy_state(real_warehouse["paths"], tmp_path / "fresh")
+    assert not p.build_dir.exists()
+    proc = ingest("build", "--skip-load", "--full", "--no-swap", data_dir=p.data_dir)
+    assert "build: unit tests skipped" in proc.stdout
+    log = next(p.logs_dir.glob("dbt-build-*.log")).read_text()
+    assert "Unable to do partial parsing" not in log and "Found " in log
+    key = unit_test_key(p)
+    con = duckdb.connect(str(p.parsed_db))
+    con.execute("ALTER TABLE reports ADD COLUMN another_column VARCHAR")
+    con.close()
+    assert unit_test_key(p) not in ("", key)

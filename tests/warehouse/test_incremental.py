@@ -120,8 +120,10 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     assert n == total + 11 - 1
     # the data tests of report-grain models read only the changed reports' rows
     tests = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts" / "fct_applications_history.yml"
-    unique = next(tests.glob("unique_combination_fct_applica_*.sql")).read_text()
-    assert unique.count("where report_id in ('") == 2, unique
+    checks = next(tests.glob("column_checks_fct_applications_*.sql")).read_text()
+    # every read of the table: the row checks' scan, the three relationships, the key's two
+    assert checks.count("where report_id in ('") == 6, checks
+    assert checks.count('"fct_applications_history"') == 6, checks
     shutil.move(built, p.warehouse_db)
 
     # the full rebuild makes the two largest facts in batches of reports (a batch of 37 reports:
