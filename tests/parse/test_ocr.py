@@ -399,16 +399,3 @@ def test_a_signed_column_read_without_its_sign_is_kept_only_with_clean_ink(repor
     r = _table2_ocr(report_2019, "-18", False)
     r["cell_meta"]["table2"]["permits"]["decisions"]["mark_left"] = True
     assert ocr_check.check(r)["table2"]["permits"]["decisions"] == 9876
-
-
-def test_a_wide_zero_read_as_the_letter_o_is_a_zero_only_among_numbers():
-    """The recogniser reads the zeros of an all-zero table-4 row as "O O O …" now and then; in a
-    line whose only Latin letters are O/o, a word of digits and O's is a number. A line with
-    other letters keeps its O's (nothing is made a number that might be text)."""
-    from ingest.parse.readers.ocr_image import zero_for_o
-
-    assert [zero_for_o("O O O 0 O", w) for w in ("O", "0", "o")] == ["0", "0", "0"]
-    assert zero_for_o("3.其他 1O 0", "1O") == "10"
-    assert zero_for_o("OCR O", "O") == "O"  # another Latin letter on the line
-    assert zero_for_o("O O", "其他") == "其他"
-    assert zero_for_o("2O23年", "2O23年") == "2O23年"  # not digits and O's alone

@@ -217,19 +217,6 @@ def _reread(crop, ch: float, ink_box) -> list[dict]:
     return []
 
 
-# The recogniser reads a wide zero as the letter O now and then ("O O O O" for a row of zeros in
-# table 4). In a detected line whose only Latin letters are O/o, a word of digits and O's is a
-# number: no cell of these tables prints the letter O, and a line with other letters is left alone.
-_ONLY_O_LETTERS = re.compile(r"^[^A-NP-Za-np-z]*$")
-_DIGITS_AND_O = re.compile(r"^[0-9Oo]*[Oo][0-9Oo]*$")
-def zero_for_o(line: str, word: str) -> str:
-    """The word with its letters O read as zeros, when it is digits and O's in a line whose only
-    Latin letters are O/o; else the word as it is."""
-    if _DIGITS_AND_O.match(word) and _ONLY_O_LETTERS.match(line):
-        return word.replace("O", "0").replace("o", "0")
-    return word
-
-
 _DASH_LINE = re.compile(r"^[一ー—－‐‑‒–―_~～\-]+$")
 _PUNCT = re.compile(r"^[.,，。·'`’‘:;：；_~]+$")
 _NUMBER_DOTS = re.compile(r"^(\d(?:[\d,，.]*\d)?)[.,，。·'`]+$")
@@ -270,7 +257,7 @@ def _words(gray, lines: list | None = None) -> list[dict]:
         if not pieces or "".join(p[0] for p in pieces).replace(" ", "") != txt.replace(" ", ""):
             pieces = [(txt, score, box)]  # no usable word boxes: the line as one piece
         for text, conf, pts in pieces:
-            text = zero_for_o(txt, _clean(text.strip()))
+            text = _clean(text.strip())
             if not text:
                 continue
             xs = [float(p[0]) for p in pts]
