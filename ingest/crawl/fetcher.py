@@ -32,10 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ingest.crawl.archive import utcnow
 from ingest.crawl.domains import SiteScope, hostport, politeness_key
+from ingest.crawl.netio import AsyncioBackend
 
 PROJECT = "gov-disclosure-warehouse"
 VERSION = "0.1"
@@ -194,12 +196,12 @@ class Fetcher:
         if client is None:
             c = self.config
             client = httpx.AsyncClient(
-                verify=self._ssl_context(tls), follow_redirects=False, http2=False,
+                transport=_asyncio_transport(self._ssl_context(tls), self._limits()),
+                follow_redirects=False, http2=False,
                 headers={"User-Agent": c.user_agent, "Accept-Language": "zh-CN,zh;q=0.9",
                          "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout,
-                                      write=c.read_timeout, pool=None),
-                limits=self._limits())
+                                      write=c.read_timeout, pool=None))
             _cookies_only_when_set(client)
             self._clients[key] = client
         return client
@@ -554,6 +556,19 @@ class _TooLarge(Exception):
     pass
 
 
+def _asyncio_transport(context: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport whose connection pool talks to asyncio directly (netio.py)
+    instead of through anyio. An httpx without the `_pool` this relies on keeps its own."""
+    transport = httpx.AsyncHTTPTransport(verify=context, http2=False, limits=limits)
+    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, http1=True, http2=False, network_backend=_BACKEND)
+    return transport
+
+
+_BACKEND = AsyncioBackend()
 _NOFILE: list[int] = []
 
 
