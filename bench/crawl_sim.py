@@ -269,8 +269,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--keep", metavar="DIR", help="keep the archives and logs in DIR")
     ap.add_argument("--profile", metavar="FILE",
                     help="profile the uninterrupted crawl: cProfile stats of its event loop to FILE (.prof), or "
-                         "py-spy's collapsed stacks of every thread when FILE ends in .txt (py-spy on PATH); "
-                         "its CPU figures then include the profiler's")
+                         "py-spy's collapsed stacks of every thread when FILE ends in .txt (py-spy on PATH or "
+                         "beside this Python); that run's CPU and memory figures are then not the crawler's alone "
+                         "(cProfile slows it; under py-spy wait4 reports py-spy, with the crawler only when "
+                         "py-spy reaped it)")
     args = ap.parse_args(argv)
     if args.sites < 4:
         print("error: --sites must be at least 4", file=sys.stderr)
