@@ -195,9 +195,12 @@ class Fetcher:
         client = self._clients.get(key)
         if client is None:
             c = self.config
+            context, limits = self._ssl_context(tls), self._limits()
             client = httpx.AsyncClient(
-                transport=_asyncio_transport(self._ssl_context(tls), self._limits()),
-                follow_redirects=False, http2=False,
+                # behind a proxy (HTTP(S)_PROXY) httpx's own transports, which it mounts only
+                # when it is given no transport
+                transport=None if self._proxied else _asyncio_transport(context, limits),
+                verify=context, limits=limits, follow_redirects=False, http2=False,
                 headers={"User-Agent": c.user_agent, "Accept-Language": "zh-CN,zh;q=0.9",
                          "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout,
