@@ -32,12 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from ingest.crawl.archive import utcnow
 from ingest.crawl.domains import SiteScope, hostport, politeness_key
-from ingest.crawl.netio import AsyncioBackend
+from ingest.crawl.netio import asyncio_transport
 
 PROJECT = "gov-disclosure-warehouse"
 VERSION = "0.1"
@@ -199,7 +198,7 @@ class Fetcher:
             client = httpx.AsyncClient(
                 # behind a proxy (HTTP(S)_PROXY) httpx's own transports, which it mounts only
                 # when it is given no transport
-                transport=None if self._proxied else _asyncio_transport(context, limits),
+                transport=None if self._proxied else asyncio_transport(context, limits),
                 verify=context, limits=limits, follow_redirects=False, http2=False,
                 headers={"User-Agent": c.user_agent, "Accept-Language": "zh-CN,zh;q=0.9",
                          "Accept-Encoding": "gzip, deflate"},
@@ -564,19 +563,6 @@ class _TooLarge(Exception):
     pass
 
 
-def _asyncio_transport(context: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport whose connection pool talks to asyncio directly (netio.py)
-    instead of through anyio. An httpx without the `_pool` this relies on keeps its own."""
-    transport = httpx.AsyncHTTPTransport(verify=context, http2=False, limits=limits)
-    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, http1=True, http2=False, network_backend=_BACKEND)
-    return transport
-
-
-_BACKEND = AsyncioBackend()
 _CLOSED = httpx.ByteStream(b"")
 _NOFILE: list[int] = []
 

@@ -18,6 +18,7 @@ import ssl
 from typing import Any
 
 import httpcore
+import httpx
 from httpcore._utils import is_socket_readable
 
 READ_LIMIT = 1 << 16  # a StreamReader's buffer; httpcore reads at most 64 KiB at a time
@@ -125,3 +126,18 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+BACKEND = AsyncioBackend()
+
+
+def asyncio_transport(context: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport whose connection pool talks to asyncio directly (this module)
+    instead of through anyio. An httpx without the `_pool` this relies on keeps its own."""
+    transport = httpx.AsyncHTTPTransport(verify=context, http2=False, limits=limits)
+    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, http1=True, http2=False, network_backend=BACKEND)
+    return transport
