@@ -211,14 +211,14 @@ class Fetcher:
     def _limits(self) -> httpx.Limits:
         """A host's connection is kept open across the politeness delay while sockets allow.
 
-        A new TCP connection for every request costs the crawler about a fifth of its CPU per
-        request (connect, the anyio connect task, close; a TLS handshake more) and the server a
+        A new TCP connection for every request cost the crawler about a fifth of its CPU per
+        request at a 12 s delay (connect, close; a TLS handshake more) and the server a
         handshake too. So the idle connection is kept for the delay (plus a margin) — one socket
         per host being crawled — when that fits under the open-files limit beside the requests in
         flight, and when the delay is short enough that a server still keeps it
         (KEEPALIVE_MAX_IDLE). Otherwise, as before, no idle socket is held: the sockets open are
         the requests in flight. A server that closed the idle connection meanwhile is noticed
-        before reuse (httpcore checks the socket) and costs only a new connection."""
+        before reuse (httpcore asks the stream, netio.py) and costs only a new connection."""
         c = self.config
         idle = c.delay + KEEPALIVE_MARGIN
         room = _open_files_limit() - 2 * c.concurrency - FILES_RESERVED
