@@ -189,6 +189,18 @@ def crawl_cmd(registry: Path, delay: float, concurrency: int, extra: list[str] |
             "--connect-timeout", "10", "--quiet", "--json", *(extra or [])]
 
 
+def profiled(cmd: list[str], out: str) -> list[str]:
+    """The crawl command under a profiler: py-spy (sampling, every thread) for a .txt, else cProfile."""
+    import shutil
+
+    path = str(Path(out).resolve())
+    if path.endswith(".txt"):
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        return [spy, "record", "--format", "raw", "--threads", "--rate", "200", "-o", path, "--", *cmd]
+    assert cmd[1:3] == ["-m", "ingest"]
+    return [cmd[0], "-m", "cProfile", "-o", path, *cmd[1:]]
+
+
 def run_crawl(cmd: list[str], data_dir: Path, kill_when=None) -> dict:
     """Run the crawler in a child process; its rusage (CPU, peak RSS) from wait4."""
     env = {**os.environ, "DATA_DIR": str(data_dir), "PYTHONHASHSEED": "0"}
@@ -255,6 +267,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--concurrency", type=int, default=None, help="requests in flight (default: sites/25, ≥ 16)")
     ap.add_argument("--no-resume", action="store_true", help="skip the kill-and-resume half")
     ap.add_argument("--keep", metavar="DIR", help="keep the archives and logs in DIR")
+    ap.add_argument("--profile", metavar="FILE",
+                    help="profile the uninterrupted crawl: cProfile stats of its event loop to FILE (.prof), or "
+                         "py-spy's collapsed stacks of every thread when FILE ends in .txt (py-spy on PATH or "
+                         "beside this Python); that run's CPU and memory figures are then not the crawler's alone "
+                         "(cProfile slows it; under py-spy wait4 reports py-spy, with the crawler only when "
+                         "py-spy reaped it)")
     args = ap.parse_args(argv)
     if args.sites < 4:
         print("error: --sites must be at least 4", file=sys.stderr)
@@ -272,7 +290,7 @@ def main(argv: list[str]) -> int:
         print(f"   {args.sites} sites + 3 fault hosts on 127.x.y.z:{sim.port}; delay {delay:g} s, "
               f"concurrency {concurrency}; load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
         ask(sim.control, "reset")
-        full = run_crawl(cmd, tmp / "full")
+        full = run_crawl(profiled(cmd, args.profile) if args.profile else cmd, tmp / "full")
         stats = ask(sim.control)
         facts = archive_facts(tmp / "full")
         s = score(expected, facts, sim.port)

@@ -45,6 +45,7 @@ MAX_SEARCH_DEPTH = 6  # hops from the entry while searching (首页 → 政务�
 DOC, COLUMN, SEARCH = 0, 1, 2  # request classes, served in this order (see SourceWalk)
 SNAPSHOT_SECONDS = 1.0  # how often the frontiers that changed are written to resume.jsonl
 MEMORY_SECONDS = 10     # … and columns.json
+INLINE_SNIFF_BYTES = 1 << 20  # a text report page up to this size is sniffed on the event loop
 
 
 @dataclass
@@ -796,12 +797,17 @@ class SourceWalk:
     async def _store(self, doc: NewDocument, result: Result, body: bytes | None = None) -> None:
         state = await self.crawl.writer.record(None, doc, run_id=self.crawl.run_id)
         if body is not None:  # what portals publish, by the stored bytes (crawl_runs.formats)
-            import asyncio
-
             from ingest.parse.formats import document_format
 
             name = doc.url.rstrip("/").rsplit("/", 1)[-1]
-            self.summary.formats[await asyncio.to_thread(document_format, body, name, doc.content_type)] += 1
+            if doc.encoding is not None and len(body) <= INLINE_SNIFF_BYTES:
+                # a report page carried as text is sniffed in microseconds: a thread's hand-off
+                # would cost ten times the work. Files (a PDF's text layer is read by pdfium) and
+                # picture bundles are sniffed off the event loop.
+                fmt = document_format(body, name, doc.content_type)
+            else:
+                fmt = await asyncio.to_thread(document_format, body, name, doc.content_type)
+            self.summary.formats[fmt] += 1
         if state == "new":
             self.summary.new_documents += 1
             self.summary.new_urls.append(doc.url)

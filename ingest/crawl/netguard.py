@@ -63,6 +63,9 @@ class PrivateGuard:
                     raise ValueError(f"not a network: {item!r}") from None
             self.hosts.add(item)
         self._resolved: dict[str, list] = {}
+        # (host, port) → the verdict: asked before every request and redirect hop, and fixed for
+        # the run once the host is resolved (names are resolved once, see _addresses)
+        self._verdicts: dict[tuple[str, int], str | None] = {}
 
     @classmethod
     def for_urls(cls, urls, extra: list[str] | tuple[str, ...] = (), *, allow_all: bool = False) -> "PrivateGuard":
@@ -104,6 +107,12 @@ class PrivateGuard:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             return f"refused: bad port in {url}"
+        key = (host, port)
+        if key not in self._verdicts:
+            self._verdicts[key] = await self._verdict(host, port)
+        return self._verdicts[key]
+
+    async def _verdict(self, host: str, port: int) -> str | None:
         for ip in await self._addresses(host):
             kind = address_kind(ip)
             if kind and not self._allowed(host, port, ip):

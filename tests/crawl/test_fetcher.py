@@ -147,6 +147,64 @@ def test_connect_timeout_is_not_retried():
         listener.close()
 
 
+class KeepAliveServer:
+    """Answers HTTP/1.1 requests and counts connections; `idle` closes a connection that long
+    after its answer (a server's keep-alive timeout, shorter than the crawler's delay)."""
+
+    def __init__(self, idle: float | None):
+        self.idle = idle
+        self.connections = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            conn.settimeout(self.idle or 10)
+            buf = b""
+            while True:
+                try:
+                    data = conn.recv(65536)
+                except OSError:  # idle past the server's keep-alive timeout: it hangs up
+                    return
+                if not data:
+                    return
+                buf += data
+                while b"\r\n\r\n" in buf:
+                    _, buf = buf.split(b"\r\n\r\n", 1)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nok")
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.mark.parametrize("server_idle", [None, 0.05])
+def test_the_connection_is_kept_across_the_delay_and_a_closed_one_is_not_reused(server_idle):
+    # the crawler keeps a host's connection between two polite requests (no connect per
+    # request); a server that hung up meanwhile costs a new connection, never a failed request
+    server = KeepAliveServer(idle=server_idle)
+    try:
+        reqs = [Request(f"{server.base}/{i}.html", "list") for i in range(3)]
+        results, tries = fetch_all(reqs, delay=0.2, obey_robots=False, retries=0)
+        assert [r.final.status for r in results] == [200, 200, 200]
+        assert not any(t.error or t.retry for t, _ in tries)
+        # the first connection is the host's probe (a TCP connect before its first request)
+        assert server.connections == 1 + (1 if server_idle is None else 3)
+    finally:
+        server.close()
+
+
 def test_dns_failure_fails_fast():
     started = time.monotonic()
     (result,), tries = fetch_all([Request("http://no-such-county.invalid/zfxxgknb/", "list")], connect_timeout=2.0)
