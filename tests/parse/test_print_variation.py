@@ -61,3 +61,19 @@ def test_a_borderless_table_split_in_two_learns_each_parts_columns():
     s, err = pv.score_variant(v, truth)
     assert err is None and s.wrong == 0
     assert s.right >= 175, s  # 123 when the columns were learnt over the whole table
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+def test_a_borderless_table_with_no_complete_row_takes_its_columns_from_its_header():
+    """blanks leaves not-applicable cells blank in every row of a table 3 printed without
+    rules: no row prints all seven numbers to learn the columns from, so the header's own
+    words name them (page/borderless.py `header_columns`), each digit placed only near its
+    header's centre."""
+    path = HTML / "blanks.html"
+    truth = parse_path(path)
+    for v in pv.variants(path, {"pdf", "ofd"}, ["chromium-a4"]):
+        s, err = pv.score_variant(v, truth)
+        assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
+        assert s.right >= 120, (v.fmt, s)  # 4 when the columns went unlearnt
+

@@ -61,6 +61,13 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
             e = [(min(v[i][1] for v in pfull) - TOL, max(v[i][2] for v in pfull) + TOL) for i in range(width)]
             if all(c[i + 1] - c[i] >= 3.0 for i in range(width - 1)):
                 geometry[part] = (c, e)  # else columns on top of each other: positions decide nothing
+    if width > 1 and 0 not in geometry and first_values < len(parsed):
+        # No complete rows to learn the columns from (a publisher who leaves not-applicable
+        # cells blank): the header's own words name them, each centred over its column.
+        left = min(v[0][1] for _, v, _ in parsed if v)
+        found = header_columns(lines[:first_values], width, left)
+        if found is not None:
+            geometry[0] = found
     centres = next(iter(geometry.values()))[0] if geometry else None
     placed_texts: list[list[str]] = []
     for (label, vals, line), part in zip(parsed, part_of):
@@ -99,6 +106,51 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
             texts = [""] * len(texts)
         cells.append((label, texts))  # texts is empty exactly when the line printed no value
     return rows_from_cells(cells)
+
+
+HEADER_SLACK = 0.3  # a digit placed by a header's words stands within this share of the column pitch
+
+
+def header_columns(header: list[Line], width: int, left: float) -> tuple[list[float], list[tuple[float, float]]] | None:
+    """The columns of a borderless table named by its header words: `width` columns right of
+    `left` (where its first numbers start), or None when the words do not name exactly that
+    many. A word over several columns (法人或其他组织 over its five) overlaps two words that do
+    not overlap each other and names none; words stacked over one another (商业 / 企业, a
+    label wrapped in its cell) name one column, centred where they are. Each column's extent
+    for `_place` reaches only `HEADER_SLACK` of the distance to its neighbours' centres: a
+    number printed away from its header's centre is not placed by it."""
+    toks = [(t, a, b) for ln in header for t, a, b in gapped_tokens(ln.chars) if b > left]
+
+    def over(p: tuple, q: tuple) -> bool:
+        return p[1] < q[2] and q[1] < p[2]
+
+    leaves = [p for p in toks if not any(over(p, q) and over(p, r) and not over(q, r)
+                                         for q in toks for r in toks if q is not p and r is not p)]
+    groups: list[list[tuple]] = []
+    for p in sorted(leaves, key=lambda p: p[1]):
+        hit = [g for g in groups if any(over(p, q) for q in g)]
+        for g in hit[1:]:
+            hit[0].extend(g)
+            groups.remove(g)
+        if hit:
+            hit[0].append(p)
+        else:
+            groups.append([p])
+    if len(groups) != width:
+        return None
+    spans = sorted((min(q[1] for q in g), max(q[2] for q in g)) for g in groups)
+    if any(b1 > a2 for (_, b1), (a2, _) in zip(spans, spans[1:])):
+        return None
+    centres = [(a + b) / 2 for a, b in spans]
+    gaps = [b - a for a, b in zip(centres, centres[1:])]
+    if not gaps or min(gaps) < 3.0:
+        return None
+    extents = []
+    for i, c in enumerate(centres):
+        lo = gaps[i - 1] if i > 0 else gaps[0]
+        hi = gaps[i] if i < len(gaps) else gaps[-1]
+        extents.append((c - HEADER_SLACK * lo, c + HEADER_SLACK * hi))
+    return centres, extents
 
 
 def digits_reading(texts: list[str], width: int) -> list[str] | None:
