@@ -77,3 +77,18 @@ def test_a_borderless_table_with_no_complete_row_takes_its_columns_from_its_head
         assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
         assert s.right >= 120, (v.fmt, s)  # 4 when the columns went unlearnt
 
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+@pytest.mark.parametrize("recipe", ["chromium-a4", "libreoffice"])
+def test_a_table_printed_as_one_table_per_row_reads_whole_as_pdf_and_ofd(recipe):
+    """rowtables prints table 3 as one small table per row, each sizing its own columns: a
+    region of two such bands (the header table and one row on a page) is read band by band
+    too (`grid.build_table`), and the OFD reader reads its regions as the PDF reader does
+    (band by band, each band's rules merged on their own)."""
+    path = HTML.parent / "printed" / "html" / "rowtables.html"
+    truth = parse_path(path)
+    for v in pv.variants(path, {"pdf", "ofd"}, [recipe]):
+        s, err = pv.score_variant(v, truth)
+        assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
+        assert s.right == s.cells, (v.fmt, recipe, s)

@@ -490,7 +490,7 @@ def build_table(region: list[Seg], chars: list[dict], page_no: int,
     point or two towards a neighbour table's; each band's rules are merged again from these.
     """
     parts = bands(region)
-    if len(parts) < 3:
+    if len(parts) < 2:
         return build_grid(region, chars, page_no)
     if raw is not None:
         parts = [_band_rules(part, raw) or part for part in parts]
