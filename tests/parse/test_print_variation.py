@@ -92,3 +92,33 @@ def test_a_table_printed_as_one_table_per_row_reads_whole_as_pdf_and_ofd(recipe)
         s, err = pv.score_variant(v, truth)
         assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
         assert s.right == s.cells, (v.fmt, recipe, s)
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+def test_a_label_carried_over_a_page_break_outside_the_rules_does_not_cut_the_table():
+    """word_2021 printed on Letter landscape: table 3 runs over three page breaks, and on the
+    middle page Chromium prints the rest of 三、本年度办理结果 (办理结 / 果) left of the drawn
+    table, without its borders. That text is the label cell's, not text between the halves of
+    the table (page/assemble.py `_beside`): the next page's part joins on."""
+    path = HTML / "word_2021.html"
+    truth = parse_path(path)
+    for v in pv.variants(path, {"pdf", "ofd"}, ["chromium-letter-landscape"]):
+        s, err = pv.score_variant(v, truth)
+        assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
+        assert s.right == s.cells, (v.fmt, s)  # 144 of 200 when the label cut the table
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+def test_a_header_cut_by_a_page_break_is_rebuilt_on_the_next_pages_columns():
+    """title_lines printed at 75%: table 3's header starts at the foot of a page — 法人或其他组织
+    over its five kinds ruled, 申请人情况 / 自然人 / 总计 only loose words, their cells' rules
+    drawn on the next page, where the wrapped 社会公益组织 / 法律服务机构 end (组织, 机构). The
+    header is rebuilt on the next page's columns and joined (grid.header_over_break)."""
+    path = HTML.parent / "printed" / "html" / "title_lines.html"
+    truth = parse_path(path)
+    for v in pv.variants(path, {"pdf", "ofd"}, ["chromium-a4-75"]):
+        s, err = pv.score_variant(v, truth)
+        assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
+        assert s.right == s.cells, (v.fmt, s)  # 25 of 200 when the columns had no header
