@@ -117,9 +117,10 @@ def header_columns(header: list[Line], width: int, left: float) -> tuple[list[fl
     many. A word over several columns (法人或其他组织 over its five) overlaps two words that do
     not overlap each other and names none; words stacked over one another (商业 / 企业, a
     label wrapped in its cell) name one column, centred where they are. Each column's extent
-    for `_place` reaches only `HEADER_SLACK` of the distance to its neighbours' centres: a
-    number printed away from its header's centre is not placed by it."""
-    toks = [(t, a, b) for ln in header for t, a, b in gapped_tokens(ln.chars) if b > left]
+    for `_place` reaches `HEADER_SLACK` of the distance to its neighbours' centres, or its
+    header words' own span (± TOL) where that is wider: a number printed away from its
+    header is not placed by it."""
+    toks = [(t, a, b) for ln in header for t, a, b in _header_words(ln) if b > left]
 
     def over(p: tuple, q: tuple) -> bool:
         return p[1] < q[2] and q[1] < p[2]
@@ -146,11 +147,30 @@ def header_columns(header: list[Line], width: int, left: float) -> tuple[list[fl
     if not gaps or min(gaps) < 3.0:
         return None
     extents = []
-    for i, c in enumerate(centres):
+    for i, (c, (a, b)) in enumerate(zip(centres, spans)):
         lo = gaps[i - 1] if i > 0 else gaps[0]
         hi = gaps[i] if i < len(gaps) else gaps[-1]
-        extents.append((c - HEADER_SLACK * lo, c + HEADER_SLACK * hi))
+        extents.append((min(c - HEADER_SLACK * lo, a - TOL), max(c + HEADER_SLACK * hi, b + TOL)))
     return centres, extents
+
+
+def _header_words(line: Line) -> list[tuple[str, float, float]]:
+    """A header line's words: its gapped tokens, cut again wherever two characters do not touch
+    (more than half a point apart). A word's characters are set edge to edge; the header words
+    of neighbouring narrow columns can stand a point apart (LibreOffice: 自然人 商业 科研)."""
+    out: list[tuple[str, float, float]] = []
+    for t, a, b in gapped_tokens(line.chars):
+        chars = sorted((c for c in line.chars if a <= (c["x0"] + c["x1"]) / 2 <= b and not c["text"].isspace()),
+                       key=lambda c: c["x0"])
+        word: list[dict] = []
+        for c in chars:
+            if word and c["x0"] - word[-1]["x1"] > 0.5:
+                out.append(("".join(w["text"] for w in word), word[0]["x0"], max(w["x1"] for w in word)))
+                word = []
+            word.append(c)
+        if word:
+            out.append(("".join(w["text"] for w in word), word[0]["x0"], max(w["x1"] for w in word)))
+    return out
 
 
 def digits_reading(texts: list[str], width: int) -> list[str] | None:
