@@ -137,3 +137,18 @@ def test_header_words_of_narrow_columns_set_a_point_apart_still_name_them():
         assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
         assert s.right >= 125, (v.fmt, s)  # 4 when the header named no columns
 
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="chromium is not installed")
+@pytest.mark.parametrize("name", ["gbk_2022", "mixed_templates"])
+def test_a_label_wrapped_over_three_lines_joins_the_row_it_is_centred_on(name):
+    """（二）部分公开（区分处理的，只计这一情形，不计其他情形） printed without rules over three
+    lines around its numbers: its first line stands a point or two nearer the row above. It
+    goes to the row whose label block it keeps centred (borderless `_geometric_rows`, LEAN),
+    so the row is read by its label instead of nulled as placed by template order."""
+    path = HTML / f"{name}.html"
+    truth = parse_path(path)
+    for v in pv.variants(path, {"pdf", "ofd"}, ["chromium-a4"]):
+        s, err = pv.score_variant(v, truth)
+        assert err is None and s.wrong == 0, (v.fmt, s.wrong_cells)
+        assert s.right == s.cells, (v.fmt, s)  # the partial row's 7 cells null before

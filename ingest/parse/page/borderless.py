@@ -229,6 +229,9 @@ def _parts(parsed: list, width: int, shift: float = 6.0) -> list[int]:
     return part_of
 
 
+LEAN = 0.25  # share of `reach`: a label line nearer one row by less than this may be the other's
+
+
 def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[float],
                     doc_warnings: list[str]) -> list[list[str]]:
     """Rows of a borderless table whose labels wrap: a label is printed over several lines
@@ -245,6 +248,7 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
     uncertain: set[int] = set()
     own_line: list[object] = []  # rows in reading order: value line index, or a kept line
     between = []  # label lines as near to two rows of numbers
+    leaning = []  # label lines only a little nearer one row than the next
     loose: list[tuple] = []  # their pieces when no row takes them
     for i, (label, vals, line) in enumerate(parsed):
         left = lefts[i]  # where the numbers of this line's part of the table start
@@ -265,7 +269,22 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
         if len(near) > 1 and near[1][0] - near[0][0] < 2.0:
             between.append((_label_pieces(label_chars, line), near[0][1], near[1][1], label, line))
             continue
+        if len(near) > 1 and near[1][0] - near[0][0] < LEAN * reach:
+            leaning.append((_label_pieces(label_chars, line), near[0][1], near[1][1]))
+            continue
         pieces[near[0][1]].extend(_label_pieces(label_chars, line))
+    for ps, a, b in leaning:
+        # Nearer one row than the other, but not by much (a label wrapped over three lines
+        # whose first line stands closer to the row above): the other row takes it only when
+        # its label block is centred on its numbers with this line (and the other such lines
+        # around it) and the nearer row's would not be; else the nearer row, as before.
+        around = {j: [q for e in leaning if j in e[1:3] for q in e[0]] for j in (a, b)}
+        if (_centred_with(around[b], pieces[b], parsed[b][2])
+                and not _centred_with(around[a], pieces[a], parsed[a][2])
+                and not _centred_with(ps, pieces[a], parsed[a][2])):
+            pieces[b].extend(ps)
+        else:
+            pieces[a].extend(ps)
     for ps, a, b, label, line in between:
         # A label is centred on its row's numbers: of the two rows, the one whose label block
         # stays centred on its numbers with this line added takes it, if only one does.
