@@ -264,7 +264,7 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
         near = sorted((abs((parsed[j][2].top + parsed[j][2].bottom) / 2 - mid), j) for j in value_lines
                       if parsed[j][2].page == line.page)
         if not near or near[0][0] > reach:
-            own_line.append(label)
+            own_line.append(("far", _label_pieces(label_chars, line), line, label))  # see `_far_labels`
             continue
         if len(near) > 1 and near[1][0] - near[0][0] < 2.0:
             between.append((_label_pieces(label_chars, line), near[0][1], near[1][1], label, line))
@@ -272,7 +272,9 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
         if len(near) > 1 and near[1][0] - near[0][0] < LEAN * reach:
             leaning.append((_label_pieces(label_chars, line), near[0][1], near[1][1]))
             continue
-        pieces[near[0][1]].extend(_label_pieces(label_chars, line))
+        ps = _label_pieces(label_chars, line)
+        pieces[near[0][1]].extend(ps)
+        own_line.append(("near", ps, line, near[0][1]))  # may be moved by `_far_labels`
     for ps, a, b in leaning:
         # Nearer one row than the other, but not by much (a label wrapped over three lines
         # whose first line stands closer to the row above): the other row takes it only when
@@ -303,8 +305,13 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
             uncertain.update((a, b))
             doc_warnings.append(f"table3 (pdf page {line.page}): the label text {label!r} stands as near "
                                 "to two rows of numbers; both rows' values are left null")
+    _far_labels(own_line, pieces, parsed)
     rows: list[list[str]] = []
     for item in own_line:
+        if isinstance(item, tuple):
+            if item[0] == "near":
+                continue
+            item = item[3]
         if isinstance(item, str):
             rows.append([item])
             continue
@@ -322,6 +329,120 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
                 labels = [group, labels[-1]]
         rows.append([*labels, *texts])
     return rows
+
+
+FAR_TRIES = 20_000  # label lines too far from any row: the most ways to share them out that are tried
+
+
+def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) -> None:
+    """Label lines too far from every row of numbers to go to the nearest (a label wrapped over
+    seven lines in a narrow column): on each page, the label lines between two rows where such
+    a line stands — the far ones and the ones the nearer row took — are shared out again, the
+    upper ones to the row above, the rest to the row below: the one way in which every row
+    next to them keeps its own label (its rightmost label column) centred on its numbers,
+    within `tol`. A line sharing no column with either row's label (a group label between
+    them) stays where it is; no way or several ways: every line of the page stays.
+    `own_line` holds rows (int), ("far", pieces, line, label) and ("near", pieces, line, row)."""
+    def own_range(j: int, extra: list) -> tuple[float, float] | None:
+        own = _own_label(pieces[j]) or _own_label(extra)
+        return (min(q[1] for q in own), max(q[2] for q in own)) if own else None
+
+    runs: list[tuple[int | None, int | None, list[int]]] = []  # (row above, row below, own_line positions)
+    k = 0
+    while k < len(own_line):
+        if not isinstance(own_line[k], tuple):
+            k += 1
+            continue
+        start = k
+        page = own_line[k][2].page
+        while k < len(own_line) and isinstance(own_line[k], tuple) and own_line[k][2].page == page:
+            k += 1
+        if not any(own_line[p][0] == "far" for p in range(start, k)):
+            continue
+        up = own_line[start - 1] if start > 0 else None
+        down = own_line[k] if k < len(own_line) else None
+        up = up if isinstance(up, int) and parsed[up][2].page == page else None
+        down = down if isinstance(down, int) and parsed[down][2].page == page else None
+        ranges = [r for r in (up is not None and own_range(up, []), down is not None and own_range(down, [])) if r]
+        kept = [p for p in range(start, k)
+                if any(q[1] < b and a < q[2] for q in own_line[p][1] for a, b in ranges)]
+        if kept and (up is not None or down is not None):
+            runs.append((up, down, kept))
+    by_page: dict[int, list] = {}
+    for run in runs:
+        by_page.setdefault(own_line[run[2][0]][2].page, []).append(run)
+
+    def centred(j: int, extra: list) -> bool:
+        rng = own_range(j, extra)
+        if rng is None:
+            return True
+        block = _own_label(pieces[j]) + [q for q in extra if q[1] < rng[1] and rng[0] < q[2]]
+        if not block:
+            return True
+        line = parsed[j][2]
+        return abs((min(q[3] for q in block) + max(q[4] for q in block)) / 2 - (line.top + line.bottom) / 2) <= tol
+
+    def take_near(page_runs: list, back: bool) -> None:
+        for _, _, kept in page_runs:
+            for p in kept:
+                item = own_line[p]
+                if item[0] == "near":
+                    ids = {id(q) for q in item[1]}
+                    pieces[item[3]][:] = [q for q in pieces[item[3]] if id(q) not in ids]
+                    if back:
+                        pieces[item[3]].extend(item[1])
+
+    taken: set[int] = set()
+    for page_runs in by_page.values():
+        options = [range(len(kept) + 1) for _ in page_runs]
+        total = 1
+        for o in options:
+            total *= len(o)
+        if total > FAR_TRIES:
+            continue
+        take_near(page_runs, back=False)
+        found: dict[tuple, tuple] = {}  # the lines' rows → a split that gives them
+        for split in _product(options):
+            extra: dict[int, list] = {}
+            rows_of = tuple(pj for run, cut in zip(page_runs, split) for pj in _shared(run, cut, own_line))
+            for p, j in rows_of:
+                if j is not None:
+                    extra.setdefault(j, []).extend(own_line[p][1])
+            if all(centred(j, ps) for j, ps in extra.items()):
+                found.setdefault(rows_of, split)
+                if len(found) > 1:
+                    break
+        if len(found) != 1:
+            take_near(page_runs, back=True)
+            continue
+        for run, cut in zip(page_runs, next(iter(found.values()))):
+            for p, j in _shared(run, cut, own_line):
+                if j is not None:
+                    pieces[j].extend(own_line[p][1])
+                    taken.add(p)
+    own_line[:] = [item for p, item in enumerate(own_line) if p not in taken]
+
+
+def _shared(run: tuple, cut: int, own_line: list) -> list[tuple[int, int | None]]:
+    """(own_line position, row it goes to) for each line of a run of label lines cut at `cut`:
+    above the cut to the row above, below it to the row below. A run with a row on one side
+    only (at the top or foot of a page) gives that row the lines next to it; the others stay
+    where they were (a line the nearer row took goes back to it; a far line stays a line)."""
+    up, down, kept = run
+    out = []
+    for n, p in enumerate(kept):
+        j = up if n < cut else down
+        if j is None and own_line[p][0] == "near":
+            j = own_line[p][3]
+        out.append((p, j))
+    return out
+
+
+def _product(options: list) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = [()]
+    for o in options:
+        out = [t + (x,) for t in out for x in o]
+    return out
 
 
 _GROUP_LABEL = re.compile(r"^[（(][一二三四五六七][）)]")
