@@ -44,13 +44,13 @@ FURNITURE = 0.06  # share of the page height at top and bottom where running hea
 
 def drop_furniture(pages: list[Page]) -> None:
     """Drop running heads and feet: a line in the top or bottom margin that every page prints
-    alike but for its numbers (a browser's "11/29/26, 10:04 PM <page title>" and
+    alike but for its numbers and punctuation (a browser's "11/29/26, 10:04 PM <page title>" and
     "file:///… 1/4", an office suite's header). They are not report text, and left in they
     would stand between the halves of a table cut by a page break."""
     if len(pages) < 2:
         return
     def margin_keys(page: Page) -> set[str]:
-        return {_DIGITS.sub("#", ln.text) for ln in page.lines
+        return {_furniture_key(ln.text) for ln in page.lines
                 if ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height}
     with_text = [p for p in pages if p.n_chars]
     common = set.intersection(*(margin_keys(p) for p in with_text)) if len(with_text) > 1 else set()
@@ -59,7 +59,16 @@ def drop_furniture(pages: list[Page]) -> None:
     for page in with_text:
         page.lines = [ln for ln in page.lines
                       if not ((ln.bottom < FURNITURE * page.height or ln.top > (1 - FURNITURE) * page.height)
-                              and _DIGITS.sub("#", ln.text) in common)]
+                              and _furniture_key(ln.text) in common)]
+
+
+def _furniture_key(text: str) -> str:
+    """A running head or foot as every page prints it: its numbers, spaces and punctuation
+    left out (OCR reads a page's "报告_" where the next page's is "报告")."""
+    return _NOT_WORD.sub("", _DIGITS.sub("0", text))
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def in_margin(line: Line, height: float) -> bool:

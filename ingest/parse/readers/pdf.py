@@ -37,6 +37,7 @@ def extract(data: bytes) -> Document:
     if scanned:
         read, cell_meta, _ = ocr.scanned_pages(data, scanned)
         pages = [read.get(p.number, p) for p in pages]
+        drop_furniture(pages)  # the OCR'd pages' running heads and feet (the text pages' are gone)
     n_text = sum(1 for p in pages if p.n_chars)
     if n_text == 0:
         what = "scanned page images in which OCR found no text" if scanned else "no text"
