@@ -35,3 +35,25 @@ def test_margin_lines_that_differ_in_words_are_kept():
         pages.append(page)
     drop_furniture(pages)
     assert [len(p.lines) for p in pages] == [2, 2]
+
+
+def test_a_label_read_by_ocr_with_gaps_inside_its_word_is_one_piece():
+    """OCR estimates each character's box inside the word it read, leaving gaps of up to half a
+    character (（一) | 予以 | 公 | 开 on a scan): such characters (they carry the recogniser's
+    score) stay one label piece; printed characters a third of a character apart are two
+    (the padding between a group label and a row's own label)."""
+    from ingest.parse.page.borderless import _label_pieces
+
+    def chars(conf):
+        out, x = [], 100.0
+        for t in "（一)予以公开":
+            c = {"text": t, "x0": x, "x1": x + 8, "top": 0, "bottom": 14, "size": 14.0}
+            if conf:
+                c["conf"] = 0.9
+            out.append(c)
+            x += 8 + 5.0  # 5 pt: over a fifth, under half of a 14 pt character
+        return out
+
+    line = Line(chars=[], top=0, bottom=14, page=1)
+    assert [p[0] for p in _label_pieces(chars(True), line)] == ["（一)予以公开"]
+    assert len(_label_pieces(chars(False), line)) == 7

@@ -530,12 +530,14 @@ def _centred_with(ps: list[tuple], own: list[tuple], values: Line, tol: float = 
 
 def _label_pieces(chars: list[dict], line: Line) -> list[tuple]:
     """A line's label characters cut where a gap wider than a fifth of a character stands (the
-    padding between two label cells; Chinese text sets its characters edge to edge).
+    padding between two label cells; Chinese text sets its characters edge to edge) — half a
+    character for characters whose boxes a recogniser estimated (they carry its score,
+    `conf`): OCR leaves gaps of up to half a character inside a word.
     Each piece: (text, x0, x1, top, bottom, page)."""
     out: list[list] = []
     for c in sorted(chars, key=lambda c: c["x0"]):
         size = float(c.get("size") or 10.0)
-        if out and c["x0"] - out[-1][2] <= 0.2 * size:
+        if out and c["x0"] - out[-1][2] <= (0.5 if c.get("conf") is not None else 0.2) * size:
             out[-1][0] += c["text"]
             out[-1][2] = max(out[-1][2], c["x1"])
         else:
