@@ -382,6 +382,11 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
         line = parsed[j][2]
         return abs((min(q[3] for q in block) + max(q[4] for q in block)) / 2 - (line.top + line.bottom) / 2) <= tol
 
+    def bears(p: int, j: int | None, extra: dict) -> bool:
+        """Whether line `p` shares a column with row `j`'s own label (else it moves nothing)."""
+        rng = own_range(j, extra.get(j, [])) if j is not None else None
+        return rng is not None and any(q[1] < rng[1] and rng[0] < q[2] for q in own_line[p][1])
+
     def take_near(page_runs: list, back: bool) -> None:
         for _, _, kept in page_runs:
             for p in kept:
@@ -394,31 +399,36 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
 
     taken: set[int] = set()
     for page_runs in by_page.values():
-        options = [range(len(kept) + 1) for _ in page_runs]
+        options = [range(len(kept) + 1) for _, _, kept in page_runs]
         total = 1
         for o in options:
             total *= len(o)
         if total > FAR_TRIES:
             continue
         take_near(page_runs, back=False)
-        found: dict[tuple, tuple] = {}  # the lines' rows → a split that gives them
+        # the lines' rows, for the lines that bear on them → a split that gives them
+        found: dict[tuple, tuple] = {}
         for split in _product(options):
             extra: dict[int, list] = {}
-            rows_of = tuple(pj for run, cut in zip(page_runs, split) for pj in _shared(run, cut, own_line))
+            rows_of = [pj for run, cut in zip(page_runs, split) for pj in _shared(run, cut, own_line)]
             for p, j in rows_of:
                 if j is not None:
                     extra.setdefault(j, []).extend(own_line[p][1])
             if all(centred(j, ps) for j, ps in extra.items()):
-                found.setdefault(rows_of, split)
+                found.setdefault(tuple((p, j) for p, j in rows_of if bears(p, j, extra)), split)
                 if len(found) > 1:
                     break
         if len(found) != 1:
             take_near(page_runs, back=True)
             continue
-        for run, cut in zip(page_runs, next(iter(found.values()))):
-            for p, j in _shared(run, cut, own_line):
+        (bearing, split), = found.items()
+        moved = dict(bearing)
+        for run, cut in zip(page_runs, split):
+            for p, _ in _shared(run, cut, own_line):
+                item = own_line[p]
+                j = moved.get(p, item[3] if item[0] != "far" else None)  # else: as it was
                 if j is not None:
-                    pieces[j].extend(own_line[p][1])
+                    pieces[j].extend(item[1])
                     taken.add(p)
     own_line[:] = [item for p, item in enumerate(own_line) if p not in taken]
 
