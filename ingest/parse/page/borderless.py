@@ -270,12 +270,14 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
             between.append((_label_pieces(label_chars, line), near[0][1], near[1][1], label, line))
             continue
         if len(near) > 1 and near[1][0] - near[0][0] < LEAN * reach:
-            leaning.append((_label_pieces(label_chars, line), near[0][1], near[1][1]))
+            entry = ["lean", _label_pieces(label_chars, line), line, near[0][1]]
+            leaning.append((entry[1], near[0][1], near[1][1], entry))
+            own_line.append(entry)  # its row set below; may be moved by `_far_labels`
             continue
         ps = _label_pieces(label_chars, line)
         pieces[near[0][1]].extend(ps)
         own_line.append(("near", ps, line, near[0][1]))  # may be moved by `_far_labels`
-    for ps, a, b in leaning:
+    for ps, a, b, entry in leaning:
         # Nearer one row than the other, but not by much (a label wrapped over three lines
         # whose first line stands closer to the row above): the other row takes it only when
         # its label block is centred on its numbers with this line (and the other such lines
@@ -284,9 +286,9 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
         if (_centred_with(around[b], pieces[b], parsed[b][2])
                 and not _centred_with(around[a], pieces[a], parsed[a][2])
                 and not _centred_with(ps, pieces[a], parsed[a][2])):
-            pieces[b].extend(ps)
-        else:
-            pieces[a].extend(ps)
+            a = b
+        pieces[a].extend(ps)
+        entry[3] = a
     for ps, a, b, label, line in between:
         # A label is centred on its row's numbers: of the two rows, the one whose label block
         # stays centred on its numbers with this line added takes it, if only one does.
@@ -308,8 +310,8 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
     _far_labels(own_line, pieces, parsed)
     rows: list[list[str]] = []
     for item in own_line:
-        if isinstance(item, tuple):
-            if item[0] == "near":
+        if isinstance(item, (tuple, list)):
+            if item[0] != "far":
                 continue
             item = item[3]
         if isinstance(item, str):
@@ -340,24 +342,29 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
     a line stands — the far ones and the ones the nearer row took — are shared out again, the
     upper ones to the row above, the rest to the row below: the one way in which every row
     next to them keeps its own label (its rightmost label column) centred on its numbers,
-    within `tol`. A line sharing no column with either row's label (a group label between
-    them) stays where it is; no way or several ways: every line of the page stays.
-    `own_line` holds rows (int), ("far", pieces, line, label) and ("near", pieces, line, row)."""
+    within `tol`. A line a little nearer one row than the other (`LEAN`) opens such a run too.
+    A line sharing no column with either row's label (a group label between them) stays where
+    it is; no way or several ways: every line of the page stays. When no way exists and the
+    page's last row is followed by far lines to the foot of the page (its label runs on over
+    the page break, so it cannot be centred), that row is left unchecked and takes them.
+    `own_line` holds rows (int), ("far", pieces, line, label), ("near", pieces, line, row)
+    and ["lean", pieces, line, row]."""
     def own_range(j: int, extra: list) -> tuple[float, float] | None:
         own = _own_label(pieces[j]) or _own_label(extra)
         return (min(q[1] for q in own), max(q[2] for q in own)) if own else None
 
     runs: list[tuple[int | None, int | None, list[int]]] = []  # (row above, row below, own_line positions)
+    cut_rows: set[int] = set()  # last rows of a page whose label the page break cut: not centred
     k = 0
     while k < len(own_line):
-        if not isinstance(own_line[k], tuple):
+        if not isinstance(own_line[k], (tuple, list)):
             k += 1
             continue
         start = k
         page = own_line[k][2].page
-        while k < len(own_line) and isinstance(own_line[k], tuple) and own_line[k][2].page == page:
+        while k < len(own_line) and isinstance(own_line[k], (tuple, list)) and own_line[k][2].page == page:
             k += 1
-        if not any(own_line[p][0] == "far" for p in range(start, k)):
+        if not any(own_line[p][0] in ("far", "lean") for p in range(start, k)):
             continue
         up = own_line[start - 1] if start > 0 else None
         down = own_line[k] if k < len(own_line) else None
@@ -368,6 +375,8 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
                 if any(q[1] < b and a < q[2] for q in own_line[p][1] for a, b in ranges)]
         if kept and (up is not None or down is not None):
             runs.append((up, down, kept))
+            if down is None and up is not None and any(own_line[p][0] == "far" for p in kept):
+                cut_rows.add(up)  # its label runs on past the foot of the page
     by_page: dict[int, list] = {}
     for run in runs:
         by_page.setdefault(own_line[run[2][0]][2].page, []).append(run)
@@ -382,6 +391,9 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
         line = parsed[j][2]
         return abs((min(q[3] for q in block) + max(q[4] for q in block)) / 2 - (line.top + line.bottom) / 2) <= tol
 
+    def was(p: int) -> int | None:
+        return own_line[p][3] if own_line[p][0] != "far" else None
+
     def bears(p: int, j: int | None, extra: dict) -> bool:
         """Whether line `p` shares a column with row `j`'s own label (else it moves nothing)."""
         rng = own_range(j, extra.get(j, [])) if j is not None else None
@@ -391,22 +403,22 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
         for _, _, kept in page_runs:
             for p in kept:
                 item = own_line[p]
-                if item[0] == "near":
+                if item[0] != "far":
                     ids = {id(q) for q in item[1]}
                     pieces[item[3]][:] = [q for q in pieces[item[3]] if id(q) not in ids]
                     if back:
                         pieces[item[3]].extend(item[1])
 
-    taken: set[int] = set()
-    for page_runs in by_page.values():
-        options = [range(len(kept) + 1) for _, _, kept in page_runs]
+    def ways(page_runs: list, exempt: set[int]) -> dict[tuple, tuple] | None:
+        """Each way to share the page's runs out that keeps every row centred (rows in `exempt`
+        unchecked, taking every line below them): line rows → split; None: too many to try."""
+        options = [[len(kept)] if up in exempt and down is None else range(len(kept) + 1)
+                   for up, down, kept in page_runs]
         total = 1
         for o in options:
             total *= len(o)
         if total > FAR_TRIES:
-            continue
-        take_near(page_runs, back=False)
-        # the lines' rows, for the lines that bear on them → a split that gives them
+            return None
         found: dict[tuple, tuple] = {}
         for split in _product(options):
             extra: dict[int, list] = {}
@@ -414,22 +426,32 @@ def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) ->
             for p, j in rows_of:
                 if j is not None:
                     extra.setdefault(j, []).extend(own_line[p][1])
-            if all(centred(j, ps) for j, ps in extra.items()):
-                found.setdefault(tuple((p, j) for p, j in rows_of if bears(p, j, extra)), split)
+            # a line bearing on no row's label it is given stays as it was
+            rows_of = [(p, j if bears(p, j, extra) else was(p)) for p, j in rows_of]
+            extra = {}
+            for p, j in rows_of:
+                if j is not None:
+                    extra.setdefault(j, []).extend(own_line[p][1])
+            if all(centred(j, ps) for j, ps in extra.items() if j not in exempt):
+                found.setdefault(tuple(rows_of), split)
                 if len(found) > 1:
                     break
-        if len(found) != 1:
+        return found
+
+    taken: set[int] = set()
+    for page_runs in by_page.values():
+        take_near(page_runs, back=False)
+        found = ways(page_runs, set())
+        if found is not None and not found and cut_rows:
+            # a row whose label the page break cut cannot be centred: tried again without it
+            found = ways(page_runs, cut_rows)
+        if not found or len(found) != 1:
             take_near(page_runs, back=True)
             continue
-        (bearing, split), = found.items()
-        moved = dict(bearing)
-        for run, cut in zip(page_runs, split):
-            for p, _ in _shared(run, cut, own_line):
-                item = own_line[p]
-                j = moved.get(p, item[3] if item[0] != "far" else None)  # else: as it was
-                if j is not None:
-                    pieces[j].extend(item[1])
-                    taken.add(p)
+        for p, j in next(iter(found)):
+            if j is not None:
+                pieces[j].extend(own_line[p][1])
+                taken.add(p)
     own_line[:] = [item for p, item in enumerate(own_line) if p not in taken]
 
 
@@ -442,7 +464,7 @@ def _shared(run: tuple, cut: int, own_line: list) -> list[tuple[int, int | None]
     out = []
     for n, p in enumerate(kept):
         j = up if n < cut else down
-        if j is None and own_line[p][0] == "near":
+        if j is None and own_line[p][0] != "far":
             j = own_line[p][3]
         out.append((p, j))
     return out
