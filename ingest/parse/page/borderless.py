@@ -127,16 +127,7 @@ def header_columns(header: list[Line], width: int, left: float) -> tuple[list[fl
 
     leaves = [p for p in toks if not any(over(p, q) and over(p, r) and not over(q, r)
                                          for q in toks for r in toks if q is not p and r is not p)]
-    groups: list[list[tuple]] = []
-    for p in sorted(leaves, key=lambda p: p[1]):
-        hit = [g for g in groups if any(over(p, q) for q in g)]
-        for g in hit[1:]:
-            hit[0].extend(g)
-            groups.remove(g)
-        if hit:
-            hit[0].append(p)
-        else:
-            groups.append([p])
+    groups = _label_groups(leaves)  # words stacked over one another: one column
     if len(groups) != width:
         return None
     spans = sorted((min(q[1] for q in g), max(q[2] for q in g)) for g in groups)
