@@ -57,3 +57,20 @@ def test_a_label_read_by_ocr_with_gaps_inside_its_word_is_one_piece():
     line = Line(chars=[], top=0, bottom=14, page=1)
     assert [p[0] for p in _label_pieces(chars(True), line)] == ["（一)予以公开"]
     assert len(_label_pieces(chars(False), line)) == 7
+
+
+def test_zeros_ocr_read_as_the_letter_o_in_a_row_of_numbers_are_zeros():
+    """OCR read table 4's row of zeros on a scan as "O O O … O": on a line whose every word is a
+    run of digits or of O, the O runs are zeros (readers/ocr_page.py); a line with any other
+    word keeps its O."""
+    from ingest.parse.readers.ocr_page import zeros_read_as_letters
+
+    def words(texts, top):
+        return [{"text": t, "x0": 40.0 * i, "x1": 40.0 * i + 8, "top": top, "bottom": top + 12}
+                for i, t in enumerate(texts)]
+
+    row = words(["O", "O", "1", "OO", "3"], 100)
+    text = words(["WORD", "O", "1"], 200) + words(["O", "1"], 300)
+    zeros_read_as_letters(row + text)
+    assert [w["text"] for w in row] == ["0", "0", "1", "00", "3"]
+    assert [w["text"] for w in text] == ["WORD", "O", "1", "O", "1"]
