@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ingest.parse.layout import Block, Document
 from ingest.parse.page.borderless import gapped_text, placed_rows, table4_rows
-from ingest.parse.page.grid import Grid, contains, continues, join, restack
+from ingest.parse.page.grid import EDGE, SNAP, Grid, contains, continues, header_over_break, join, restack
 from ingest.parse.page.lines import Line, cluster_lines, is_page_number, orientation, paragraph_text, paragraphs
 from ingest.parse.rows import rows_from_lines
 from ingest.parse.vocab.headings import heading_key
@@ -75,6 +75,7 @@ def drop_furniture(pages: list[Page]) -> None:
     common = {k for k, n in counts.items() if n >= need}
     if not common:
         return
+
     def furniture(key: str) -> bool:
         # the page whose head OCR misread: within a character or two of a common long head
         return key in common or (len(key) >= 8 and any(
@@ -201,21 +202,58 @@ def _segments(pages: list[Page]) -> list[_Segment]:
     segments = [_Segment(key=None)]
     for page in pages:
         flow = [(g.top, g) for g in page.grids] + [(ln.top, ln) for ln in page.lines]
-        for _, obj in sorted(flow, key=lambda t: t[0]):
+        for k, (_, obj) in enumerate(sorted(flow, key=lambda t: t[0])):
             seg = segments[-1]
             if isinstance(obj, Grid):
                 prev = seg.flow[-1] if seg.flow else None
                 if isinstance(prev, Grid) and continues(prev, obj):
                     seg.flow[-1] = restack(prev, obj) if (prev.width or obj.width) else join(prev, obj)
-                else:
+                elif not (k == 0 and _header_cut(seg.flow, obj)):
                     seg.flow.append(obj)
                 continue
             key = heading_key(obj.text)
             if key is not None:
                 segments.append(_Segment(key=key, heading=obj))
-            else:
+            elif not _beside(seg.flow[-1] if seg.flow else None, obj):
                 seg.flow.append(obj)
     return [s for s in segments if s.heading is not None or s.flow]
+
+
+def _header_cut(flow: list[object], lower: Grid) -> bool:
+    """`lower`, first on its page, closing a header the page break cut: the flow ends, on the
+    page before, with a small ruled part of the header and the loose words of the cells
+    whose rules the break left undrawn, standing level with it (grid.header_over_break). The
+    rebuilt table replaces them in `flow`; False (flow untouched) when they do not fit."""
+    i = len(flow)
+    while i > 0 and isinstance(flow[i - 1], Line) and flow[i - 1].page == lower.page - 1:
+        i -= 1
+    frag = flow[i - 1] if i > 0 else None
+    if not isinstance(frag, Grid) or frag.last_page != lower.page - 1 or frag.page != frag.last_page:
+        return False
+    loose = flow[i:]
+    if not loose or any(ln.top >= frag.bottom or ln.bottom <= frag.top for ln in loose):
+        return False
+    if frag.x0 < lower.x0 - SNAP or frag.x1 > lower.x1 + SNAP:
+        return False
+    whole = header_over_break(frag, loose, lower)
+    if whole is None:
+        return False
+    flow[i - 1:] = [whole]
+    return True
+
+
+def _beside(grid: object, line: Line) -> bool:
+    """Whether `line` is the text of a label cell printed beside `grid`, outside its rules: a
+    browser carries a label cell spanning rows over a page break (三、本年度办理结果) onto the
+    next page without its borders, so its words stand left of the table's drawn edge, within
+    its height. They are no text between the halves of a table cut by the next page break;
+    the label itself is the upper half's spanning cell."""
+    if not isinstance(grid, Grid) or grid.last_page != line.page or _DIGITS.search(line.text):
+        return False
+    # its part on this page (it stands before the line in reading order: the line is below its top)
+    here = [c for c in grid.cells if c.pages == [line.page]]
+    return bool(here) and (line.x1 <= min(c.x0 for c in here) + EDGE
+                           and line.bottom <= max(c.bottom for c in here) + EDGE)
 
 
 def _drop_blank_tails(rows: list[list[str]], ids: list[list[int]]) -> None:

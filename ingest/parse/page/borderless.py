@@ -61,6 +61,13 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
             e = [(min(v[i][1] for v in pfull) - TOL, max(v[i][2] for v in pfull) + TOL) for i in range(width)]
             if all(c[i + 1] - c[i] >= 3.0 for i in range(width - 1)):
                 geometry[part] = (c, e)  # else columns on top of each other: positions decide nothing
+    if width > 1 and 0 not in geometry and first_values < len(parsed):
+        # No complete rows to learn the columns from (a publisher who leaves not-applicable
+        # cells blank): the header's own words name them, each centred over its column.
+        left = min(v[0][1] for _, v, _ in parsed if v)
+        found = header_columns(lines[:first_values], width, left)
+        if found is not None:
+            geometry[0] = found
     centres = next(iter(geometry.values()))[0] if geometry else None
     placed_texts: list[list[str]] = []
     for (label, vals, line), part in zip(parsed, part_of):
@@ -99,6 +106,62 @@ def placed_rows(lines: list[Line], doc_warnings: list[str]) -> list[list[str]]:
             texts = [""] * len(texts)
         cells.append((label, texts))  # texts is empty exactly when the line printed no value
     return rows_from_cells(cells)
+
+
+HEADER_SLACK = 0.3  # a digit placed by a header's words stands within this share of the column pitch
+
+
+def header_columns(header: list[Line], width: int, left: float) -> tuple[list[float], list[tuple[float, float]]] | None:
+    """The columns of a borderless table named by its header words: `width` columns right of
+    `left` (where its first numbers start), or None when the words do not name exactly that
+    many. A word over several columns (法人或其他组织 over its five) overlaps two words that do
+    not overlap each other and names none; words stacked over one another (商业 / 企业, a
+    label wrapped in its cell) name one column, centred where they are. Each column's extent
+    for `_place` reaches `HEADER_SLACK` of the distance to its neighbours' centres, or its
+    header words' own span (± TOL) where that is wider: a number printed away from its
+    header is not placed by it."""
+    toks = [(t, a, b) for ln in header for t, a, b in _header_words(ln) if b > left]
+
+    def over(p: tuple, q: tuple) -> bool:
+        return p[1] < q[2] and q[1] < p[2]
+
+    leaves = [p for p in toks if not any(over(p, q) and over(p, r) and not over(q, r)
+                                         for q in toks for r in toks if q is not p and r is not p)]
+    groups = _label_groups(leaves)  # words stacked over one another: one column
+    if len(groups) != width:
+        return None
+    spans = sorted((min(q[1] for q in g), max(q[2] for q in g)) for g in groups)
+    if any(b1 > a2 for (_, b1), (a2, _) in zip(spans, spans[1:])):
+        return None
+    centres = [(a + b) / 2 for a, b in spans]
+    gaps = [b - a for a, b in zip(centres, centres[1:])]
+    if not gaps or min(gaps) < 3.0:
+        return None
+    extents = []
+    for i, (c, (a, b)) in enumerate(zip(centres, spans)):
+        lo = gaps[i - 1] if i > 0 else gaps[0]
+        hi = gaps[i] if i < len(gaps) else gaps[-1]
+        extents.append((min(c - HEADER_SLACK * lo, a - TOL), max(c + HEADER_SLACK * hi, b + TOL)))
+    return centres, extents
+
+
+def _header_words(line: Line) -> list[tuple[str, float, float]]:
+    """A header line's words: its gapped tokens, cut again wherever two characters do not touch
+    (more than half a point apart). A word's characters are set edge to edge; the header words
+    of neighbouring narrow columns can stand a point apart (LibreOffice: 自然人 商业 科研)."""
+    out: list[tuple[str, float, float]] = []
+    for t, a, b in gapped_tokens(line.chars):
+        chars = sorted((c for c in line.chars if a <= (c["x0"] + c["x1"]) / 2 <= b and not c["text"].isspace()),
+                       key=lambda c: c["x0"])
+        word: list[dict] = []
+        for c in chars:
+            if word and c["x0"] - word[-1]["x1"] > 0.5:
+                out.append(("".join(w["text"] for w in word), word[0]["x0"], max(w["x1"] for w in word)))
+                word = []
+            word.append(c)
+        if word:
+            out.append(("".join(w["text"] for w in word), word[0]["x0"], max(w["x1"] for w in word)))
+    return out
 
 
 def digits_reading(texts: list[str], width: int) -> list[str] | None:
@@ -157,6 +220,9 @@ def _parts(parsed: list, width: int, shift: float = 6.0) -> list[int]:
     return part_of
 
 
+LEAN = 0.25  # share of `reach`: a label line nearer one row by less than this may be the other's
+
+
 def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[float],
                     doc_warnings: list[str]) -> list[list[str]]:
     """Rows of a borderless table whose labels wrap: a label is printed over several lines
@@ -173,6 +239,7 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
     uncertain: set[int] = set()
     own_line: list[object] = []  # rows in reading order: value line index, or a kept line
     between = []  # label lines as near to two rows of numbers
+    leaning = []  # label lines only a little nearer one row than the next
     loose: list[tuple] = []  # their pieces when no row takes them
     for i, (label, vals, line) in enumerate(parsed):
         left = lefts[i]  # where the numbers of this line's part of the table start
@@ -188,12 +255,31 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
         near = sorted((abs((parsed[j][2].top + parsed[j][2].bottom) / 2 - mid), j) for j in value_lines
                       if parsed[j][2].page == line.page)
         if not near or near[0][0] > reach:
-            own_line.append(label)
+            own_line.append(("far", _label_pieces(label_chars, line), line, label))  # see `_far_labels`
             continue
         if len(near) > 1 and near[1][0] - near[0][0] < 2.0:
             between.append((_label_pieces(label_chars, line), near[0][1], near[1][1], label, line))
             continue
-        pieces[near[0][1]].extend(_label_pieces(label_chars, line))
+        if len(near) > 1 and near[1][0] - near[0][0] < LEAN * reach:
+            entry = ["lean", _label_pieces(label_chars, line), line, near[0][1]]
+            leaning.append((entry[1], near[0][1], near[1][1], entry))
+            own_line.append(entry)  # its row set below; may be moved by `_far_labels`
+            continue
+        ps = _label_pieces(label_chars, line)
+        pieces[near[0][1]].extend(ps)
+        own_line.append(("near", ps, line, near[0][1]))  # may be moved by `_far_labels`
+    for ps, a, b, entry in leaning:
+        # Nearer one row than the other, but not by much (a label wrapped over three lines
+        # whose first line stands closer to the row above): the other row takes it only when
+        # its label block is centred on its numbers with this line (and the other such lines
+        # around it) and the nearer row's would not be; else the nearer row, as before.
+        around = {j: [q for e in leaning if j in e[1:3] for q in e[0]] for j in (a, b)}
+        if (_centred_with(around[b], pieces[b], parsed[b][2])
+                and not _centred_with(around[a], pieces[a], parsed[a][2])
+                and not _centred_with(ps, pieces[a], parsed[a][2])):
+            a = b
+        pieces[a].extend(ps)
+        entry[3] = a
     for ps, a, b, label, line in between:
         # A label is centred on its row's numbers: of the two rows, the one whose label block
         # stays centred on its numbers with this line added takes it, if only one does.
@@ -212,8 +298,13 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
             uncertain.update((a, b))
             doc_warnings.append(f"table3 (pdf page {line.page}): the label text {label!r} stands as near "
                                 "to two rows of numbers; both rows' values are left null")
+    _far_labels(own_line, pieces, parsed)
     rows: list[list[str]] = []
     for item in own_line:
+        if isinstance(item, (tuple, list)):
+            if item[0] != "far":
+                continue
+            item = item[3]
         if isinstance(item, str):
             rows.append([item])
             continue
@@ -231,6 +322,150 @@ def _geometric_rows(parsed: list, placed_texts: list[list[str]], lefts: list[flo
                 labels = [group, labels[-1]]
         rows.append([*labels, *texts])
     return rows
+
+
+FAR_TRIES = 20_000  # label lines too far from any row: the most ways to share them out that are tried
+
+
+def _far_labels(own_line: list, pieces: dict, parsed: list, tol: float = 3.0) -> None:
+    """Label lines too far from every row of numbers to go to the nearest (a label wrapped over
+    seven lines in a narrow column): on each page, the label lines between two rows where such
+    a line stands — the far ones and the ones the nearer row took — are shared out again, the
+    upper ones to the row above, the rest to the row below: the one way in which every row
+    next to them keeps its own label (its rightmost label column) centred on its numbers,
+    within `tol`. A line a little nearer one row than the other (`LEAN`) opens such a run too.
+    A line sharing no column with either row's label (a group label between them) stays where
+    it is; no way or several ways: every line of the page stays. When no way exists and the
+    page's last row is followed by far lines to the foot of the page (its label runs on over
+    the page break, so it cannot be centred), that row is left unchecked and takes them.
+    `own_line` holds rows (int), ("far", pieces, line, label), ("near", pieces, line, row)
+    and ["lean", pieces, line, row]."""
+    def own_range(j: int, extra: list) -> tuple[float, float] | None:
+        own = _own_label(pieces[j]) or _own_label(extra)
+        return (min(q[1] for q in own), max(q[2] for q in own)) if own else None
+
+    runs: list[tuple[int | None, int | None, list[int]]] = []  # (row above, row below, own_line positions)
+    cut_rows: set[int] = set()  # last rows of a page whose label the page break cut: not centred
+    k = 0
+    while k < len(own_line):
+        if not isinstance(own_line[k], (tuple, list)):
+            k += 1
+            continue
+        start = k
+        page = own_line[k][2].page
+        while k < len(own_line) and isinstance(own_line[k], (tuple, list)) and own_line[k][2].page == page:
+            k += 1
+        if not any(own_line[p][0] in ("far", "lean") for p in range(start, k)):
+            continue
+        up = own_line[start - 1] if start > 0 else None
+        down = own_line[k] if k < len(own_line) else None
+        up = up if isinstance(up, int) and parsed[up][2].page == page else None
+        down = down if isinstance(down, int) and parsed[down][2].page == page else None
+        ranges = [r for r in (up is not None and own_range(up, []), down is not None and own_range(down, [])) if r]
+        kept = [p for p in range(start, k)
+                if any(q[1] < b and a < q[2] for q in own_line[p][1] for a, b in ranges)]
+        if kept and (up is not None or down is not None):
+            runs.append((up, down, kept))
+            if down is None and up is not None and any(own_line[p][0] == "far" for p in kept):
+                cut_rows.add(up)  # its label runs on past the foot of the page
+    by_page: dict[int, list] = {}
+    for run in runs:
+        by_page.setdefault(own_line[run[2][0]][2].page, []).append(run)
+
+    def centred(j: int, extra: list) -> bool:
+        rng = own_range(j, extra)
+        if rng is None:
+            return True
+        block = _own_label(pieces[j]) + [q for q in extra if q[1] < rng[1] and rng[0] < q[2]]
+        if not block:
+            return True
+        line = parsed[j][2]
+        return abs((min(q[3] for q in block) + max(q[4] for q in block)) / 2 - (line.top + line.bottom) / 2) <= tol
+
+    def was(p: int) -> int | None:
+        return own_line[p][3] if own_line[p][0] != "far" else None
+
+    def bears(p: int, j: int | None, extra: dict) -> bool:
+        """Whether line `p` shares a column with row `j`'s own label (else it moves nothing)."""
+        rng = own_range(j, extra.get(j, [])) if j is not None else None
+        return rng is not None and any(q[1] < rng[1] and rng[0] < q[2] for q in own_line[p][1])
+
+    def take_near(page_runs: list, back: bool) -> None:
+        for _, _, kept in page_runs:
+            for p in kept:
+                item = own_line[p]
+                if item[0] != "far":
+                    ids = {id(q) for q in item[1]}
+                    pieces[item[3]][:] = [q for q in pieces[item[3]] if id(q) not in ids]
+                    if back:
+                        pieces[item[3]].extend(item[1])
+
+    def ways(page_runs: list, exempt: set[int]) -> dict[tuple, tuple] | None:
+        """Each way to share the page's runs out that keeps every row centred (rows in `exempt`
+        unchecked, taking every line below them): line rows → split; None: too many to try."""
+        options = [[len(kept)] if up in exempt and down is None else range(len(kept) + 1)
+                   for up, down, kept in page_runs]
+        total = 1
+        for o in options:
+            total *= len(o)
+        if total > FAR_TRIES:
+            return None
+        found: dict[tuple, tuple] = {}
+        for split in _product(options):
+            extra: dict[int, list] = {}
+            rows_of = [pj for run, cut in zip(page_runs, split) for pj in _shared(run, cut, own_line)]
+            for p, j in rows_of:
+                if j is not None:
+                    extra.setdefault(j, []).extend(own_line[p][1])
+            # a line bearing on no row's label it is given stays as it was
+            rows_of = [(p, j if bears(p, j, extra) else was(p)) for p, j in rows_of]
+            extra = {}
+            for p, j in rows_of:
+                if j is not None:
+                    extra.setdefault(j, []).extend(own_line[p][1])
+            if all(centred(j, ps) for j, ps in extra.items() if j not in exempt):
+                found.setdefault(tuple(rows_of), split)
+                if len(found) > 1:
+                    break
+        return found
+
+    taken: set[int] = set()
+    for page_runs in by_page.values():
+        take_near(page_runs, back=False)
+        found = ways(page_runs, set())
+        if found is not None and not found and cut_rows:
+            # a row whose label the page break cut cannot be centred: tried again without it
+            found = ways(page_runs, cut_rows)
+        if not found or len(found) != 1:
+            take_near(page_runs, back=True)
+            continue
+        for p, j in next(iter(found)):
+            if j is not None:
+                pieces[j].extend(own_line[p][1])
+                taken.add(p)
+    own_line[:] = [item for p, item in enumerate(own_line) if p not in taken]
+
+
+def _shared(run: tuple, cut: int, own_line: list) -> list[tuple[int, int | None]]:
+    """(own_line position, row it goes to) for each line of a run of label lines cut at `cut`:
+    above the cut to the row above, below it to the row below. A run with a row on one side
+    only (at the top or foot of a page) gives that row the lines next to it; the others stay
+    where they were (a line the nearer row took goes back to it; a far line stays a line)."""
+    up, down, kept = run
+    out = []
+    for n, p in enumerate(kept):
+        j = up if n < cut else down
+        if j is None and own_line[p][0] != "far":
+            j = own_line[p][3]
+        out.append((p, j))
+    return out
+
+
+def _product(options: list) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = [()]
+    for o in options:
+        out = [t + (x,) for t in out for x in o]
+    return out
 
 
 _GROUP_LABEL = re.compile(r"^[（(][一二三四五六七][）)]")
@@ -318,12 +553,14 @@ def _centred_with(ps: list[tuple], own: list[tuple], values: Line, tol: float = 
 
 def _label_pieces(chars: list[dict], line: Line) -> list[tuple]:
     """A line's label characters cut where a gap wider than a fifth of a character stands (the
-    padding between two label cells; Chinese text sets its characters edge to edge).
+    padding between two label cells; Chinese text sets its characters edge to edge) — half a
+    character for characters whose boxes a recogniser estimated (they carry its score,
+    `conf`): OCR leaves gaps of up to half a character inside a word.
     Each piece: (text, x0, x1, top, bottom, page)."""
     out: list[list] = []
     for c in sorted(chars, key=lambda c: c["x0"]):
         size = float(c.get("size") or 10.0)
-        if out and c["x0"] - out[-1][2] <= 0.2 * size:
+        if out and c["x0"] - out[-1][2] <= (0.5 if c.get("conf") is not None else 0.2) * size:
             out[-1][0] += c["text"]
             out[-1][2] = max(out[-1][2], c["x1"])
         else:

@@ -389,6 +389,53 @@ def join(upper: Grid, lower: Grid) -> Grid:
     return compact(grid)
 
 
+def header_over_break(frag: Grid, lines: list, lower: Grid) -> Grid | None:
+    """The header a page break cut before its rules closed, joined with the table under it.
+
+    A browser prints the first header row(s) at the foot of a page and the table on the next;
+    header cells spanning rows down past the break (申请人情况, 自然人, 总计) get no borders on
+    the first page — their words stand there as loose text (`lines`) beside the small ruled
+    part (`frag`: 法人或其他组织 over its five kinds) — and the next page's part of the table
+    (`lower`) opens with those cells' empty or wrapped ends (组织, 机构). The header is rebuilt
+    on the columns of `lower`'s first row: `frag` must stand exactly on some of them, and every
+    loose character inside one of the others, which then holds the characters standing over it
+    (its text, spanning `frag`'s rows). `join` then closes each cut cell with its end below.
+    None when anything does not fit (a loose character over no column or over `frag`, a number
+    among the loose text, `frag`'s rules off `lower`'s)."""
+    first = [c for c in lower.cells if c.row == 0]
+    if not first or not all(c.open_top for c in first):
+        return None
+    bounds = _snap([c.x0 for c in first] + [c.x1 for c in first])
+    if any(min(abs(b - x) for b in bounds) > SNAP for c in frag.cells for x in (c.x0, c.x1)):
+        return None
+    free = [c for c in first if c.x1 <= frag.x0 + SNAP or c.x0 >= frag.x1 - SNAP]
+    held: list[list[dict]] = [[] for _ in free]
+    for ln in lines:
+        for ch in ln.chars:
+            if ch["text"].isspace():
+                continue
+            if ch["text"].isdigit():
+                return None
+            cx = (ch["x0"] + ch["x1"]) / 2
+            hit = [i for i, c in enumerate(free) if c.x0 < cx < c.x1]
+            if len(hit) != 1:
+                return None
+            held[hit[0]].append(ch)
+    cells = [Cell(c.row, c.col, c.rowspan, c.colspan, c.x0, c.top, c.x1, c.bottom, c.text,
+                  c.open_top, c.open_bottom, list(c.pages)) for c in frag.cells]
+    for c, chars in zip(free, held):
+        cells.append(Cell(0, 0, frag.n_rows, 1, c.x0, frag.top, c.x1, frag.bottom,
+                          cell_text(chars, c.x1 - c.x0), True, True, [frag.page]))
+    xs = _snap([c.x0 for c in cells] + [c.x1 for c in cells])
+    for c in cells:
+        c.col = min(range(len(xs)), key=lambda i: abs(xs[i] - c.x0))
+        c.colspan = max(min(range(len(xs)), key=lambda i: abs(xs[i] - c.x1)) - c.col, 1)
+    cells.sort(key=lambda c: (c.row, c.col))
+    head = Grid(page=frag.page, x0=min(c.x0 for c in cells), top=frag.top, x1=max(c.x1 for c in cells),
+                bottom=frag.bottom, n_rows=frag.n_rows, n_cols=len(xs) - 1, cells=cells)
+    return join(head, lower)
+
+
 def _without_repeated_header(upper: Grid, lower: Grid) -> Grid:
     """`lower` without its first rows when they repeat the first rows of `upper` word for word."""
     up_rows, _ = upper.expand()
@@ -490,7 +537,7 @@ def build_table(region: list[Seg], chars: list[dict], page_no: int,
     point or two towards a neighbour table's; each band's rules are merged again from these.
     """
     parts = bands(region)
-    if len(parts) < 3:
+    if len(parts) < 2:
         return build_grid(region, chars, page_no)
     if raw is not None:
         parts = [_band_rules(part, raw) or part for part in parts]

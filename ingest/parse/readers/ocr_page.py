@@ -10,8 +10,11 @@ page, its box in pixels of the page image and the lowest recognition score of it
 
 from __future__ import annotations
 
+import re
+
 from ingest.parse.page.assemble import Page, fill
 from ingest.parse.page.grid import Seg, build_grid, merge, table_regions
+from ingest.parse.page.lines import cluster_lines
 
 PT_PER_CHAR = 16.0  # a CJK OCR box is ~16 pt tall at body size (12 pt text at 150 dpi: 34 px)
 
@@ -26,10 +29,26 @@ def to_page(raw: dict, scale: float | None = None) -> tuple[Page, list[dict]]:
               "top": w["top"] * scale, "bottom": w["bottom"] * scale,
               "size": (w["bottom"] - w["top"]) * scale * 0.75, "upright": True, "conf": w["conf"],
               "mark_left": w.get("mark_left"), "page_number": n} for w in raw["words"]]
+    zeros_read_as_letters(chars)
     segs = _snap_ends(merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]]))
     page = Page(number=n, width=raw["width"] * scale, height=raw["height"] * scale,
                 n_chars=sum(len(c["text"]) for c in chars), n_images=1)
     return fill(page, chars, [build_grid(region, chars, n) for region in table_regions(segs)]), chars
+
+
+_NUMBER_OR_OS = re.compile(r"\d+|[Oo]+")
+
+
+def zeros_read_as_letters(words: list[dict]) -> None:
+    """A row of numbers in which OCR read some zeros as the letter O ("O O O … O" under table
+    4's header): on a printed line whose every word (at least three) is a run of digits or a
+    run of O, the O runs are zeros. A line with any other word is left as read."""
+    for line in cluster_lines(words):
+        texts = [w["text"] for w in line.chars if not w["text"].isspace()]
+        if len(texts) >= 3 and all(_NUMBER_OR_OS.fullmatch(t) for t in texts):
+            for w in line.chars:
+                if w["text"][:1] in "Oo":
+                    w["text"] = "0" * len(w["text"])
 
 
 END_SNAP = 4.0  # points: how far a rule seen on an image may run past the rule it ends on

@@ -34,7 +34,7 @@ from ingest.errors import NotAReport, UserError
 from ingest.parse.readers.containers import SafeZip
 from ingest.parse.layout import Document
 from ingest.parse.page.assemble import Page, assemble, drop_furniture, fill, rotated_notes
-from ingest.parse.page.grid import THIN, Seg, build_grid, merge, table_regions
+from ingest.parse.page.grid import THIN, Seg, build_table, merge, table_regions
 from ingest.parse.page.lines import is_wide, unradical
 
 MM = 72 / 25.4  # points per millimetre
@@ -290,10 +290,12 @@ def _path(obj, segs: list) -> None:
 
 
 def _page_form(page: Page, chars: list[dict], segs: list[Seg]) -> Page:
-    """Grids and running-text lines of one page, as the PDF reader makes them."""
+    """Grids and running-text lines of one page, as the PDF reader makes them (a region of
+    stacked one-row tables read band by band, each band's rules merged on their own)."""
     if not page.n_chars:
         return page
-    return fill(page, chars, [build_grid(region, chars, page.number) for region in table_regions(merge(segs))])
+    return fill(page, chars, [build_table(region, chars, page.number, segs)
+                              for region in table_regions(merge(segs))])
 
 
 def extract(data: bytes) -> Document:

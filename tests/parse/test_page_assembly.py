@@ -1,0 +1,76 @@
+"""Crafted pages for the shared page assembly (ingest/parse/page/assemble.py)."""
+
+from __future__ import annotations
+
+from ingest.parse.page.assemble import Page, drop_furniture
+from ingest.parse.page.lines import Line
+
+
+def _line(text: str, top: float, page: int) -> Line:
+    chars = [{"text": t, "x0": 20.0 + 10 * i, "x1": 30.0 + 10 * i, "top": top, "bottom": top + 10,
+              "size": 10.0, "upright": True} for i, t in enumerate(text)]
+    return Line(chars=chars, top=top, bottom=top + 10, page=page)
+
+
+def test_running_heads_read_by_ocr_with_a_stray_mark_are_still_furniture():
+    """OCR reads the browser's running head of one page with a trailing "_" the others lack:
+    numbers, spaces and punctuation aside the heads are alike, so they go (else they stand
+    between the halves of a table cut by the page break)."""
+    heads = ["12/7/26,4:54 AM示范县人民政府2023年报告示范县", "12/7/26,4:54 AM示范县人民政府2023年报告_示范县",
+             "12/7/26,4:54 AM示范县人民政府2023年报告_示范县"]
+    pages = []
+    for n, head in enumerate(heads, start=1):
+        page = Page(number=n, width=600, height=800, n_chars=100)
+        page.lines = [_line(head, 10, n), _line("正文第一行", 300, n), _line(f"file:///x/page.html {n}/3", 770, n)]
+        pages.append(page)
+    drop_furniture(pages)
+    assert [[ln.text for ln in p.lines] for p in pages] == [["正文第一行"]] * 3
+
+
+def test_margin_lines_that_differ_in_words_are_kept():
+    pages = []
+    for n, head in enumerate(["第一章 总体情况", "第二章 主动公开"], start=1):
+        page = Page(number=n, width=600, height=800, n_chars=100)
+        page.lines = [_line(head, 10, n), _line("正文", 300, n)]
+        pages.append(page)
+    drop_furniture(pages)
+    assert [len(p.lines) for p in pages] == [2, 2]
+
+
+def test_a_label_read_by_ocr_with_gaps_inside_its_word_is_one_piece():
+    """OCR estimates each character's box inside the word it read, leaving gaps of up to half a
+    character (（一) | 予以 | 公 | 开 on a scan): such characters (they carry the recogniser's
+    score) stay one label piece; printed characters a third of a character apart are two
+    (the padding between a group label and a row's own label)."""
+    from ingest.parse.page.borderless import _label_pieces
+
+    def chars(conf):
+        out, x = [], 100.0
+        for t in "（一)予以公开":
+            c = {"text": t, "x0": x, "x1": x + 8, "top": 0, "bottom": 14, "size": 14.0}
+            if conf:
+                c["conf"] = 0.9
+            out.append(c)
+            x += 8 + 5.0  # 5 pt: over a fifth, under half of a 14 pt character
+        return out
+
+    line = Line(chars=[], top=0, bottom=14, page=1)
+    assert [p[0] for p in _label_pieces(chars(True), line)] == ["（一)予以公开"]
+    assert len(_label_pieces(chars(False), line)) == 7
+
+
+def test_zeros_ocr_read_as_the_letter_o_in_a_row_of_numbers_are_zeros():
+    """OCR read table 4's row of zeros on a scan as "O O O … O": on a line whose every word is a
+    run of digits or of O, the O runs are zeros (readers/ocr_page.py); a line with any other
+    word keeps its O."""
+    from ingest.parse.readers.ocr_page import zeros_read_as_letters
+
+    def words(texts, top):
+        return [{"text": t, "x0": 40.0 * i, "x1": 40.0 * i + 8, "top": top, "bottom": top + 12}
+                for i, t in enumerate(texts)]
+
+    row = words(["O", "O", "1", "OO", "3"], 100)
+    text = words(["WORD", "O", "1"], 200) + words(["O", "1"], 300)
+    zeros_read_as_letters(row + text)
+    assert [w["text"] for w in row] == ["0", "0", "1", "00", "3"]
+    assert [w["text"] for w in text] == ["WORD", "O", "1", "O", "1"]
