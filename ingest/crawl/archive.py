@@ -668,6 +668,7 @@ class Archive:
                 self.con.execute("DELETE FROM registry_sources WHERE source_id IN (SELECT unnest(?))",
                                  [[r[0] for r in rows]])
                 self._insert("registry_sources", cols, rows)
+                self._mark_journal()  # else the next open replays these records as an interrupted write
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")

@@ -295,6 +295,17 @@ def test_offline_reports_holdings_without_fetching(world, capsys):
     assert {n: len(world.portals[n].hits) for n in before} == before
 
 
+def test_offline_records_its_registry_entries_with_the_journal_offset(world, capsys):
+    """`crawl --offline` records the registry's entries in the journal and the index in one
+    transaction, the journal offset with them: the next open has nothing to replay (it used to
+    print "N journal record(s) of an interrupted write applied" on every second run)."""
+    for _ in range(2):
+        assert crawl(world.registry, "--offline", "--json") == 0
+        assert "interrupted write" not in capsys.readouterr().err
+    (offset,) = query(world.data_dir, "SELECT value FROM archive_meta WHERE key = 'journal_offset'")[0]
+    assert int(offset) == (world.data_dir / "archive" / "journal.jsonl").stat().st_size
+
+
 def test_source_selection_and_max_pages(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     portals = Portals()
