@@ -36,7 +36,7 @@ import duckdb
 from ingest.children import child_kwargs
 from ingest.config import REPO_ROOT, Paths, paths as default_paths
 from ingest.errors import PipelineError, UserError
-from ingest.safeio import StorageError, fault_point, free_bytes, fsync_dir, human
+from ingest.safeio import StorageError, atomic_copy, atomic_write_text, fault_point, free_bytes, fsync_dir, human
 from ingest.correct import corrections_for_build
 from ingest.load import incremental
 
@@ -231,15 +231,13 @@ def _reuse_cached_parse(target: Path) -> None:
 
 
 def _cache(src: Path, dest: Path) -> None:
-    """Copy src into the build cache by rename (builds of other DATA_DIRs may run beside this one);
-    a checkout that cannot be written just keeps no cache."""
-    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+    """Copy src into the build cache by rename (builds of other DATA_DIRs may run beside this one:
+    a temp name of this process's own); a checkout that cannot be written just keeps no cache."""
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+        atomic_copy(src, dest, suffix=f".{os.getpid()}.tmp")
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def unit_test_key(paths: Paths) -> str:
@@ -279,13 +277,11 @@ def _record_unit_tests_passed(key: str) -> None:
         keys = [k for k in file.read_text(encoding="utf-8").split() if k != key]
     except OSError:
         keys = []
-    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text("\n".join([*keys[-19:], key]) + "\n", encoding="utf-8")
-        os.replace(tmp, file)
+        atomic_write_text(file, "\n".join([*keys[-19:], key]) + "\n")
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def forget_parse_of_another_project(target: Path) -> None:

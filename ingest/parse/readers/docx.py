@@ -485,12 +485,8 @@ def _join(upper: _Table, lower: _Table) -> _Table:
 
 
 def _distinct(row: list[str], rid: list[int]) -> list[str]:
-    out, last = [], None
-    for text, cid in zip(row, rid):
-        if cid != last and text:
-            out.append(text)
-        last = cid
-    return out
+    """The texts of a row's printed cells, each once, blanks left out."""
+    return [row[s] for s, _ in _spans(rid) if row[s]]
 
 
 # ---- the document ------------------------------------------------------------------------------
