@@ -9,6 +9,9 @@
 
     report grain     rows keyed by report_id: the changed reports' rows are deleted, the added
                      and changed reports' rows computed and appended (`incremental_by_report`);
+    source grain     staging and int_reports, upstream of the fingerprints: keyed by report_id,
+                     rewritten for the reports whose source rows changed (int_source_changes,
+                     `incremental_by_source`);
     partition grain  rows keyed by a partition that mixes reports (a county-year with its
                      duplicate resolution, a province-year with its ranks, an issuer): the
                      touched partitions are deleted and recomputed whole
@@ -43,6 +46,37 @@ select 1
 {% macro changed_report(column) -%}
 {%- if is_incremental() -%}
 {{ column }} in (select report_id from {{ ref('int_report_changes') }} where change <> 'removed')
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
+{#
+  Config of a model whose rows are a report's source rows resolved (staging → int_reports), read
+  before int_report_changes can be known (the fingerprints that decide it are made from them):
+  the reports whose source rows changed (int_source_changes: a new parse, another issuer match,
+  other archive URLs; added or removed) have their rows deleted, and the added and changed ones
+  computed and appended.
+#}
+{% macro incremental_by_source(key='report_id') -%}
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook=["{{ delete_source_changes('" ~ key ~ "') }}"],
+          meta={'incremental_grain': 'source'}) }}
+-- depends_on: {{ ref('int_source_changes') }}
+{%- endmacro %}
+
+{% macro delete_source_changes(key) -%}
+{%- if is_incremental() -%}
+delete from {{ this }} where {{ key }} in (select report_id from {{ ref('int_source_changes') }})
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+{# A filter on report ids: the reports whose source rows were added or changed in an incremental build, all otherwise. #}
+{% macro changed_source(column) -%}
+{%- if is_incremental() -%}
+{{ column }} in (select report_id from {{ ref('int_source_changes') }} where change <> 'removed')
 {%- else -%}
 true
 {%- endif -%}
@@ -175,4 +209,37 @@ select report_id from {{ changes_relation() }} where change <> 'removed'
 {# Whether this dbt invocation builds incrementally: set by ingest/load/build.py. #}
 {% macro is_incremental_build() -%}
 {%- do return(env_var('WAREHOUSE_BUILD_MODE', 'full') == 'incremental' and not flags.FULL_REFRESH) -%}
+{%- endmacro %}
+
+{#
+  int_report_fingerprints, incremental: a report's digest is made of its int_reports row (which
+  changes only with its source rows: int_source_changes), its corrections, the revisions it takes
+  part in and the units reported on. Deleted before the model appends the digests of the reports
+  it then lacks: the reports whose source rows changed, every report with a correction or a
+  revision now or in the previous build (`linked` in int_report_state, read by name: it is
+  rewritten after int_report_changes has read it), and every report when the units changed.
+#}
+{% macro delete_fingerprint_scope() -%}
+{%- set state = adapter.get_relation(database=this.database, schema=this.schema,
+                                     identifier='int_report_state') if execute else none -%}
+{%- if is_incremental() and state is not none -%}
+delete from {{ this }}
+where report_id in (
+    select report_id from {{ ref('int_source_changes') }}
+    union all select report_id from {{ ref('int_cell_corrections') }}
+    union all select old_report_id from {{ ref('int_report_revisions') }}
+    union all select new_report_id from {{ ref('int_report_revisions') }}
+    union all select report_id from {{ state }} where linked
+) or exists (select 1 from {{ state }} where units_digest is distinct from ({{ units_digest() }}))
+{%- elif is_incremental() -%}
+delete from {{ this }}
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+{# One digest of the units the warehouse reports on (int_regions): every report's digest has it. #}
+{% macro units_digest() -%}
+select md5(coalesce(string_agg(md5(cast(g as varchar)), '' order by g.region_code), ''))
+from {{ ref('int_regions') }} as g
 {%- endmacro %}

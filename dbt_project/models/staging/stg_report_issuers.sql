@@ -1,3 +1,6 @@
+-- Incremental: only the reports whose source rows changed are rewritten (int_source_changes).
+{{ incremental_by_source() }}
+
 select
     report_id,
     parser_version,
@@ -9,3 +12,4 @@ select
     evidence,
     source_code
 from {{ source('parsed', 'report_issuers') }}
+where {{ changed_source('report_id') }}
