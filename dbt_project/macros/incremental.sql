@@ -33,19 +33,19 @@
 -- depends_on: {{ ref('int_report_changes') }}
 {%- endmacro %}
 
-{# Incremental: delete the rows of every changed or removed report before the new ones go in. #}
-{% macro delete_changed_reports(key) -%}
+{# Incremental: delete the rows of every changed or removed report (of `changes`) before the new ones go in. #}
+{% macro delete_changed_reports(key, changes='int_report_changes') -%}
 {%- if is_incremental() -%}
-delete from {{ this }} where {{ key }} in (select report_id from {{ ref('int_report_changes') }})
+delete from {{ this }} where {{ key }} in (select report_id from {{ ref(changes) }})
 {%- else -%}
 select 1
 {%- endif -%}
 {%- endmacro %}
 
 {# A filter on report ids: the added and changed reports in an incremental build, all otherwise. #}
-{% macro changed_report(column) -%}
+{% macro changed_report(column, changes='int_report_changes') -%}
 {%- if is_incremental() -%}
-{{ column }} in (select report_id from {{ ref('int_report_changes') }} where change <> 'removed')
+{{ column }} in (select report_id from {{ ref(changes) }} where change <> 'removed')
 {%- else -%}
 true
 {%- endif -%}
@@ -60,26 +60,14 @@ true
 #}
 {% macro incremental_by_source(key='report_id') -%}
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook=["{{ delete_source_changes('" ~ key ~ "') }}"],
+          pre_hook=["{{ delete_changed_reports('" ~ key ~ "', 'int_source_changes') }}"],
           meta={'incremental_grain': 'source'}) }}
 -- depends_on: {{ ref('int_source_changes') }}
 {%- endmacro %}
 
-{% macro delete_source_changes(key) -%}
-{%- if is_incremental() -%}
-delete from {{ this }} where {{ key }} in (select report_id from {{ ref('int_source_changes') }})
-{%- else -%}
-select 1
-{%- endif -%}
-{%- endmacro %}
-
-{# A filter on report ids: the reports whose source rows were added or changed in an incremental build, all otherwise. #}
+{# The filter of a source-grain model: changed_report over int_source_changes. #}
 {% macro changed_source(column) -%}
-{%- if is_incremental() -%}
-{{ column }} in (select report_id from {{ ref('int_source_changes') }} where change <> 'removed')
-{%- else -%}
-true
-{%- endif -%}
+{{ changed_report(column, 'int_source_changes') }}
 {%- endmacro %}
 
 {#
@@ -242,4 +230,36 @@ select 1
 {% macro units_digest() -%}
 select md5(coalesce(string_agg(md5(cast(g as varchar)), '' order by g.region_code), ''))
 from {{ ref('int_regions') }} as g
+{%- endmacro %}
+
+{#
+  The change list of a state model (int_report_changes, int_source_changes): `current_state`
+  (a CTE of the calling model: report_id, `keep` columns, `digest`) against `previous` (the
+  previous build's state table, none in a full build): one row per report added, removed or
+  whose digest differs, with the `keep` columns now and the `prev` columns before (prev_…).
+#}
+{% macro state_changes(previous, digest, keep, prev=[]) -%}
+previous_state as (
+    select report_id, {% for c in prev %}{{ c }}, {% endfor %}{{ digest }}
+    {%- if previous is not none %} from {{ previous }}
+    {%- else %} from current_state where false
+    {%- endif %}
+)
+
+select
+    coalesce(n.report_id, o.report_id) as report_id,
+    case
+        when o.report_id is null then 'added'
+        when n.report_id is null then 'removed'
+        else 'changed'
+    end as change,
+    {%- for c in keep %}
+    n.{{ c }}{% if not loop.last or prev %},{% endif %}
+    {%- endfor %}
+    {%- for c in prev %}
+    o.{{ c }} as prev_{{ c }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+from current_state as n
+full join previous_state as o on o.report_id = n.report_id
+where n.{{ digest }} is distinct from o.{{ digest }}
 {%- endmacro %}

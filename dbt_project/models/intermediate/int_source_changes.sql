@@ -37,22 +37,4 @@ current_state as (
     left join {{ ref('stg_document_versions') }} as d on d.report_id = p.report_id
 ),
 
-previous_state as (
-{%- if incremental %}
-    select report_id, source_digest from {{ previous }}
-{%- else %}
-    select report_id, source_digest from current_state where false
-{%- endif %}
-)
-
-select
-    coalesce(n.report_id, o.report_id) as report_id,
-    case
-        when o.report_id is null then 'added'
-        when n.report_id is null then 'removed'
-        else 'changed'
-    end as change,
-    n.source_digest
-from current_state as n
-full join previous_state as o on o.report_id = n.report_id
-where n.source_digest is distinct from o.source_digest
+{{ state_changes(previous if incremental else none, 'source_digest', ['source_digest']) }}
