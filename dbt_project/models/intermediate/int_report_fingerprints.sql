@@ -42,7 +42,7 @@ select
     r.issuer_id,
     r.region_code,
     r.year,
-    md5(cast(r as varchar) || '|' || coalesce(c.digest, '') || '|' || coalesce(v.digest, '') || '|'
+    md5({{ row_text(ref('int_reports'), 'r') }} || '|' || coalesce(c.digest, '') || '|' || coalesce(v.digest, '') || '|'
         || (select digest from units)) as fingerprint,
     -- a correction or a revision: the next build recomputes this digest whatever its sources do
     c.report_id is not null or v.report_id is not null as linked,

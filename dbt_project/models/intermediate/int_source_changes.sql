@@ -18,7 +18,9 @@ with parses as (
 ),
 
 issuers as (
-    select report_id, string_agg(md5(cast(i as varchar)), '' order by md5(cast(i as varchar))) as digest
+    select report_id,
+           -- one row per parser version: combined in no particular order
+           cast(bit_xor(md5_number({{ row_text(source('parsed', 'report_issuers'), 'i') }})) as varchar) as digest
     from {{ source('parsed', 'report_issuers') }} as i
     group by report_id
 ),
@@ -27,7 +29,7 @@ current_state as (
     select
         p.report_id,
         md5(p.parser_version || '|' || cast(p.parsed_at as varchar) || '|' || coalesce(i.digest, '')
-            || '|' || coalesce(md5(cast(m as varchar)), '')
+            || '|' || case when m.issuer is not null then md5({{ row_text(ref('stg_issuer_matches'), 'm') }}) else '' end
             || '|' || coalesce(cast(d.url_count as varchar), '') || '|' || coalesce(cast(d.first_seen as varchar), ''))
             as source_digest
     from parses as p
