@@ -9,6 +9,9 @@
 
     report grain     rows keyed by report_id: the changed reports' rows are deleted, the added
                      and changed reports' rows computed and appended (`incremental_by_report`);
+    source grain     staging and int_reports, upstream of the fingerprints: keyed by report_id,
+                     rewritten for the reports whose source rows changed (int_source_changes,
+                     `incremental_by_source`);
     partition grain  rows keyed by a partition that mixes reports (a county-year with its
                      duplicate resolution, a province-year with its ranks, an issuer): the
                      touched partitions are deleted and recomputed whole
@@ -30,22 +33,41 @@
 -- depends_on: {{ ref('int_report_changes') }}
 {%- endmacro %}
 
-{# Incremental: delete the rows of every changed or removed report before the new ones go in. #}
-{% macro delete_changed_reports(key) -%}
+{# Incremental: delete the rows of every changed or removed report (of `changes`) before the new ones go in. #}
+{% macro delete_changed_reports(key, changes='int_report_changes') -%}
 {%- if is_incremental() -%}
-delete from {{ this }} where {{ key }} in (select report_id from {{ ref('int_report_changes') }})
+delete from {{ this }} where {{ key }} in (select report_id from {{ ref(changes) }})
 {%- else -%}
 select 1
 {%- endif -%}
 {%- endmacro %}
 
 {# A filter on report ids: the added and changed reports in an incremental build, all otherwise. #}
-{% macro changed_report(column) -%}
+{% macro changed_report(column, changes='int_report_changes') -%}
 {%- if is_incremental() -%}
-{{ column }} in (select report_id from {{ ref('int_report_changes') }} where change <> 'removed')
+{{ column }} in (select report_id from {{ ref(changes) }} where change <> 'removed')
 {%- else -%}
 true
 {%- endif -%}
+{%- endmacro %}
+
+{#
+  Config of a model whose rows are a report's source rows resolved (staging → int_reports), read
+  before int_report_changes can be known (the fingerprints that decide it are made from them):
+  the reports whose source rows changed (int_source_changes: a new parse, another issuer match,
+  other archive URLs; added or removed) have their rows deleted, and the added and changed ones
+  computed and appended.
+#}
+{% macro incremental_by_source(key='report_id') -%}
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook=["{{ delete_changed_reports('" ~ key ~ "', 'int_source_changes') }}"],
+          meta={'incremental_grain': 'source'}) }}
+-- depends_on: {{ ref('int_source_changes') }}
+{%- endmacro %}
+
+{# The filter of a source-grain model: changed_report over int_source_changes. #}
+{% macro changed_source(column) -%}
+{{ changed_report(column, 'int_source_changes') }}
 {%- endmacro %}
 
 {#
@@ -175,4 +197,88 @@ select report_id from {{ changes_relation() }} where change <> 'removed'
 {# Whether this dbt invocation builds incrementally: set by ingest/load/build.py. #}
 {% macro is_incremental_build() -%}
 {%- do return(env_var('WAREHOUSE_BUILD_MODE', 'full') == 'incremental' and not flags.FULL_REFRESH) -%}
+{%- endmacro %}
+
+{#
+  int_report_fingerprints, incremental: a report's digest is made of its int_reports row (which
+  changes only with its source rows: int_source_changes), its corrections, the revisions it takes
+  part in and the units reported on. Deleted before the model appends the digests of the reports
+  it then lacks: the reports whose source rows changed, every report with a correction or a
+  revision now or in the previous build (`linked` in int_report_state, read by name: it is
+  rewritten after int_report_changes has read it), and every report when the units changed.
+#}
+{% macro delete_fingerprint_scope() -%}
+{%- set state = adapter.get_relation(database=this.database, schema=this.schema,
+                                     identifier='int_report_state') if execute else none -%}
+{%- if is_incremental() and state is not none -%}
+delete from {{ this }}
+where report_id in (
+    select report_id from {{ ref('int_source_changes') }}
+    union all select report_id from {{ ref('int_cell_corrections') }}
+    union all select old_report_id from {{ ref('int_report_revisions') }}
+    union all select new_report_id from {{ ref('int_report_revisions') }}
+    union all select report_id from {{ state }} where linked
+) or exists (select 1 from {{ state }} where units_digest is distinct from ({{ units_digest() }}))
+{%- elif is_incremental() -%}
+delete from {{ this }}
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+{# One digest of the units the warehouse reports on (int_regions): every report's digest has it. #}
+{% macro units_digest() -%}
+select md5(coalesce(string_agg(md5(cast(g as varchar)), '' order by g.region_code), ''))
+from {{ ref('int_regions') }} as g
+{%- endmacro %}
+
+{#
+  The change list of a state model (int_report_changes, int_source_changes): `current_state`
+  (a CTE of the calling model: report_id, `keep` columns, `digest`) against `previous` (the
+  previous build's state table, none in a full build): one row per report added, removed or
+  whose digest differs, with the `keep` columns now and the `prev` columns before (prev_…).
+#}
+{% macro state_changes(previous, digest, keep, prev=[]) -%}
+previous_state as (
+    select report_id, {% for c in prev %}{{ c }}, {% endfor %}{{ digest }}
+    {%- if previous is not none %} from {{ previous }}
+    {%- else %} from current_state where false
+    {%- endif %}
+)
+
+select
+    coalesce(n.report_id, o.report_id) as report_id,
+    case
+        when o.report_id is null then 'added'
+        when n.report_id is null then 'removed'
+        else 'changed'
+    end as change,
+    {%- for c in keep %}
+    n.{{ c }}{% if not loop.last or prev %},{% endif %}
+    {%- endfor %}
+    {%- for c in prev %}
+    o.{{ c }} as prev_{{ c }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+from current_state as n
+full join previous_state as o on o.report_id = n.report_id
+where n.{{ digest }} is distinct from o.{{ digest }}
+{%- endmacro %}
+
+{#
+  Every column of `relation` in the row `alias` as one text, for change detection (md5 it, or
+  bit_xor(md5_number(…)) over several rows, which needs no order): the columns' text joined by
+  a separator no text holds, a null marked apart from any value. Twice as fast to digest as
+  cast(row as varchar) (casting a whole row to text is the slow part: 14 µs a row of
+  report_issuers), and a column added to the table is digested without an edit here.
+#}
+{% macro row_text(relation, alias) -%}
+{%- if execute -%}
+concat_ws(chr(31)
+{%- for c in adapter.get_columns_in_relation(relation) -%}
+, coalesce(cast({{ alias }}.{{ adapter.quote(c.name) }} as varchar), chr(30))
+{%- endfor -%}
+)
+{%- else -%}
+''
+{%- endif -%}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 """Incremental builds: a build that starts from the published warehouse and rewrites only what
 the changed reports touch gives, table by table, the warehouse a full rebuild gives — for new
-reports, corrected cells, revisions, reports that moved to another county, issuer or year, and
-reports that left the parse. The published file is never written while it builds."""
+reports, corrected cells, revisions, reports that moved to another county, issuer or year, a
+report served under one more URL, and reports that left the parse. The published file is never written while it builds."""
 
 from __future__ import annotations
 
@@ -70,6 +70,9 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
         "SELECT report_id, issuer_id, region_code, year FROM dim_report "
         "WHERE issuer_level = 'county_government' ORDER BY region_code, year").fetchall() if r[0] != revised_id]
     moved_year, moved_county, gone, corrected = reports[5], reports[11], reports[17], reports[23]
+    mirrored = reports[35]
+    mirrored_source = con.execute("SELECT source_id FROM intermediate.int_reports WHERE report_id = ?",
+                                  [mirrored[0]]).fetchall()[0][0]
     cell = con.execute("SELECT outcome_key, applicant_type, raw_text FROM fct_applications "
                        "WHERE report_id = ? AND applications > 0 ORDER BY outcome_key, applicant_type LIMIT 1",
                        [corrected[0]]).fetchall()[0]
@@ -93,8 +96,14 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
                                    "source_id": [f"synthetic-{3:06d}"], "issuer": [unit], "bytes": [len(data)],
                                    "year_hint": [FIRST_YEAR + 1]},
                          dt.datetime.now(dt.UTC).replace(tzinfo=None), "revision-run")
+    # 4. one report's bytes found under a second URL (a mirror): its URL count changes
+    with Archive(p) as archive:
+        insert_documents(archive, {"sha256": [mirrored[0]], "url": ["synthetic://mirror/report.txt"],
+                                   "source_id": [mirrored_source], "issuer": [None], "bytes": [1],
+                                   "year_hint": [mirrored[3]]},
+                         dt.datetime.now(dt.UTC).replace(tzinfo=None), "mirror-run")
     ingest("load", data_dir=p.data_dir)
-    # 4. reports a new parse files elsewhere: another year, another county, and one that left the
+    # 5. reports a new parse files elsewhere: another year, another county, and one that left the
     #    parse (as when parsed.duckdb is rebuilt from an archive that lost it)
     other_region = reports[30][2]
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -102,7 +111,8 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     con.execute("UPDATE reports SET year = year + 10, parsed_at = ? WHERE report_id = ?", [now, moved_year[0]])
     con.execute("UPDATE report_issuers SET region_code = ?, issuer_id = issuer_id || '-moved' WHERE report_id = ?",
                 [other_region, moved_county[0]])
-    for table in ("cells", "narrative_facts", "report_issuers", "reports"):
+    # (its report_issuers rows stay behind: rows of no report, which neither build keeps)
+    for table in ("cells", "narrative_facts", "reports"):
         con.execute(f"DELETE FROM {table} WHERE report_id = ?", [gone[0]])
     con.close()
 
@@ -115,8 +125,15 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
     mode, _, n, added, changed, removed = _last_build(built)
     assert mode == "incremental"
     # added: the 10 new and the revised document; changed: the corrected report, the superseded
-    # one, the two moved; removed: the one gone
-    assert (added, changed, removed) == (11, 4, 1)
+    # one, the two moved, the mirrored one; removed: the one gone
+    assert (added, changed, removed) == (11, 5, 1)
+    # staging and int_reports rewrote only the reports whose source rows changed: not the
+    # corrected or the superseded report (their digests were recomputed all the same)
+    con = duckdb.connect(str(built), read_only=True)
+    source_changes = dict(con.execute("SELECT change, count(*) FROM intermediate.int_source_changes "
+                                      "GROUP BY ALL").fetchall())
+    con.close()
+    assert source_changes == {"added": 11, "changed": 3, "removed": 1}
     assert n == total + 11 - 1
     # the data tests of report-grain models read only the changed reports' rows
     tests = p.build_dir / "dbt_target" / "compiled" / "gov_disclosure" / "models" / "marts" / "fct_applications_history.yml"

@@ -13,27 +13,5 @@ with current_state as (
     from {{ ref('int_report_fingerprints') }}
 ),
 
-previous_state as (
-{%- if incremental %}
-    select report_id, issuer_id, region_code, year, fingerprint from {{ previous }}
-{%- else %}
-    select report_id, issuer_id, region_code, year, fingerprint from current_state where false
-{%- endif %}
-)
-
-select
-    coalesce(n.report_id, o.report_id) as report_id,
-    case
-        when o.report_id is null then 'added'
-        when n.report_id is null then 'removed'
-        else 'changed'
-    end as change,
-    n.issuer_id,
-    n.region_code,
-    n.year,
-    o.issuer_id as prev_issuer_id,
-    o.region_code as prev_region_code,
-    o.year as prev_year
-from current_state as n
-full join previous_state as o on o.report_id = n.report_id
-where n.fingerprint is distinct from o.fingerprint
+{{ state_changes(previous if incremental else none, 'fingerprint', ['issuer_id', 'region_code', 'year'],
+                 ['issuer_id', 'region_code', 'year']) }}

@@ -7,9 +7,15 @@
 -- are in int_reports), and a parse is never rewritten in place (parsed.duckdb is append-only).
 -- Models, seeds and macros are not in it: a build whose project differs from the previous
 -- build's is a full build (ingest/load/build.py).
+-- Incremental: the pre-hook deletes the digests that may have changed (macros/incremental.sql,
+-- delete_fingerprint_scope); the digests of the reports the table then lacks are appended.
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook=["{{ delete_fingerprint_scope() }}"],
+          meta={'incremental_grain': 'fingerprint'}) }}
+-- depends_on: {{ ref('int_source_changes') }}
+
 with units as (
-    select md5(coalesce(string_agg(md5(cast(g as varchar)), '' order by g.region_code), '')) as digest
-    from {{ ref('int_regions') }} as g
+    select ({{ units_digest() }}) as digest
 ),
 
 corrections as (
@@ -36,8 +42,14 @@ select
     r.issuer_id,
     r.region_code,
     r.year,
-    md5(cast(r as varchar) || '|' || coalesce(c.digest, '') || '|' || coalesce(v.digest, '') || '|'
-        || (select digest from units)) as fingerprint
+    md5({{ row_text(ref('int_reports'), 'r') }} || '|' || coalesce(c.digest, '') || '|' || coalesce(v.digest, '') || '|'
+        || (select digest from units)) as fingerprint,
+    -- a correction or a revision: the next build recomputes this digest whatever its sources do
+    c.report_id is not null or v.report_id is not null as linked,
+    (select digest from units) as units_digest
 from {{ ref('int_reports') }} as r
 left join corrections as c using (report_id)
 left join revisions as v using (report_id)
+{%- if is_incremental() %}
+where not exists (select 1 from {{ this }} as kept where kept.report_id = r.report_id)
+{%- endif %}

@@ -1,4 +1,8 @@
 -- Each current report with its issuer resolved: stable issuer id, level and county-level region.
+-- Incremental: only the reports whose source rows changed are rewritten (int_source_changes
+-- digests every row read here).
+{{ incremental_by_source() }}
+
 select
     r.report_id,
     -- a compact integer for the heavy joins and aggregations over millions of cells (a
@@ -51,3 +55,4 @@ left join {{ ref('stg_issuer_matches') }} as m
     on coalesce(r.issuer, '') = m.issuer and coalesce(r.archive_issuer, '') = m.archive_issuer
 left join {{ ref('stg_document_versions') }} as d
     on d.report_id = r.report_id
+where {{ changed_source('r.report_id') }}
