@@ -95,3 +95,23 @@ def test_applications_named_only_by_who_applied_are_disclosure_applications():
 def test_first_statement_of_a_measure_wins():
     text = "全年共受理政府信息公开申请20件。其中，当面受理申请5件。"
     assert figures(text) == {"applications_received": 20}
+
+
+# ---- the test before squash -----------------------------------------------------------------
+
+def test_measure_words_are_found_before_squash():
+    # facts() skips, before squashing it, a sentence whose printed text holds no measure word
+    # (申请 复议 诉讼 办结) once its whitespace is dropped. Sound only while squash's NFKC makes
+    # none of their characters from another character but U+1F238 (squared 申), and every
+    # character it squashes away is whitespace already: checked here over all of Unicode.
+    import sys
+
+    words = set("申请复议诉讼办结")
+    made = {c for c in map(chr, range(sys.maxunicode + 1))
+            if c not in words and words & set(narrative.squash(c))}
+    assert made == {"\U0001f238"}
+    dropped = [c for c in map(chr, range(sys.maxunicode + 1)) if narrative.squash(c) == ""]
+    assert all(c.isspace() or c == "\u200b" for c in dropped)
+    # spread by whitespace, full-width, or squared: still read
+    assert figures("全年共收到政府信息公开申 请57件。") == {"applications_received": 57}
+    assert figures("全年共收到政府信息公开\U0001f238请５７件。") == {"applications_received": 57}

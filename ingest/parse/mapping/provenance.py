@@ -33,10 +33,15 @@ def attach(rows: list, meta: list | None) -> list:
     return rows
 
 
+# The provenance of a cell its front end said nothing about (every cell of an HTML page):
+# copied, not rebuilt, for each of the hundreds of cells of a report.
+_PRINTED = dict.fromkeys(KEYS)
+_PRINTED["read"] = "printed"
+
+
 def one(meta: dict | None) -> dict:
     """The output dict of one printed cell."""
-    out = dict.fromkeys(KEYS)
-    out["read"] = "printed"
+    out = _PRINTED.copy()
     if meta:
         for k in KEYS:
             v = meta.get(k)
@@ -47,7 +52,6 @@ def one(meta: dict | None) -> dict:
         if meta.get("mark_left") is not None:  # OCR: unread ink before the digits (ocr_check)
             out["mark_left"] = bool(meta["mark_left"])
     return out
-
 
 
 def cell_meta(mapped: dict) -> dict:
@@ -72,8 +76,11 @@ def cell_meta(mapped: dict) -> dict:
                     continue
                 cell = src.get(col)
                 meta = None if cell is None else cell.meta
+                if not meta:
+                    r[col] = _PRINTED.copy()
+                    continue
                 r[col] = one(meta)
-                if meta and meta.get("undecided") and m.values is not None:
+                if meta.get("undecided") and m.values is not None:
                     m.values[row][col] = None
             tab[row] = r
         out[table] = tab

@@ -140,17 +140,17 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
                                     f"{len(cols)} columns ({shown!r}): which of them belong "
                                     "together is not known; values null")
                     cells = [None] * len(cols)
+            read_row = read[r.key] = {}
             for c, cell in zip(cols, cells):
                 text = None if cell is None else cell.text
                 rr[c] = text
-                read.setdefault(r.key, {})[c] = cell
+                read_row[c] = cell
                 col = colspec[c]
-                where = f"table2 {r.key}/{c}"
                 if cell is None:
-                    warnings.append(f"{where}: not printed; value null")
+                    warnings.append(f"table2 {r.key}/{c}: not printed; value null")
                 rv[c] = read_value(text, col.kind, warnings, "table2", r.key, c)
                 if text and col.unit == "万元" and _unit_is_yuan(text):
-                    warnings.append(f"{where}: printed {text!r} in 元 in a 万元 column; kept as printed")
+                    warnings.append(f"table2 {r.key}/{c}: printed {text!r} in 元 in a 万元 column; kept as printed")
         values[r.key] = rv
         raw[r.key] = rr
     return Mapped(values, raw, warnings, cells=read)

@@ -234,13 +234,14 @@ def _read_rows(expected: list[str], placed: dict[str, RowView], columns: list[st
             if n < len(columns):
                 warnings.append(f"table3 {key}: {n} of {len(columns)} values printed; "
                                 "the others are null")
+            read_row = read[key] = {}
             for (c, kind, readable), cell in zip(col_reads, cells):
                 if cell is None:
                     rr[c] = rv[c] = None
                     continue
                 text = cell.text
                 rr[c] = text
-                read.setdefault(key, {})[c] = cell
+                read_row[c] = cell
                 val = readable.get(text)
                 if val is None:
                     val = read_value(text, kind, warnings, "table3", key, c)

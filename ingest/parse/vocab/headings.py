@@ -41,7 +41,22 @@ def heading_key(line: str, index: list[tuple[str, str]] | None = None, *,
     """
     if len(line) > 48 and not run_on:
         return None
-    index = index or _heading_index()
+    if not index:
+        # the templates' own headings: cached per line, the same heading lines recur in every report
+        hit = _KEYS.get((line, run_on), _MISS)
+        if hit is _MISS:
+            hit = _heading_key(line, _heading_index(), run_on)
+            if len(_KEYS) < 20_000:
+                _KEYS[(line, run_on)] = hit
+        return hit
+    return _heading_key(line, index, run_on)
+
+
+_KEYS: dict[tuple[str, bool], str | None] = {}
+_MISS = object()
+
+
+def _heading_key(line: str, index: list[tuple[str, str]], run_on: bool) -> str | None:
     m = _NUMBERING.match(line)
     body = templates.normalise(line[m.end():] if m else line)
     if not body:

@@ -66,17 +66,33 @@ def squash(text: str) -> str:
 _HEADING_LINE = re.compile(r"(?m)^(\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)[^。\n]{0,20})$")
 
 
-def sentences(narrative: str) -> list[str]:
+def _raw_sentences(narrative: str) -> list[str]:
+    """The sentences as printed (not squashed yet)."""
     # a heading on a line of its own ends there (it is no part of the next line's sentence)
     text = _HEADING_LINE.sub(r"\1。", narrative or "")
-    return [squash(s) for s in _SENTENCE.findall(text) if s.strip()]
+    return [s for s in _SENTENCE.findall(text) if s.strip()]
+
+
+_DIGIT = re.compile(r"\d")
+_MEASURE_WORDS = re.compile(r"申请|复议|诉讼|办结")
+
+
+def _may_name_a_measure(raw: str) -> bool:
+    """Could squash(raw) hold a measure word? Tested before squash, whose NFKC is the costly
+    part: NFKC makes these words' characters from no other character but U+1F238 (squared 申),
+    and every character it turns into whitespace is whitespace already (both checked over all
+    of Unicode), so the raw sentence without its whitespace holds the words when squash does."""
+    return _MEASURE_WORDS.search(_WS.sub("", raw)) is not None or "\U0001f238" in raw
 
 
 def facts(narrative: str) -> dict:
     """fact_key → {value, raw_text, match} for every headline figure stated plainly."""
     out: dict = {}
-    for s in sentences(narrative):
-        if not re.search(r"\d", s) or not re.search(r"申请|复议|诉讼|办结", s):
+    for raw in _raw_sentences(narrative):
+        if not _may_name_a_measure(raw):
+            continue
+        s = squash(raw)
+        if not _DIGIT.search(s) or not _MEASURE_WORDS.search(s):
             continue
         if _CONDITIONAL.search(s):
             continue
@@ -85,11 +101,14 @@ def facts(narrative: str) -> dict:
     return out
 
 
+_CLAUSE_MARKS = re.compile(r"[，,、（）()]")
+
+
 def sentence_facts(s: str) -> list[tuple[str, int, str]]:
     """The figures one (squashed) sentence states; clauses are read one at a time."""
     found: list[tuple[str, int, str]] = []
-    for clause in re.split(r"[，,、（）()]", s):
-        if not clause or not re.search(r"\d", clause):
+    for clause in _CLAUSE_MARKS.split(s):
+        if not clause or not _DIGIT.search(clause):
             continue
         found += _clause_facts(clause, s)
     return found
