@@ -399,3 +399,76 @@ def test_a_signed_column_read_without_its_sign_is_kept_only_with_clean_ink(repor
     r = _table2_ocr(report_2019, "-18", False)
     r["cell_meta"]["table2"]["permits"]["decisions"]["mark_left"] = True
     assert ocr_check.check(r)["table2"]["permits"]["decisions"] == 9876
+
+
+def _ink_word(img) -> dict:
+    import numpy as np
+
+    ys, xs = np.nonzero(img < 160)
+    return {"text": "1", "conf": 0.92, "x0": float(xs.min() - 2), "x1": float(xs.max() + 3),
+            "top": float(ys.min() - 4), "bottom": float(ys.max() + 5)}
+
+
+def test_a_slash_read_as_1_is_told_from_an_upright_1_by_its_ink():
+    """Real cells of a 150 dpi scan (bench print-variation's scan of the blanks fixture): the
+    "/" of table 2's 行政处罚 that OCR read "1" (score 0.917, a genuine 1 scores 0.91–0.95)
+    and a genuine 1 of its table 3. The slash's stroke leans; the 1 stands upright."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.readers.ocr_image import mark_upright_ones
+
+    slash = np.asarray(Image.open(SCANS / "blanks_slash_read_as_1.png").convert("L"))
+    one = np.asarray(Image.open(SCANS / "blanks_upright_1.png").convert("L"))
+    words = [_ink_word(slash)]
+    mark_upright_ones(slash, words)
+    assert words[0]["upright_one"] is False
+    words = [_ink_word(one)]
+    mark_upright_ones(one, words)
+    assert words[0]["upright_one"] is True
+    # a cell rule running through the word's box is no glyph: it cannot vouch for the slash
+    ruled = slash.copy()
+    box = _ink_word(slash)
+    ruled[:, int(box["x0"]) - 1:int(box["x0"]) + 1] = 0
+    words = [box]
+    mark_upright_ones(ruled, words)
+    assert words[0]["upright_one"] is False
+    words = [{**_ink_word(one), "text": "12"}]  # only a lone 1 is checked
+    mark_upright_ones(one, words)
+    assert "upright_one" not in words[0]
+
+
+def _ocr_cells(report, upright_one):
+    r = copy.deepcopy(report)
+    for table in TABLES:
+        for cols in (r["cell_meta"].get(table) or {}).values():
+            for m in (cols or {}).values():
+                if m:
+                    m.update(read="ocr", confidence=0.99, mark_left=False, upright_one=True)
+    r["raw"]["table2"]["penalties"]["decisions"] = "1"
+    r["table2"]["penalties"]["decisions"] = 1
+    r["cell_meta"]["table2"]["penalties"]["decisions"]["upright_one"] = upright_one
+    return r
+
+
+def test_a_lone_1_is_kept_only_when_its_ink_stands_upright_or_a_rule_confirms_it():
+    ref = parse_path(HTML / "word_2021.html")
+    # a slash read "1" (its stroke leans), in table 2 (no rule to confirm it): null, one warning
+    r = ocr_check.check(_ocr_cells(ref, False))
+    assert r["table2"]["penalties"]["decisions"] is None
+    assert "slash" in r["cell_meta"]["table2"]["penalties"]["decisions"]["note"]
+    assert sum("table2 penalties/decisions read '1'" in w for w in r["warnings"]) == 1
+    # ink never checked (the words it came from were not kept): null too
+    r = ocr_check.check(_ocr_cells(ref, None))
+    assert r["table2"]["penalties"]["decisions"] is None
+    assert "could not be checked" in r["cell_meta"]["table2"]["penalties"]["decisions"]["note"]
+    # an upright 1: kept, nothing said
+    r = ocr_check.check(_ocr_cells(ref, True))
+    assert r["table2"]["penalties"]["decisions"] == 1
+    assert not any("read '1'" in w for w in r["warnings"])
+    # a leaning 1 of table 3 that the row and column totals confirm: kept
+    cell = next((row, col) for row, cols in ref["table3"].items() if isinstance(cols, dict)
+                for col, v in cols.items() if v == 1 and col != "total")
+    r = _ocr_cells(ref, True)
+    r["raw"]["table3"][cell[0]][cell[1]] = "1"
+    r["cell_meta"]["table3"][cell[0]][cell[1]]["upright_one"] = False
+    assert ocr_check.check(r)["table3"][cell[0]][cell[1]] == 1

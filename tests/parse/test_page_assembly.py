@@ -74,3 +74,39 @@ def test_zeros_ocr_read_as_the_letter_o_in_a_row_of_numbers_are_zeros():
     zeros_read_as_letters(row + text)
     assert [w["text"] for w in row] == ["0", "0", "1", "00", "3"]
     assert [w["text"] for w in text] == ["WORD", "O", "1", "O", "1"]
+
+
+def test_a_table_read_from_ocr_text_lines_carries_each_words_ocr_provenance():
+    """A table printed without rules is read from its text lines; on an OCR'd page its cells
+    are read "ocr", each with the score (and checks) of the words it came from — the OCR
+    checks of mapping/ocr_check.py see them as they see a ruled table's cells."""
+    from ingest.parse.page.assemble import assemble
+    from ingest.parse.readers.ocr_page import Provenance
+
+    def words(text: str, top: float, x: float, conf: float, **extra) -> list[dict]:
+        out = []
+        for t in text:
+            out.append({"text": t, "x0": x, "x1": x + 10, "top": top, "bottom": top + 10, "size": 10.0,
+                        "upright": True, "conf": conf, "page_number": 1, **extra})
+            x += 10
+        return out
+
+    chars = (words("二、主动公开政府信息情况", 100, 20, 0.99)
+             + words("行政处罚", 130, 20, 0.99) + words("1", 130, 200, 0.917, upright_one=False)
+             + words("行政强制", 150, 20, 0.99) + words("12", 150, 200, 0.95, mark_left=False))
+    page = Page(number=1, width=600, height=800, n_chars=len(chars), n_images=1)
+    page.lines = [Line(chars=ln, top=ln[0]["top"], bottom=ln[0]["bottom"], page=1)
+                  for ln in (chars[:12], chars[12:17], chars[17:])]
+    prov = Provenance()
+    prov.add(1, chars, 0.48)
+    doc = assemble([page], [], kind="pdf", cell_meta=prov)
+    (block,) = doc.section_blocks("table2")
+    assert block.rows == [["行政处罚", "1"], ["行政强制", "12"]]
+    assert all(type(c) is str for row in block.rows for c in row)  # plain text in the form
+    slash, twelve = block.meta[0][1], block.meta[1][1]
+    assert (slash["read"], slash["page"], slash["confidence"], slash["upright_one"]) == ("ocr", 1, 0.917, False)
+    assert (twelve["read"], twelve["confidence"], twelve["mark_left"]) == ("ocr", 0.95, False)
+    assert slash["bbox"] == [round(200 / 0.48, 1), round(130 / 0.48, 1), round(210 / 0.48, 1), round(140 / 0.48, 1)]
+    # a printed page (no OCR provenance) keeps no meta: its cells are printed
+    assert assemble([page], [], kind="pdf").section_blocks("table2")[0].meta is None
+

@@ -13,7 +13,7 @@ import re
 import statistics
 
 from ingest.parse.glued import digits
-from ingest.parse.page.lines import Line, chars_to_text, gapped_tokens, join_pieces
+from ingest.parse.page.lines import Line, chars_to_text, gapped_tokens, join_pieces, token
 from ingest.parse.rows import rows_from_cells, split_line
 
 
@@ -606,6 +606,7 @@ def _place(vals: list[tuple[str, float, float]], line: Line, centres: list[float
     complete rows print that column in (a table further down with other column widths —
     the second half of a split table — is never read against these columns)."""
     out = [""] * len(centres)
+    used: list[list[dict]] = [[] for _ in centres]  # each column's characters (its provenance)
     done: set[int] = set()
     prev: tuple[int, int] | None = None  # (token, column) of the previous character
     for k, (text, x0, x1) in enumerate(vals):
@@ -632,8 +633,9 @@ def _place(vals: list[tuple[str, float, float]], line: Line, centres: list[float
                 if prev is not None and i < prev[1]:
                     return None
             out[i] += c["text"]
+            used[i].append(c)
             prev = (k, i)
-    return out
+    return [token(t, cs) for t, cs in zip(out, used)]
 
 
 def table4_rows(rows: list[list[str]], lines: list[str], doc_warnings: list[str]) -> list[list[str]]:

@@ -113,8 +113,24 @@ def chars_to_text(chars: list[dict], keep_gaps: bool = False) -> str:
     return "".join(out)
 
 
+class Token(str):
+    """A cell's text that remembers the characters it was read from: a table printed without
+    rules is read from its text lines, and its cells keep the provenance of their characters
+    (an OCR'd word's score, its page) through the readers that place them
+    (assemble.line_meta). Any other str operation gives a plain str."""
+
+    chars: tuple = ()
+
+
+def token(text: str, chars) -> Token:
+    t = Token(text)
+    t.chars = tuple(chars)
+    return t
+
+
 def gapped_tokens(chars: list[dict]) -> list[tuple[str, float, float]]:
-    """`chars_to_text(chars, keep_gaps=True).split()` with each token's left and right edge."""
+    """`chars_to_text(chars, keep_gaps=True).split()` with each token's left and right edge;
+    each token a `Token` holding its characters."""
     out: list[list] = []
     prev: dict | None = None
     pending_space = False
@@ -130,13 +146,14 @@ def gapped_tokens(chars: list[dict]) -> list[tuple[str, float, float]]:
             narrow = not is_wide(out[-1][0][-1]) and not is_wide(t[0])
             new = ((pending_space or gap > 0.25 * size) and narrow) or gap > 0.5 * size
         if new:
-            out.append([t, c["x0"], c["x1"]])
+            out.append([t, c["x0"], c["x1"], [c]])
         else:
             out[-1][0] += t
             out[-1][2] = max(out[-1][2], c["x1"])
+            out[-1][3].append(c)
         prev = c
         pending_space = False
-    return [(t, a, b) for t, a, b in out]
+    return [(token(t, cs), a, b) for t, a, b, cs in out]
 
 
 def cluster_lines(chars: list[dict]) -> list[Line]:
