@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.parse.page.assemble import Page, drop_furniture
 from ingest.parse.page.lines import Line
 
@@ -110,3 +112,32 @@ def test_a_table_read_from_ocr_text_lines_carries_each_words_ocr_provenance():
     # a printed page (no OCR provenance) keeps no meta: its cells are printed
     assert assemble([page], [], kind="pdf").section_blocks("table2")[0].meta is None
 
+
+def test_header_words_read_by_ocr_name_their_columns_across_gaps_inside_a_word():
+    """A borderless table 3 whose header OCR read (blanks' scan): OCR leaves a gap inside 企业
+    as it does inside any word; cut there, 商业 would stand over 企 and 业 and read as a word
+    over two columns, naming none, and the table's numbers could not be placed. Printed
+    characters a point apart stay two words (LibreOffice's narrow columns)."""
+    from ingest.parse.page.borderless import header_columns
+
+    def line(words: list[tuple[str, float]], top: float, conf) -> Line:
+        chars = []
+        for text, x in words:
+            for t in text:
+                c = {"text": t, "x0": x, "x1": x + 10.5, "top": top, "bottom": top + 11, "size": 11.0}
+                if conf:
+                    c["conf"] = 0.99
+                chars.append(c)
+                x += 12.0  # OCR's estimated boxes: 1.5 pt apart inside a word
+        return Line(chars=chars, top=top, bottom=top + 11, page=1)
+
+    def header(conf) -> list[Line]:
+        return [line([("自然人", 212), ("法人或其他组织", 300), ("总计", 456)], 0, conf),
+                line([("商业", 260), ("科研", 298), ("社会", 338), ("法律", 375), ("其他", 416)], 20, conf),
+                line([("企业", 261), ("机构", 300), ("公益", 340), ("服务", 377)], 40, conf)]
+
+    found = header_columns(header(True), 7, 210)
+    assert found is not None
+    centres, _ = found
+    assert centres == pytest.approx([229, 271, 310, 350, 388, 427, 468], abs=1.5)
+    assert header_columns(header(False), 7, 210) is None  # printed: 企 and 业 are two words

@@ -148,14 +148,17 @@ def header_columns(header: list[Line], width: int, left: float) -> tuple[list[fl
 def _header_words(line: Line) -> list[tuple[str, float, float]]:
     """A header line's words: its gapped tokens, cut again wherever two characters do not touch
     (more than half a point apart). A word's characters are set edge to edge; the header words
-    of neighbouring narrow columns can stand a point apart (LibreOffice: 自然人 商业 科研)."""
+    of neighbouring narrow columns can stand a point apart (LibreOffice: 自然人 商业 科研).
+    Not so the characters whose boxes a recogniser estimated (they carry its score, `conf`):
+    OCR leaves gaps inside a word (企 业), so its words are the gapped tokens — cut in two,
+    商业 over 企 and 业 would read as a word over two columns and name none."""
     out: list[tuple[str, float, float]] = []
     for t, a, b in gapped_tokens(line.chars):
         chars = sorted((c for c in line.chars if a <= (c["x0"] + c["x1"]) / 2 <= b and not c["text"].isspace()),
                        key=lambda c: c["x0"])
         word: list[dict] = []
         for c in chars:
-            if word and c["x0"] - word[-1]["x1"] > 0.5:
+            if word and c["x0"] - word[-1]["x1"] > 0.5 and c.get("conf") is None:
                 out.append(("".join(w["text"] for w in word), word[0]["x0"], max(w["x1"] for w in word)))
                 word = []
             word.append(c)
