@@ -141,3 +141,29 @@ def test_header_words_read_by_ocr_name_their_columns_across_gaps_inside_a_word()
     centres, _ = found
     assert centres == pytest.approx([229, 271, 310, 350, 388, 427, 468], abs=1.5)
     assert header_columns(header(False), 7, 210) is None  # printed: 企 and 业 are two words
+
+
+def test_ocr_lines_of_a_wrapped_label_and_the_numbers_between_them_stay_apart():
+    """gbk_2022's scan: 4.保护第三 / 方合法权益 wrapped in a narrow cell, the row's numbers centred
+    between the two lines. OCR's boxes are its detected lines', padded around the ink, so the
+    numbers' box overlaps each label line's by half: read by the boxes the three were one
+    line, the label's characters interleaved ("4方.合保护法第权三益"). Read by their middle
+    parts (lines._core) they are three lines; printed characters keep their full boxes."""
+    from ingest.parse.page.lines import cluster_lines
+
+    def word(text, x, top, bottom, conf=0.99):
+        out = []
+        for t in text:
+            c = {"text": t, "x0": x, "x1": x + 9, "top": top, "bottom": bottom, "size": 10.0}
+            if conf is not None:
+                c["conf"] = conf
+            out.append(c)
+            x += 9.5
+        return out
+
+    def chars(conf):  # points of the scan at 150 dpi (0.48 pt a pixel)
+        return (word("4.保护第三", 145, 316.8, 336.0, conf) + word("2", 223, 326.9, 342.2, conf)
+                + word("1", 264, 327.4, 341.8, conf) + word("方合法权益", 145, 334.1, 353.3, conf))
+
+    assert [ln.text for ln in cluster_lines(chars(0.99))] == ["4.保护第三", "2 1", "方合法权益"]
+    assert len(cluster_lines(chars(None))) < 3  # the same boxes printed: as before

@@ -163,25 +163,44 @@ def cluster_lines(chars: list[dict]) -> list[Line]:
     lines are formed by overlap of the boxes, not by equal `top`.
     """
     lines: list[Line] = []
+    cores: list[list[float]] = []  # each line's extent over its characters' cores
     for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
         if c["text"].isspace() and not lines:
             continue
-        h = max(c["bottom"] - c["top"], 0.1)
+        top, bottom = _core(c)
+        h = max(bottom - top, 0.1)
         placed = False
         # Only the last few lines can overlap a character that comes later in `top` order.
-        for line in reversed(lines[-3:]):
-            overlap = min(line.bottom, c["bottom"]) - max(line.top, c["top"])
-            if overlap >= 0.5 * min(h, line.bottom - line.top):
+        for line, core in zip(reversed(lines[-3:]), reversed(cores[-3:])):
+            overlap = min(core[1], bottom) - max(core[0], top)
+            if overlap >= 0.5 * min(h, core[1] - core[0]):
                 line.chars.append(c)
                 line.top = min(line.top, c["top"])
                 line.bottom = max(line.bottom, c["bottom"])
+                core[0], core[1] = min(core[0], top), max(core[1], bottom)
                 placed = True
                 break
         if not placed:
             lines.append(Line([c], c["top"], c["bottom"]))
+            cores.append([top, bottom])
     lines = [ln for ln in lines if any(not c["text"].isspace() for c in ln.chars)]
     lines.sort(key=lambda ln: ln.top)
     return lines
+
+
+OCR_CORE = 0.2  # share of an OCR'd box's height cut at its top and at its bottom
+
+
+def _core(c: dict) -> tuple[float, float]:
+    """The vertical extent of a character that decides its line. A recogniser's box (the
+    character carries its score, `conf`) is its detected text line's, padded around the ink:
+    on a scan, the two lines of a label wrapped in a narrow cell and the row of numbers
+    centred between them overlap by half a box and would read as one line, their characters
+    interleaved ("(三)不予4方.合保护法第权三益"); their middle parts do not overlap."""
+    if c.get("conf") is None:
+        return c["top"], c["bottom"]
+    cut = OCR_CORE * (c["bottom"] - c["top"])
+    return c["top"] + cut, c["bottom"] - cut
 
 
 def cell_text(chars: list[dict], width: float | None = None) -> str:
