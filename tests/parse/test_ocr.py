@@ -472,3 +472,32 @@ def test_a_lone_1_is_kept_only_when_its_ink_stands_upright_or_a_rule_confirms_it
     r["raw"]["table3"][cell[0]][cell[1]] = "1"
     r["cell_meta"]["table3"][cell[0]][cell[1]]["upright_one"] = False
     assert ocr_check.check(r)["table3"][cell[0]][cell[1]] == 1
+
+
+def test_an_ocr_page_of_one_row_tables_is_read_band_by_band_as_a_printed_page_is():
+    """rowtables printed and scanned: every row a table of its own, sizing its own columns, so
+    the rules of one end where the next one's start elsewhere. Read as one lattice the rows'
+    cells were cut apart (a label over two columns, values shifted); the OCR'd page goes
+    through the same band-by-band reading as a printed one (grid.build_table): the rows stack
+    under the header's columns."""
+    from ingest.parse.readers.ocr_page import to_page
+
+    rules, words = [], []
+
+    def table(top, bottom, xs, texts):
+        rules.extend([(True, float(top), 0.0, 400.0), (True, float(bottom), 0.0, 400.0)])
+        rules.extend((False, float(x), float(top), float(bottom)) for x in xs)
+        for (a, b), t in zip(zip(xs, xs[1:]), texts):
+            words.append({"text": t, "conf": 0.99, "x0": a + 4.0, "x1": a + 4.0 + 8 * len(t),
+                          "top": top + 8.0, "bottom": bottom - 8.0})
+
+    table(0, 40, [0, 100, 200, 300, 400], ["情况", "自然人", "法人", "总计"])
+    table(40, 80, [0, 30, 100, 200, 300, 400], ["一", "予以", "1", "2", "3"])
+    table(80, 120, [0, 60, 100, 200, 300, 400], ["二", "部分", "4", "5", "9"])
+    raw = {"number": 1, "width": 400, "height": 600, "char_h": 24.0, "words": words, "rules": rules}
+    page, _ = to_page(raw, 1.0)
+    (grid,) = page.grids
+    values = [[t for t in row if t.isdigit()] for row in grid.expand()[0]]
+    assert values == [[], ["1", "2", "3"], ["4", "5", "9"]]
+    assert grid.n_cols <= 5 and len(grid.expand()[0][1]) == len(grid.expand()[0][0])
+    assert [row[-3:] for row in grid.expand()[0]] == [["自然人", "法人", "总计"], ["1", "2", "3"], ["4", "5", "9"]]

@@ -3,8 +3,9 @@ every cell read that way.
 
 ocr_image.read_page gives each page image's words with their boxes and the ruling lines it saw,
 in pixels; here they are scaled to points and fed to the very grid builder a printed PDF page
-goes through (ingest/parse/page/), so an OCR'd table is cut into cells, joined across pages and
-mapped exactly as a printed one. `Provenance` then marks each of its cells read "ocr", with its
+goes through (ingest/parse/page/: `build_table`, which reads a stack of one-row tables band by
+band), so an OCR'd table is cut into cells, joined across pages and mapped exactly as a printed
+one. `Provenance` then marks each of its cells read "ocr", with its
 page, its box in pixels of the page image and the lowest recognition score of its words.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ingest.parse.page.assemble import Page, fill
-from ingest.parse.page.grid import Seg, build_grid, merge, table_regions
+from ingest.parse.page.grid import Seg, build_table, merge, table_regions
 from ingest.parse.page.lines import cluster_lines
 
 PT_PER_CHAR = 16.0  # a CJK OCR box is ~16 pt tall at body size (12 pt text at 150 dpi: 34 px)
@@ -34,7 +35,7 @@ def to_page(raw: dict, scale: float | None = None) -> tuple[Page, list[dict]]:
     segs = _snap_ends(merge([Seg(h, pos * scale, a * scale, b * scale) for h, pos, a, b in raw["rules"]]))
     page = Page(number=n, width=raw["width"] * scale, height=raw["height"] * scale,
                 n_chars=sum(len(c["text"]) for c in chars), n_images=1)
-    return fill(page, chars, [build_grid(region, chars, n) for region in table_regions(segs)]), chars
+    return fill(page, chars, [build_table(region, chars, n) for region in table_regions(segs)]), chars
 
 
 _NUMBER_OR_OS = re.compile(r"\d+|[Oo]+")
