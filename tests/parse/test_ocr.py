@@ -501,3 +501,30 @@ def test_an_ocr_page_of_one_row_tables_is_read_band_by_band_as_a_printed_page_is
     assert values == [[], ["1", "2", "3"], ["4", "5", "9"]]
     assert grid.n_cols <= 5 and len(grid.expand()[0][1]) == len(grid.expand()[0][0])
     assert [row[-3:] for row in grid.expand()[0]] == [["自然人", "法人", "总计"], ["1", "2", "3"], ["4", "5", "9"]]
+
+
+def test_numbers_of_a_row_without_rules_the_detector_missed_are_read_again():
+    """gbk_2022's table 4 (no rules) scanned: fifteen zeros printed, the page-wide detector read
+    nine. The marks of the row it left unread are read again one by one and kept only as
+    numbers read with near certainty, so the row holds its 15 numbers and can be placed."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.readers.ocr_image import row_second_look
+
+    img = np.asarray(Image.open(SCANS / "gbk_2022_table4_row.png").convert("L"))
+    read = [(104, 33, 143, 64), (177, 34, 204, 61), (244, 34, 273, 60), (614, 28, 654, 62),
+            (670, 28, 711, 62), (726, 30, 772, 60), (802, 25, 843, 62), (857, 24, 899, 62),
+            (919, 24, 954, 61)]
+    words = [{"text": "0", "conf": 0.99, "x0": float(a), "top": float(t), "x1": float(b), "bottom": float(u)}
+             for a, t, b, u in read]
+    found = row_second_look(img, words, 38.0)
+    assert [w["text"] for w in found] == ["0"] * 6
+    assert all(w["second_look"] and w["conf"] >= 0.97 for w in found)
+    xs = sorted([w["x0"] for w in words] + [w["x0"] for w in found])
+    assert len(xs) == 15 and min(b - a for a, b in zip(xs, xs[1:])) > 30  # one per column
+    # the header line above, its boxes reaching into the row's band, hides none of its marks
+    header = [{"text": t, "conf": 0.99, "x0": x, "top": -12.0, "x1": x + 20, "bottom": 30.0}
+              for t, x in zip("维持纠正结果审结", range(20, 1000, 120))]
+    assert len(row_second_look(img, words + header, 38.0)) == 6
+    # a line with fewer numbers read is no row of a table: nothing is looked for
+    assert row_second_look(img, words[:2], 38.0) == []

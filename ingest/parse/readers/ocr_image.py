@@ -98,6 +98,7 @@ def read_page(number: int, gray, scale: float | None = None) -> dict:
            "angle": angle, "char_h": char_h, "words": words,
            "rules": find_rules(gray, words, char_h, lines), "pid": os.getpid()}
     raw["words"] += second_look(gray, raw, scale)
+    raw["words"] += row_second_look(gray, raw["words"], char_h, raw["rules"])
     mark_unread_signs(gray, raw["words"], char_h)
     mark_upright_ones(gray, raw["words"])
     raw["cpu"] = time.process_time() - t0
@@ -138,6 +139,77 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
                 found.append({**w, "x0": w["x0"] + x0 + m, "x1": w["x1"] + x0 + m,
                               "top": w["top"] + top + m, "bottom": w["bottom"] + top + m,
                               "second_look": True})
+    return found
+
+
+ROW_NUMBERS = 3  # numbers a line of words must hold to be searched for the numbers it lacks
+# a number of a row, or zeros read as the letter O (ocr_page.zeros_read_as_letters reads them)
+_ROW_NUMBER = re.compile(r"^(\d{1,4}|[Oo]+)$")
+
+
+def row_second_look(gray, words: list[dict], char_h: float, rules=()) -> list[dict]:
+    """Numbers of a row printed without rules that the page-wide detector left unread.
+
+    A table drawn without rules has no empty cell to look into again (`second_look`): on a
+    speckled scan the detector drops lone zeros of a row ("0 0 0 … 0" under table 4's header
+    read as 9 of its 15 numbers), and a row short of numbers cannot be placed. In the band of
+    each line that reads at least ROW_NUMBERS numbers, every mark as tall as a digit lying
+    right of the line's last word of text and outside every word standing in the band (the
+    row's, or a wrapped label's line beside it) is read again alone
+    (recognition on its own box, as `_reread` does last), and kept only when it reads as a
+    number with near certainty. Rules are no marks: the page's vertical rules are blanked
+    first (a rule cut to the band is as tall as a digit, and would read "1"), and a mark
+    running from the band's top to its bottom, or far wider or taller than a digit, is skipped.
+    """
+    import cv2
+    import numpy as np
+
+    h_img, w_img = gray.shape
+    nums = [w for w in words if _ROW_NUMBER.match(w["text"])]
+    found: list[dict] = []
+    done: set[tuple] = set()
+    for w in nums:
+        mid = (w["top"] + w["bottom"]) / 2
+        row = [v for v in words if v["top"] < mid < v["bottom"]
+               and abs((v["top"] + v["bottom"]) / 2 - mid) < 0.3 * (w["bottom"] - w["top"])]
+        row_nums = [v for v in row if _ROW_NUMBER.match(v["text"])]
+        if len(row_nums) < ROW_NUMBERS:
+            continue
+        top = int(min(v["top"] for v in row_nums))
+        bottom = int(math.ceil(max(v["bottom"] for v in row_nums)))
+        if (top, bottom) in done:
+            continue
+        done.add((top, bottom))
+        # words standing in the band: the row's, and a wrapped label's line beside it
+        near = [v for v in words if top <= (v["top"] + v["bottom"]) / 2 <= bottom]
+        text = [v for v in near if not _ROW_NUMBER.match(v["text"])]
+        left = int(max((v["x1"] for v in text), default=0)) + 1
+        band = (gray[top:bottom, left:] < 160).astype(np.uint8)
+        for v in near:  # what was read already, on this line or the ones it touches
+            band[:, max(0, int(v["x0"]) - 2 - left):max(0, int(math.ceil(v["x1"])) + 3 - left)] = 0
+        for horizontal, pos, a, b in rules:
+            if not horizontal and a < bottom and b > top:
+                band[:, max(0, int(pos) - 4 - left):max(0, int(pos) + 5 - left)] = 0
+        n, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+        marks = sorted(tuple(int(x) for x in stats[i, :4]) for i in range(1, n)
+                       if 0.45 * char_h <= stats[i, 3] <= 0.9 * char_h and stats[i, 2] <= 0.8 * char_h
+                       and stats[i, 4] >= 8 and not (stats[i, 1] == 0 and stats[i, 3] == bottom - top))
+        groups: list[list[int]] = []  # the marks of one number, side by side
+        for x, y, bw, bh in marks:
+            if groups and x - groups[-1][2] <= 0.25 * char_h:
+                g = groups[-1]
+                g[1], g[2], g[3] = min(g[1], y), max(g[2], x + bw), max(g[3], y + bh)
+            else:
+                groups.append([x, y, x + bw, y + bh])
+        for x0, y0, x1, y1 in groups:
+            crop = gray[top + max(y0 - 4, 0):top + y1 + 5, left + max(x0 - 4, 0):left + x1 + 5]
+            tight = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
+            res = engine()(cv2.cvtColor(tight, cv2.COLOR_GRAY2BGR), use_det=False, use_cls=False, use_rec=True)
+            txts, scores = res.txts or (), res.scores or ()
+            if len(txts) == 1 and _NUMBER.match(txts[0]) and scores[0] >= 0.97:
+                found.append({"text": txts[0], "conf": round(float(scores[0]), 4),
+                              "x0": float(left + x0), "x1": float(left + x1),
+                              "top": float(top), "bottom": float(bottom), "second_look": True})
     return found
 
 
