@@ -528,3 +528,24 @@ def test_numbers_of_a_row_without_rules_the_detector_missed_are_read_again():
     assert len(row_second_look(img, words + header, 38.0)) == 6
     # a line with fewer numbers read is no row of a table: nothing is looked for
     assert row_second_look(img, words[:2], 38.0) == []
+
+
+def test_numbers_of_neighbouring_columns_read_as_one_word_are_cut_where_their_ink_is():
+    """Two zeros of neighbouring columns of a table 4 printed without rules (a real scan): read
+    as one word "00", or as two words whose padded boxes touch (then the line's tokens join
+    them into "00"), the row is a number short. The boxes are cut to the ink: two numbers."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.page.lines import gapped_tokens
+    from ingest.parse.readers.ocr_image import split_spaced_digits
+
+    img = np.asarray(Image.open(SCANS / "gbk_2022_table4_row.png").convert("L"))
+    word = {"text": "00", "conf": 0.99, "x0": 614.0, "top": 28.0, "x1": 711.0, "bottom": 62.0}
+    cut = split_spaced_digits(img, [word], 38.0)
+    assert [w["text"] for w in cut] == ["0", "0"] and cut[0]["x1"] < cut[1]["x0"] - 20
+    touching = [{**word, "text": "0", "x1": 662.0}, {**word, "text": "0", "x0": 662.0}]
+    chars = [{**w, "size": 16.0} for w in split_spaced_digits(img, touching, 38.0)]
+    assert [t for t, _, _ in gapped_tokens(chars)] == ["0", "0"]
+    # a number's own digits touch: never cut
+    twelve = {**word, "text": "10", "x0": 600.0, "x1": 660.0}  # one zero's ink: one mark, two digits
+    assert [w["text"] for w in split_spaced_digits(img, [twelve], 38.0)] == ["10"]

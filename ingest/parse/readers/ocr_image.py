@@ -93,7 +93,7 @@ def read_page(number: int, gray, scale: float | None = None) -> dict:
     words = _words(gray, lines)
     cjk = sorted(w["bottom"] - w["top"] for w in words if len(w["text"]) == 1 and ord(w["text"]) > 0x2E80)
     char_h = float(cjk[len(cjk) // 2]) if cjk else 30.0
-    words = [w for w in words if not _speck(w, char_h)]
+    words = split_spaced_digits(gray, [w for w in words if not _speck(w, char_h)], char_h)
     raw = {"number": number, "width": int(gray.shape[1]), "height": int(gray.shape[0]),
            "angle": angle, "char_h": char_h, "words": words,
            "rules": find_rules(gray, words, char_h, lines), "pid": os.getpid()}
@@ -140,6 +140,50 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
                               "top": w["top"] + top + m, "bottom": w["bottom"] + top + m,
                               "second_look": True})
     return found
+
+
+DIGIT_GAP = 0.6  # share of a character's height: digits this far apart are two numbers
+
+
+def split_spaced_digits(gray, words: list[dict], char_h: float) -> list[dict]:
+    """Words of digits with boxes as wide as their ink; one whose digits stand a column apart
+    cut into its numbers.
+
+    The detector may take two lone numbers of neighbouring columns of a table printed
+    without rules as one word ("00" over two cells of table 4's row of zeros); read as one
+    number, the row is a number short and cannot be placed. The ink says where the digits
+    are: the word is cut only when its box holds exactly as many marks as it has digits
+    (each mark a digit: no guess which digit is where) and two of them stand more than
+    DIGIT_GAP of a character's height apart — never within a number, whose digits touch.
+    """
+    import numpy as np
+
+    out: list[dict] = []
+    for w in words:
+        if not re.fullmatch(r"\d{1,9}", w["text"]):
+            out.append(w)
+            continue
+        top, bottom = max(0, int(w["top"])), int(math.ceil(w["bottom"]))
+        x0, x1 = max(0, int(w["x0"])), int(math.ceil(w["x1"]))
+        cols = (gray[top:bottom, x0:x1] < 160).sum(axis=0) > 0
+        runs: list[list[int]] = []  # ink columns, left to right
+        for i, ink in enumerate(np.asarray(cols).tolist()):
+            if ink and runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            elif ink:
+                runs.append([i, i + 1])
+        runs = [r for r in runs if r[1] - r[0] >= 2]  # not a speck's column
+        if runs:
+            # the box as wide as the ink: the recogniser pads its estimated boxes, and two
+            # numbers of neighbouring columns whose boxes touch would read as one ("0" "0": "00")
+            w = {**w, "x0": float(x0 + runs[0][0]), "x1": float(x0 + runs[-1][1])}
+        if len(runs) != len(w["text"]) or not any(b[0] - a[1] > DIGIT_GAP * char_h for a, b in zip(runs, runs[1:])):
+            out.append(w)
+            continue
+        cut = [0] + [i + 1 for i, (a, b) in enumerate(zip(runs, runs[1:])) if b[0] - a[1] > DIGIT_GAP * char_h] + [len(runs)]
+        for a, b in zip(cut, cut[1:]):
+            out.append({**w, "text": w["text"][a:b], "x0": float(x0 + runs[a][0]), "x1": float(x0 + runs[b - 1][1])})
+    return out
 
 
 ROW_NUMBERS = 3  # numbers a line of words must hold to be searched for the numbers it lacks
