@@ -549,3 +549,19 @@ def test_numbers_of_neighbouring_columns_read_as_one_word_are_cut_where_their_in
     # a number's own digits touch: never cut
     twelve = {**word, "text": "10", "x0": 600.0, "x1": 660.0}  # one zero's ink: one mark, two digits
     assert [w["text"] for w in split_spaced_digits(img, [twelve], 38.0)] == ["10"]
+
+
+def test_a_rule_that_drifts_a_pixel_along_its_run_is_still_a_rule():
+    """rowtables' scan, page 3: the column rule between 其他 and 总计 drifts a pixel or two
+    along its 800-pixel run (the page turned, then straightened), so its box is 9 pixels wide
+    though its stroke is 3 or 4 thick. Judged by its box it was no rule, two columns read as
+    one ("0 0") and every row of that table was null; by its mean thickness it is a rule."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.readers.ocr_image import find_rules
+
+    img = np.asarray(Image.open(SCANS / "rowtables_jagged_rule.png").convert("L"))
+    found = [r for r in find_rules(img, [], 37.0) if not r[0]]
+    assert len(found) == 1
+    horizontal, pos, a, b = found[0]
+    assert 20 <= pos <= 30 and b - a > 700

@@ -504,7 +504,9 @@ def find_rules(gray, words: list[dict], char_h: float,
         for i in range(1, n):
             x, y, w, h = (int(v) for v in stats[i, :4])
             long_, across = (w, h) if horizontal else (h, w)
-            if long_ < length or across > thick:
+            # thickness by the stroke's mean (its pixels over its length): a rule of a turned
+            # scan drifts a pixel or two along its run, widening its box, not its stroke
+            if long_ < length or across > 3 * thick or int(stats[i, 4]) / long_ > thick:
                 continue
             if any(bx0 <= x and by0 <= y and x + w <= bx1 and y + h <= by1 for bx0, by0, bx1, by1 in boxes):
                 continue
