@@ -46,7 +46,9 @@ Block — one printed table, or one section's run of rows in flattened text
               `read` ("printed" | "recovered" | "ocr"), `page` (1-based int), `bbox`
               ([x0, top, x1, bottom] in PDF points, or pixels of the page image for OCR),
               `confidence` (0..1, OCR), `mark_left` (OCR: unread ink just left of an unsigned
-              number's digits; ocr_check nulls such a number in a signed column), `candidates` (int, how many readings were possible),
+              number's digits; ocr_check nulls such a number in a signed column), `upright_one` (OCR: a
+              lone "1" whose ink stands upright, not a slash; ocr_check nulls a lone 1 without it
+              that no rule confirms), `candidates` (int, how many readings were possible),
               `rules` (list of rule ids that decided it), `note` (str), and `undecided`
               (True: the front end could not tell this cell's digits — its text is the printed
               run it lies in, its value is null; a warning says why). The mapper carries it

@@ -399,3 +399,169 @@ def test_a_signed_column_read_without_its_sign_is_kept_only_with_clean_ink(repor
     r = _table2_ocr(report_2019, "-18", False)
     r["cell_meta"]["table2"]["permits"]["decisions"]["mark_left"] = True
     assert ocr_check.check(r)["table2"]["permits"]["decisions"] == 9876
+
+
+def _ink_word(img) -> dict:
+    import numpy as np
+
+    ys, xs = np.nonzero(img < 160)
+    return {"text": "1", "conf": 0.92, "x0": float(xs.min() - 2), "x1": float(xs.max() + 3),
+            "top": float(ys.min() - 4), "bottom": float(ys.max() + 5)}
+
+
+def test_a_slash_read_as_1_is_told_from_an_upright_1_by_its_ink():
+    """Real cells of a 150 dpi scan (bench print-variation's scan of the blanks fixture): the
+    "/" of table 2's 行政处罚 that OCR read "1" (score 0.917, a genuine 1 scores 0.91–0.95)
+    and a genuine 1 of its table 3. The slash's stroke leans; the 1 stands upright."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.readers.ocr_image import mark_upright_ones
+
+    slash = np.asarray(Image.open(SCANS / "blanks_slash_read_as_1.png").convert("L"))
+    one = np.asarray(Image.open(SCANS / "blanks_upright_1.png").convert("L"))
+    words = [_ink_word(slash)]
+    mark_upright_ones(slash, words)
+    assert words[0]["upright_one"] is False
+    words = [_ink_word(one)]
+    mark_upright_ones(one, words)
+    assert words[0]["upright_one"] is True
+    # a cell rule running through the word's box is no glyph: it cannot vouch for the slash
+    ruled = slash.copy()
+    box = _ink_word(slash)
+    ruled[:, int(box["x0"]) - 1:int(box["x0"]) + 1] = 0
+    words = [box]
+    mark_upright_ones(ruled, words)
+    assert words[0]["upright_one"] is False
+    words = [{**_ink_word(one), "text": "12"}]  # only a lone 1 is checked
+    mark_upright_ones(one, words)
+    assert "upright_one" not in words[0]
+
+
+def _ocr_cells(report, upright_one):
+    r = copy.deepcopy(report)
+    for table in TABLES:
+        for cols in (r["cell_meta"].get(table) or {}).values():
+            for m in (cols or {}).values():
+                if m:
+                    m.update(read="ocr", confidence=0.99, mark_left=False, upright_one=True)
+    r["raw"]["table2"]["penalties"]["decisions"] = "1"
+    r["table2"]["penalties"]["decisions"] = 1
+    r["cell_meta"]["table2"]["penalties"]["decisions"]["upright_one"] = upright_one
+    return r
+
+
+def test_a_lone_1_is_kept_only_when_its_ink_stands_upright_or_a_rule_confirms_it():
+    ref = parse_path(HTML / "word_2021.html")
+    # a slash read "1" (its stroke leans), in table 2 (no rule to confirm it): null, one warning
+    r = ocr_check.check(_ocr_cells(ref, False))
+    assert r["table2"]["penalties"]["decisions"] is None
+    assert "slash" in r["cell_meta"]["table2"]["penalties"]["decisions"]["note"]
+    assert sum("table2 penalties/decisions read '1'" in w for w in r["warnings"]) == 1
+    # ink never checked (the words it came from were not kept): null too
+    r = ocr_check.check(_ocr_cells(ref, None))
+    assert r["table2"]["penalties"]["decisions"] is None
+    assert "could not be checked" in r["cell_meta"]["table2"]["penalties"]["decisions"]["note"]
+    # an upright 1: kept, nothing said
+    r = ocr_check.check(_ocr_cells(ref, True))
+    assert r["table2"]["penalties"]["decisions"] == 1
+    assert not any("read '1'" in w for w in r["warnings"])
+    # a leaning 1 of table 3 that the row and column totals confirm: kept
+    cell = next((row, col) for row, cols in ref["table3"].items() if isinstance(cols, dict)
+                for col, v in cols.items() if v == 1 and col != "total")
+    r = _ocr_cells(ref, True)
+    r["raw"]["table3"][cell[0]][cell[1]] = "1"
+    r["cell_meta"]["table3"][cell[0]][cell[1]]["upright_one"] = False
+    assert ocr_check.check(r)["table3"][cell[0]][cell[1]] == 1
+
+
+def test_an_ocr_page_of_one_row_tables_is_read_band_by_band_as_a_printed_page_is():
+    """rowtables printed and scanned: every row a table of its own, sizing its own columns, so
+    the rules of one end where the next one's start elsewhere. Read as one lattice the rows'
+    cells were cut apart (a label over two columns, values shifted); the OCR'd page goes
+    through the same band-by-band reading as a printed one (grid.build_table): the rows stack
+    under the header's columns."""
+    from ingest.parse.readers.ocr_page import to_page
+
+    rules, words = [], []
+
+    def table(top, bottom, xs, texts):
+        rules.extend([(True, float(top), 0.0, 400.0), (True, float(bottom), 0.0, 400.0)])
+        rules.extend((False, float(x), float(top), float(bottom)) for x in xs)
+        for (a, b), t in zip(zip(xs, xs[1:]), texts):
+            words.append({"text": t, "conf": 0.99, "x0": a + 4.0, "x1": a + 4.0 + 8 * len(t),
+                          "top": top + 8.0, "bottom": bottom - 8.0})
+
+    table(0, 40, [0, 100, 200, 300, 400], ["情况", "自然人", "法人", "总计"])
+    table(40, 80, [0, 30, 100, 200, 300, 400], ["一", "予以", "1", "2", "3"])
+    table(80, 120, [0, 60, 100, 200, 300, 400], ["二", "部分", "4", "5", "9"])
+    raw = {"number": 1, "width": 400, "height": 600, "char_h": 24.0, "words": words, "rules": rules}
+    page, _ = to_page(raw, 1.0)
+    (grid,) = page.grids
+    values = [[t for t in row if t.isdigit()] for row in grid.expand()[0]]
+    assert values == [[], ["1", "2", "3"], ["4", "5", "9"]]
+    assert grid.n_cols <= 5 and len(grid.expand()[0][1]) == len(grid.expand()[0][0])
+    assert [row[-3:] for row in grid.expand()[0]] == [["自然人", "法人", "总计"], ["1", "2", "3"], ["4", "5", "9"]]
+
+
+def test_numbers_of_a_row_without_rules_the_detector_missed_are_read_again():
+    """gbk_2022's table 4 (no rules) scanned: fifteen zeros printed, the page-wide detector read
+    nine. The marks of the row it left unread are read again one by one and kept only as
+    numbers read with near certainty, so the row holds its 15 numbers and can be placed."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.readers.ocr_image import row_second_look
+
+    img = np.asarray(Image.open(SCANS / "gbk_2022_table4_row.png").convert("L"))
+    read = [(104, 33, 143, 64), (177, 34, 204, 61), (244, 34, 273, 60), (614, 28, 654, 62),
+            (670, 28, 711, 62), (726, 30, 772, 60), (802, 25, 843, 62), (857, 24, 899, 62),
+            (919, 24, 954, 61)]
+    words = [{"text": "0", "conf": 0.99, "x0": float(a), "top": float(t), "x1": float(b), "bottom": float(u)}
+             for a, t, b, u in read]
+    found = row_second_look(img, words, 38.0)
+    assert [w["text"] for w in found] == ["0"] * 6
+    assert all(w["second_look"] and w["conf"] >= 0.97 for w in found)
+    xs = sorted([w["x0"] for w in words] + [w["x0"] for w in found])
+    assert len(xs) == 15 and min(b - a for a, b in zip(xs, xs[1:])) > 30  # one per column
+    # the header line above, its boxes reaching into the row's band, hides none of its marks
+    header = [{"text": t, "conf": 0.99, "x0": x, "top": -12.0, "x1": x + 20, "bottom": 30.0}
+              for t, x in zip("维持纠正结果审结", range(20, 1000, 120))]
+    assert len(row_second_look(img, words + header, 38.0)) == 6
+    # a line with fewer numbers read is no row of a table: nothing is looked for
+    assert row_second_look(img, words[:2], 38.0) == []
+
+
+def test_numbers_of_neighbouring_columns_read_as_one_word_are_cut_where_their_ink_is():
+    """Two zeros of neighbouring columns of a table 4 printed without rules (a real scan): read
+    as one word "00", or as two words whose padded boxes touch (then the line's tokens join
+    them into "00"), the row is a number short. The boxes are cut to the ink: two numbers."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.page.lines import gapped_tokens
+    from ingest.parse.readers.ocr_image import split_spaced_digits
+
+    img = np.asarray(Image.open(SCANS / "gbk_2022_table4_row.png").convert("L"))
+    word = {"text": "00", "conf": 0.99, "x0": 614.0, "top": 28.0, "x1": 711.0, "bottom": 62.0}
+    cut = split_spaced_digits(img, [word], 38.0)
+    assert [w["text"] for w in cut] == ["0", "0"] and cut[0]["x1"] < cut[1]["x0"] - 20
+    touching = [{**word, "text": "0", "x1": 662.0}, {**word, "text": "0", "x0": 662.0}]
+    chars = [{**w, "size": 16.0} for w in split_spaced_digits(img, touching, 38.0)]
+    assert [t for t, _, _ in gapped_tokens(chars)] == ["0", "0"]
+    # a number's own digits touch: never cut
+    twelve = {**word, "text": "10", "x0": 600.0, "x1": 660.0}  # one zero's ink: one mark, two digits
+    assert [w["text"] for w in split_spaced_digits(img, [twelve], 38.0)] == ["10"]
+
+
+def test_a_rule_that_drifts_a_pixel_along_its_run_is_still_a_rule():
+    """rowtables' scan, page 3: the column rule between 其他 and 总计 drifts a pixel or two
+    along its 800-pixel run (the page turned, then straightened), so its box is 9 pixels wide
+    though its stroke is 3 or 4 thick. Judged by its box it was no rule, two columns read as
+    one ("0 0") and every row of that table was null; by its mean thickness it is a rule."""
+    import numpy as np
+    from PIL import Image
+    from ingest.parse.readers.ocr_image import find_rules
+
+    img = np.asarray(Image.open(SCANS / "rowtables_jagged_rule.png").convert("L"))
+    found = [r for r in find_rules(img, [], 37.0) if not r[0]]
+    assert len(found) == 1
+    horizontal, pos, a, b = found[0]
+    assert 20 <= pos <= 30 and b - a > 700

@@ -19,6 +19,10 @@ a sign is kept only when the page shows no unread ink just left of its digits (t
 `mark_left` is False, ocr_image.mark_unread_signs): OCR drops a minus before digits with full
 confidence, and table 2 has no rule to catch it. Otherwise → null with a warning.
 
+A lone "1" is kept only when the front end found its ink upright (`upright_one`,
+ocr_image.mark_upright_ones) or a rule that holds confirms it: OCR reads the slash of a cell
+that does not apply as "1", with a genuine 1's score. Otherwise → null with a warning.
+
 Only single-cell misreads are resolved; rules across years are not used (one report alone).
 Printed (text-layer) cells are never changed: they are only terms of the equations.
 """
@@ -95,6 +99,7 @@ def check(report: dict, templates=None) -> dict:
         return sum(vals_l) == sum(vals_r)
 
     _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr)
+    _doubtful_ones(report, meta, by_cell, holds, value, is_ocr)
     _unsure_signs(report, meta, templates)
     broken = [i for i in range(len(insts)) if holds(i) is False]
     if not broken:
@@ -171,6 +176,36 @@ def _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr) -> 
                 report.setdefault("warnings", []).append(
                     f"OCR check: {table} {row}/{col} read {raw!r} with confidence {conf:.2f}, "
                     "which no balancing rule confirms; left null")
+
+
+def _doubtful_ones(report, meta, by_cell, holds, value, is_ocr) -> None:
+    """A lone "1" OCR read whose ink the front end did not find upright (`upright_one` not True:
+    ocr_image.mark_upright_ones) → null, unless a balancing rule that holds confirms it.
+
+    A report prints "/" in a cell that does not apply; blurred, OCR reads it "1" with the
+    score of a genuine 1, so no confidence threshold separates them. The slash's lean does:
+    the front end measures the stroke and marks the upright ones. A 1 whose ink leans, or
+    that could not be measured (`upright_one` missing: its words were not kept), is a number no
+    second reading confirms; table 2 has no rule to confirm it, tables 3 and 4 may."""
+    for table, rows in meta.items():
+        if not isinstance(rows, dict) or not isinstance(report.get(table), dict):
+            continue
+        for row, cols in rows.items():
+            for col, m in (cols or {}).items():
+                if not m or m.get("upright_one") is True or not is_ocr(table, row, col):
+                    continue
+                raw = ((report.get("raw") or {}).get(table) or {}).get(row, {}).get(col)
+                if value(table, row, col) != 1 or re.sub(r"\s", "", raw or "") != "1":
+                    continue
+                if any(holds(i) for i in by_cell.get((table, row, col), [])):
+                    continue  # a rule that holds with this 1 confirms it
+                why = ("its stroke leans like a slash ('/', the mark of a cell that does not apply)"
+                       if m.get("upright_one") is False else "its ink could not be checked for a slash")
+                report[table][row][col] = None
+                m["note"] = f"OCR read '1', but {why} and no balancing rule confirms it: null"
+                report.setdefault("warnings", []).append(
+                    f"OCR check: {table} {row}/{col} read '1', but {why}, and no balancing rule "
+                    "confirms it; left null")
 
 
 _SIGNED = re.compile(r"^\s*[-+−－﹣—–]")

@@ -51,6 +51,8 @@ def one(meta: dict | None) -> dict:
             out["undecided"] = True
         if meta.get("mark_left") is not None:  # OCR: unread ink before the digits (ocr_check)
             out["mark_left"] = bool(meta["mark_left"])
+        if meta.get("upright_one") is not None:  # OCR: a lone 1's ink stands upright (ocr_check)
+            out["upright_one"] = bool(meta["upright_one"])
     return out
 
 

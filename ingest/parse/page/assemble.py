@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from ingest.parse.layout import Block, Document
 from ingest.parse.page.borderless import gapped_text, placed_rows, table4_rows
 from ingest.parse.page.grid import EDGE, SNAP, Grid, contains, continues, header_over_break, join, restack
-from ingest.parse.page.lines import Line, cluster_lines, is_page_number, orientation, paragraph_text, paragraphs
-from ingest.parse.rows import rows_from_lines
+from ingest.parse.page.lines import (Line, cluster_lines, gapped_tokens, is_page_number, orientation,
+                                     paragraph_text, paragraphs)
+from ingest.parse.rows import rows_from_cells, split_line
 from ingest.parse.vocab.headings import heading_key
 
 
@@ -148,18 +149,19 @@ def assemble(pages: list[Page], doc_warnings: list[str], *, kind: str, cell_meta
         if seg.key in _TABLE_SECTIONS and not grids:
             # No ruled table under this heading (a table drawn without borders): its lines
             # are the flattened "label numbers…" text the text front end already reads.
-            lines = [gapped_text(x) for x in seg.flow if isinstance(x, Line)]
+            seg_lines = [x for x in seg.flow if isinstance(x, Line)]
+            lines = [gapped_text(x) for x in seg_lines]
             if seg.key == "table3":
-                rows = placed_rows([x for x in seg.flow if isinstance(x, Line)], doc_warnings)
+                rows = placed_rows(seg_lines, doc_warnings)
             else:
-                rows = rows_from_lines([ln for ln in lines if ln])
+                rows = token_rows(seg_lines)
                 if seg.key == "table4":
                     rows = table4_rows(rows, lines, doc_warnings)
             if rows:
-                pages_of = sorted({x.page for x in seg.flow if isinstance(x, Line)})
-                blocks.append(Block(rows=rows, section=seg.key, grid=False,
+                pages_of = sorted({x.page for x in seg_lines})
+                blocks.append(Block(rows=[[str(c) for c in row] for row in rows], section=seg.key, grid=False,
                                     origin=f"{kind} text lines, {pages_txt(pages_of[0], pages_of[-1])}",
-                                    from_geometry=True))
+                                    meta=line_meta(rows, seg_lines, cell_meta), from_geometry=True))
                 doc_warnings.append(f"{seg.key} has no ruled table in the PDF; it was read from "
                                     "its text lines")
             text.extend(lines)
@@ -191,6 +193,40 @@ def assemble(pages: list[Page], doc_warnings: list[str], *, kind: str, cell_meta
                 text.extend(x.row_texts())
     return Document(kind=kind, text="\n".join(text), blocks=blocks, narrative="\n".join(narrative),
                     title=title, warnings=doc_warnings)
+
+
+def token_rows(lines: list[Line]) -> list[list[str]]:
+    """`rows_from_lines` of the lines' gapped text, each value a `Token` of the characters it
+    was read from (a line whose words do not split as its text does keeps plain values)."""
+    cells = []
+    for line in lines:
+        text = gapped_text(line)
+        if not text:
+            continue
+        label, values = split_line(text)
+        toks = [t for t, _, _ in gapped_tokens(line.chars)]
+        if values and toks == text.split():
+            values = toks[len(toks) - len(values):]
+        cells.append((label, values))
+    return rows_from_cells(cells)
+
+
+def line_meta(rows: list[list[str]], lines: list[Line], cell_meta) -> list[list[dict | None]] | None:
+    """Block.meta of a table read from text lines, for front ends whose characters are not
+    simply printed (OCR'd pages: `cell_meta.words`, ocr_page.Provenance): each cell the
+    provenance of the characters it was read from — OCR's score among them, which the checks
+    of OCR'd numbers need (mapping/ocr_check.py). A cell whose characters were not kept (a
+    reading of glued digits) is still read "ocr", with no score. None for printed pages."""
+    words = getattr(cell_meta, "words", None)
+    if words is None:
+        return None
+    read = [m for m in (words([c]) for ln in lines for c in ln.chars[:1]) if m]
+    if not read:
+        return None  # no line of the table was OCR'd
+    untraced = {"read": "ocr", "page": read[0]["page"],
+                "note": "read by OCR from a table's text lines; the words it came from were not kept"}
+    return [[(words(list(c.chars)) if getattr(c, "chars", None) else None) or (dict(untraced) if c else None)
+             for c in row] for row in rows]
 
 
 def _segments(pages: list[Page]) -> list[_Segment]:

@@ -13,7 +13,7 @@ import re
 import statistics
 
 from ingest.parse.glued import digits
-from ingest.parse.page.lines import Line, chars_to_text, gapped_tokens, join_pieces
+from ingest.parse.page.lines import Line, chars_to_text, gapped_tokens, join_pieces, token
 from ingest.parse.rows import rows_from_cells, split_line
 
 
@@ -148,14 +148,17 @@ def header_columns(header: list[Line], width: int, left: float) -> tuple[list[fl
 def _header_words(line: Line) -> list[tuple[str, float, float]]:
     """A header line's words: its gapped tokens, cut again wherever two characters do not touch
     (more than half a point apart). A word's characters are set edge to edge; the header words
-    of neighbouring narrow columns can stand a point apart (LibreOffice: 自然人 商业 科研)."""
+    of neighbouring narrow columns can stand a point apart (LibreOffice: 自然人 商业 科研).
+    Not so the characters whose boxes a recogniser estimated (they carry its score, `conf`):
+    OCR leaves gaps inside a word (企 业), so its words are the gapped tokens — cut in two,
+    商业 over 企 and 业 would read as a word over two columns and name none."""
     out: list[tuple[str, float, float]] = []
     for t, a, b in gapped_tokens(line.chars):
         chars = sorted((c for c in line.chars if a <= (c["x0"] + c["x1"]) / 2 <= b and not c["text"].isspace()),
                        key=lambda c: c["x0"])
         word: list[dict] = []
         for c in chars:
-            if word and c["x0"] - word[-1]["x1"] > 0.5:
+            if word and c["x0"] - word[-1]["x1"] > 0.5 and c.get("conf") is None:
                 out.append(("".join(w["text"] for w in word), word[0]["x0"], max(w["x1"] for w in word)))
                 word = []
             word.append(c)
@@ -606,6 +609,7 @@ def _place(vals: list[tuple[str, float, float]], line: Line, centres: list[float
     complete rows print that column in (a table further down with other column widths —
     the second half of a split table — is never read against these columns)."""
     out = [""] * len(centres)
+    used: list[list[dict]] = [[] for _ in centres]  # each column's characters (its provenance)
     done: set[int] = set()
     prev: tuple[int, int] | None = None  # (token, column) of the previous character
     for k, (text, x0, x1) in enumerate(vals):
@@ -632,8 +636,9 @@ def _place(vals: list[tuple[str, float, float]], line: Line, centres: list[float
                 if prev is not None and i < prev[1]:
                     return None
             out[i] += c["text"]
+            used[i].append(c)
             prev = (k, i)
-    return out
+    return [token(t, cs) for t, cs in zip(out, used)]
 
 
 def table4_rows(rows: list[list[str]], lines: list[str], doc_warnings: list[str]) -> list[list[str]]:

@@ -113,8 +113,24 @@ def chars_to_text(chars: list[dict], keep_gaps: bool = False) -> str:
     return "".join(out)
 
 
+class Token(str):
+    """A cell's text that remembers the characters it was read from: a table printed without
+    rules is read from its text lines, and its cells keep the provenance of their characters
+    (an OCR'd word's score, its page) through the readers that place them
+    (assemble.line_meta). Any other str operation gives a plain str."""
+
+    chars: tuple = ()
+
+
+def token(text: str, chars) -> Token:
+    t = Token(text)
+    t.chars = tuple(chars)
+    return t
+
+
 def gapped_tokens(chars: list[dict]) -> list[tuple[str, float, float]]:
-    """`chars_to_text(chars, keep_gaps=True).split()` with each token's left and right edge."""
+    """`chars_to_text(chars, keep_gaps=True).split()` with each token's left and right edge;
+    each token a `Token` holding its characters."""
     out: list[list] = []
     prev: dict | None = None
     pending_space = False
@@ -130,13 +146,14 @@ def gapped_tokens(chars: list[dict]) -> list[tuple[str, float, float]]:
             narrow = not is_wide(out[-1][0][-1]) and not is_wide(t[0])
             new = ((pending_space or gap > 0.25 * size) and narrow) or gap > 0.5 * size
         if new:
-            out.append([t, c["x0"], c["x1"]])
+            out.append([t, c["x0"], c["x1"], [c]])
         else:
             out[-1][0] += t
             out[-1][2] = max(out[-1][2], c["x1"])
+            out[-1][3].append(c)
         prev = c
         pending_space = False
-    return [(t, a, b) for t, a, b in out]
+    return [(token(t, cs), a, b) for t, a, b, cs in out]
 
 
 def cluster_lines(chars: list[dict]) -> list[Line]:
@@ -146,25 +163,44 @@ def cluster_lines(chars: list[dict]) -> list[Line]:
     lines are formed by overlap of the boxes, not by equal `top`.
     """
     lines: list[Line] = []
+    cores: list[list[float]] = []  # each line's extent over its characters' cores
     for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
         if c["text"].isspace() and not lines:
             continue
-        h = max(c["bottom"] - c["top"], 0.1)
+        top, bottom = _core(c)
+        h = max(bottom - top, 0.1)
         placed = False
         # Only the last few lines can overlap a character that comes later in `top` order.
-        for line in reversed(lines[-3:]):
-            overlap = min(line.bottom, c["bottom"]) - max(line.top, c["top"])
-            if overlap >= 0.5 * min(h, line.bottom - line.top):
+        for line, core in zip(reversed(lines[-3:]), reversed(cores[-3:])):
+            overlap = min(core[1], bottom) - max(core[0], top)
+            if overlap >= 0.5 * min(h, core[1] - core[0]):
                 line.chars.append(c)
                 line.top = min(line.top, c["top"])
                 line.bottom = max(line.bottom, c["bottom"])
+                core[0], core[1] = min(core[0], top), max(core[1], bottom)
                 placed = True
                 break
         if not placed:
             lines.append(Line([c], c["top"], c["bottom"]))
+            cores.append([top, bottom])
     lines = [ln for ln in lines if any(not c["text"].isspace() for c in ln.chars)]
     lines.sort(key=lambda ln: ln.top)
     return lines
+
+
+OCR_CORE = 0.2  # share of an OCR'd box's height cut at its top and at its bottom
+
+
+def _core(c: dict) -> tuple[float, float]:
+    """The vertical extent of a character that decides its line. A recogniser's box (the
+    character carries its score, `conf`) is its detected text line's, padded around the ink:
+    on a scan, the two lines of a label wrapped in a narrow cell and the row of numbers
+    centred between them overlap by half a box and would read as one line, their characters
+    interleaved ("(三)不予4方.合保护法第权三益"); their middle parts do not overlap."""
+    if c.get("conf") is None:
+        return c["top"], c["bottom"]
+    cut = OCR_CORE * (c["bottom"] - c["top"])
+    return c["top"] + cut, c["bottom"] - cut
 
 
 def cell_text(chars: list[dict], width: float | None = None) -> str:

@@ -93,12 +93,14 @@ def read_page(number: int, gray, scale: float | None = None) -> dict:
     words = _words(gray, lines)
     cjk = sorted(w["bottom"] - w["top"] for w in words if len(w["text"]) == 1 and ord(w["text"]) > 0x2E80)
     char_h = float(cjk[len(cjk) // 2]) if cjk else 30.0
-    words = [w for w in words if not _speck(w, char_h)]
+    words = split_spaced_digits(gray, [w for w in words if not _speck(w, char_h)], char_h)
     raw = {"number": number, "width": int(gray.shape[1]), "height": int(gray.shape[0]),
            "angle": angle, "char_h": char_h, "words": words,
            "rules": find_rules(gray, words, char_h, lines), "pid": os.getpid()}
     raw["words"] += second_look(gray, raw, scale)
+    raw["words"] += row_second_look(gray, raw["words"], char_h, raw["rules"])
     mark_unread_signs(gray, raw["words"], char_h)
+    mark_upright_ones(gray, raw["words"])
     raw["cpu"] = time.process_time() - t0
     return raw
 
@@ -137,6 +139,121 @@ def second_look(gray, raw: dict, scale: float | None) -> list[dict]:
                 found.append({**w, "x0": w["x0"] + x0 + m, "x1": w["x1"] + x0 + m,
                               "top": w["top"] + top + m, "bottom": w["bottom"] + top + m,
                               "second_look": True})
+    return found
+
+
+DIGIT_GAP = 0.6  # share of a character's height: digits this far apart are two numbers
+
+
+def split_spaced_digits(gray, words: list[dict], char_h: float) -> list[dict]:
+    """Words of digits with boxes as wide as their ink; one whose digits stand a column apart
+    cut into its numbers.
+
+    The detector may take two lone numbers of neighbouring columns of a table printed
+    without rules as one word ("00" over two cells of table 4's row of zeros); read as one
+    number, the row is a number short and cannot be placed. The ink says where the digits
+    are: the word is cut only when its box holds exactly as many marks as it has digits
+    (each mark a digit: no guess which digit is where) and two of them stand more than
+    DIGIT_GAP of a character's height apart — never within a number, whose digits touch.
+    """
+    import numpy as np
+
+    out: list[dict] = []
+    for w in words:
+        if not re.fullmatch(r"\d{1,9}", w["text"]):
+            out.append(w)
+            continue
+        top, bottom = max(0, int(w["top"])), int(math.ceil(w["bottom"]))
+        x0, x1 = max(0, int(w["x0"])), int(math.ceil(w["x1"]))
+        cols = (gray[top:bottom, x0:x1] < 160).sum(axis=0) > 0
+        runs: list[list[int]] = []  # ink columns, left to right
+        for i, ink in enumerate(np.asarray(cols).tolist()):
+            if ink and runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            elif ink:
+                runs.append([i, i + 1])
+        runs = [r for r in runs if r[1] - r[0] >= 2]  # not a speck's column
+        if runs:
+            # the box as wide as the ink: the recogniser pads its estimated boxes, and two
+            # numbers of neighbouring columns whose boxes touch would read as one ("0" "0": "00")
+            w = {**w, "x0": float(x0 + runs[0][0]), "x1": float(x0 + runs[-1][1])}
+        if len(runs) != len(w["text"]) or not any(b[0] - a[1] > DIGIT_GAP * char_h for a, b in zip(runs, runs[1:])):
+            out.append(w)
+            continue
+        cut = [0] + [i + 1 for i, (a, b) in enumerate(zip(runs, runs[1:])) if b[0] - a[1] > DIGIT_GAP * char_h] + [len(runs)]
+        for a, b in zip(cut, cut[1:]):
+            out.append({**w, "text": w["text"][a:b], "x0": float(x0 + runs[a][0]), "x1": float(x0 + runs[b - 1][1])})
+    return out
+
+
+ROW_NUMBERS = 3  # numbers a line of words must hold to be searched for the numbers it lacks
+# a number of a row, or zeros read as the letter O (ocr_page.zeros_read_as_letters reads them)
+_ROW_NUMBER = re.compile(r"^(\d{1,4}|[Oo]+)$")
+
+
+def row_second_look(gray, words: list[dict], char_h: float, rules=()) -> list[dict]:
+    """Numbers of a row printed without rules that the page-wide detector left unread.
+
+    A table drawn without rules has no empty cell to look into again (`second_look`): on a
+    speckled scan the detector drops lone zeros of a row ("0 0 0 … 0" under table 4's header
+    read as 9 of its 15 numbers), and a row short of numbers cannot be placed. In the band of
+    each line that reads at least ROW_NUMBERS numbers, every mark as tall as a digit lying
+    right of the line's last word of text and outside every word standing in the band (the
+    row's, or a wrapped label's line beside it) is read again alone
+    (recognition on its own box, as `_reread` does last), and kept only when it reads as a
+    number with near certainty. Rules are no marks: the page's vertical rules are blanked
+    first (a rule cut to the band is as tall as a digit, and would read "1"), and a mark
+    running from the band's top to its bottom, or far wider or taller than a digit, is skipped.
+    """
+    import cv2
+    import numpy as np
+
+    h_img, w_img = gray.shape
+    nums = [w for w in words if _ROW_NUMBER.match(w["text"])]
+    found: list[dict] = []
+    done: set[tuple] = set()
+    for w in nums:
+        mid = (w["top"] + w["bottom"]) / 2
+        row = [v for v in words if v["top"] < mid < v["bottom"]
+               and abs((v["top"] + v["bottom"]) / 2 - mid) < 0.3 * (w["bottom"] - w["top"])]
+        row_nums = [v for v in row if _ROW_NUMBER.match(v["text"])]
+        if len(row_nums) < ROW_NUMBERS:
+            continue
+        top = int(min(v["top"] for v in row_nums))
+        bottom = int(math.ceil(max(v["bottom"] for v in row_nums)))
+        if (top, bottom) in done:
+            continue
+        done.add((top, bottom))
+        # words standing in the band: the row's, and a wrapped label's line beside it
+        near = [v for v in words if top <= (v["top"] + v["bottom"]) / 2 <= bottom]
+        text = [v for v in near if not _ROW_NUMBER.match(v["text"])]
+        left = int(max((v["x1"] for v in text), default=0)) + 1
+        band = (gray[top:bottom, left:] < 160).astype(np.uint8)
+        for v in near:  # what was read already, on this line or the ones it touches
+            band[:, max(0, int(v["x0"]) - 2 - left):max(0, int(math.ceil(v["x1"])) + 3 - left)] = 0
+        for horizontal, pos, a, b in rules:
+            if not horizontal and a < bottom and b > top:
+                band[:, max(0, int(pos) - 4 - left):max(0, int(pos) + 5 - left)] = 0
+        n, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+        marks = sorted(tuple(int(x) for x in stats[i, :4]) for i in range(1, n)
+                       if 0.45 * char_h <= stats[i, 3] <= 0.9 * char_h and stats[i, 2] <= 0.8 * char_h
+                       and stats[i, 4] >= 8 and not (stats[i, 1] == 0 and stats[i, 3] == bottom - top))
+        groups: list[list[int]] = []  # the marks of one number, side by side
+        for x, y, bw, bh in marks:
+            if groups and x - groups[-1][2] <= 0.25 * char_h:
+                g = groups[-1]
+                g[1], g[2], g[3] = min(g[1], y), max(g[2], x + bw), max(g[3], y + bh)
+            else:
+                groups.append([x, y, x + bw, y + bh])
+        for x0, y0, x1, y1 in groups:
+            crop = gray[top + max(y0 - 4, 0):top + y1 + 5, left + max(x0 - 4, 0):left + x1 + 5]
+            tight = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
+            res = engine()(cv2.cvtColor(tight, cv2.COLOR_GRAY2BGR), use_det=False, use_cls=False, use_rec=True)
+            txts, scores = res.txts or (), res.scores or ()
+            if len(txts) == 1 and _NUMBER.match(txts[0]) and scores[0] >= 0.97:
+                found.append({"text": txts[0], "conf": round(float(scores[0]), 4),
+                              "x0": float(left + x0), "x1": float(left + x1),
+                              "top": float(top), "bottom": float(bottom), "second_look": True})
     return found
 
 
@@ -189,6 +306,51 @@ def mark_unread_signs(gray, words: list[dict], char_h: float) -> None:
             c not in digits and c[4] >= 4 and max(c[2], c[3]) >= 2  # not a speck
             and c[0] + c[2] <= first + 1 and c[1] >= d_top - 1 and c[1] + c[3] <= d_bottom + 1
             for c in comps)
+
+
+SLANT = 0.15  # a lone "1" whose stroke's top stands right of its foot by more is no upright 1
+
+
+def mark_upright_ones(gray, words: list[dict]) -> None:
+    """Set `upright_one` on every word read as a lone "1": does its ink stand upright?
+
+    A report prints "/" for a cell that does not apply, and the recogniser reads a blurred
+    slash as "1" with the score of a genuine 1 (0.92 against 0.91–0.95 on the scans at hand),
+    so its score cannot tell them apart. The ink can: a slash leans, its top a third of its
+    height right of its foot; a 1 is a vertical stem whose flag, if anything, pulls its top
+    left. The glyph is the largest mark in the word's box; the lean is the slope of the
+    centres of its pixel rows (a least-squares line: blur and specks move it little). The
+    page is straightened before this (a turned scan leans its strokes by under 0.01).
+    False when the ink leans, or no glyph is found to measure (ocr_check then wants a rule).
+    """
+    import cv2
+    import numpy as np
+
+    h_img, w_img = gray.shape
+    for w in words:
+        if w["text"] != "1":
+            continue
+        x0, x1 = max(0, int(w["x0"]) - 3), min(w_img, int(math.ceil(w["x1"])) + 4)
+        top, bottom = max(0, int(w["top"]) - 3), min(h_img, int(math.ceil(w["bottom"])) + 4)
+        w["upright_one"] = False
+        if bottom - top < 8 or x1 - x0 < 3:
+            continue  # too small to tell
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(
+            (gray[top:bottom, x0:x1] < 160).astype(np.uint8), connectivity=8)
+        # a rule running through the box (it spans the crop) is no glyph: an upright one
+        # would vouch for a slash beside it
+        marks = [i for i in range(1, n) if stats[i, cv2.CC_STAT_HEIGHT] < bottom - top
+                 and stats[i, cv2.CC_STAT_WIDTH] < x1 - x0]
+        if not marks:
+            continue
+        glyph = max(marks, key=lambda i: stats[i, cv2.CC_STAT_AREA])
+        ys, xs = np.nonzero(labels == glyph)
+        rows = np.unique(ys)
+        if len(rows) < 6:
+            continue  # a speck, not a stroke
+        centres = np.array([xs[ys == y].mean() for y in rows])
+        lean = -float(np.polyfit(rows.astype(float), centres, 1)[0])  # top right of foot: > 0
+        w["upright_one"] = lean < SLANT
 
 
 _NUMBER = re.compile(r"^\d{1,4}$")
@@ -342,7 +504,9 @@ def find_rules(gray, words: list[dict], char_h: float,
         for i in range(1, n):
             x, y, w, h = (int(v) for v in stats[i, :4])
             long_, across = (w, h) if horizontal else (h, w)
-            if long_ < length or across > thick:
+            # thickness by the stroke's mean (its pixels over its length): a rule of a turned
+            # scan drifts a pixel or two along its run, widening its box, not its stroke
+            if long_ < length or across > 3 * thick or int(stats[i, 4]) / long_ > thick:
                 continue
             if any(bx0 <= x and by0 <= y and x + w <= bx1 and y + h <= by1 for bx0, by0, bx1, by1 in boxes):
                 continue
