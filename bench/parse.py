@@ -3,12 +3,22 @@
     python -m bench parse                 # the committed 162 KB page (tests/fixtures/html/word_2021.html)
                                           # + the same report as .docx / .ofd / .doc (LibreOffice)
     python -m bench.parse --page FILE     # any page; --seconds, --strict (exit 1 on a missed target)
+    python -m bench.parse --html-only     # the page alone; --method sequential: the pre-session-28 way
 
 In one run, on the same page and one core:
 - ours: `parse_bytes` → the full contract (decoding, every table mapped, metadata, narrative);
 - pandas.read_html: what an analyst would reach for (tables only, unmapped);
 - the floor: selectolax parsing the page and walking every table cell, nothing else.
 Times are CPU time of this process (stable on a busy machine), best of several rounds.
+Method (since session 28): the three are measured in alternation — round after round, each
+contender one batch in turn, the order rotating — with glibc malloc held still for all three
+(mmap threshold 4 MB, trim threshold 16 MB, set by mallopt before the first call: the same as
+GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=16777216).
+Measured one after the other with the allocator as it comes, the floor swung 0.75–1.2 ms with
+what ran before it (malloc giving back and refetching the memory around its 300 KB string).
+`--method sequential` measures the old way (ours, then the floor, then pandas, allocator
+untouched), to compare figures across the change. The allocator setting stays for the sections
+after the page (office formats, OCR, glued text, PDFs); `--html-only` runs the page alone.
 Targets: ≥ 500 reports/s, ≥ 5× pandas.read_html and within 2× of the floor (issue 21: the
 cell provenance and the gate must not cost the HTML path its speed).
 """
@@ -42,11 +52,53 @@ def _per_call(fn, seconds: float, rounds: int = 5) -> float:
     return best
 
 
+def _alternating(contenders: dict, seconds: float, rounds: int = 5) -> dict:
+    """Best CPU seconds per call of each contender, measured in alternation: every round runs
+    one batch of each (about seconds/rounds of CPU each), the order rotated by one a round, so
+    a slow spell of the machine or a state left by one contender falls on all of them."""
+    batch = {}
+    for name, fn in contenders.items():
+        fn()  # warm-up: imports, caches, first allocations
+        t = time.process_time()
+        fn()
+        batch[name] = max(3, int(seconds / rounds / max(time.process_time() - t, 1e-5)))
+    best = dict.fromkeys(contenders, float("inf"))
+    names = list(contenders)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn, n = contenders[name], batch[name]
+            t = time.process_time()
+            for _ in range(n):
+                fn()
+            best[name] = min(best[name], (time.process_time() - t) / n)
+    return best
+
+
+def _hold_allocator_still() -> bool:
+    """glibc malloc: serve the page-sized strings from the heap and keep freed memory (what
+    GLIBC_TUNABLES mmap_threshold=4 MB, trim_threshold=16 MB do), so no contender's time
+    depends on what the previous one left behind. False when the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+        return bool(libc.mallopt(m_mmap_threshold, 4 * 1024 * 1024)
+                    and libc.mallopt(m_trim_threshold, 16 * 1024 * 1024))
+    except (OSError, AttributeError):
+        return False
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.parse", description=__doc__.splitlines()[0])
     ap.add_argument("--page", type=Path, default=DEFAULT_PAGE, help="HTML page to parse")
     ap.add_argument("--seconds", type=float, default=4.0, help="time budget per measurement")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--method", choices=("alternating", "sequential"), default="alternating",
+                    help="alternating, allocator held still (default); sequential: the old way")
+    ap.add_argument("--html-only", action="store_true",
+                    help="the HTML page alone (ours, read_html, the floor): no office, OCR, glued, PDF sections")
     args = ap.parse_args(argv)
 
     from selectolax.lexbor import LexborHTMLParser
@@ -72,18 +124,21 @@ def main(argv: list[str]) -> int:
     print(f"   page: {args.page.relative_to(REPO) if args.page.is_relative_to(REPO) else args.page} "
           f"({len(data) / 1024:.0f} KB, {cells} mapped cells, {len(report['warnings'])} warnings)")
 
-    t_ours = _per_call(ours, args.seconds)
-    t_floor = _per_call(floor, args.seconds)
+    contenders = {"ours": ours, "floor": floor}
     try:
+        import lxml  # noqa: F401  (pandas.read_html's parser)
         import pandas as pd
 
-        def pandas_read_html():
-            return pd.read_html(io.StringIO(text))
-
-        t_pandas = _per_call(pandas_read_html, args.seconds)
+        contenders["pandas"] = lambda: pd.read_html(io.StringIO(text))
     except ImportError as exc:  # lxml missing: say so, measure the rest
         print(f"   pandas.read_html unavailable ({exc}); install lxml")
-        t_pandas = None
+    if args.method == "sequential":
+        best = {name: _per_call(fn, args.seconds) for name, fn in contenders.items()}
+    else:
+        held = _hold_allocator_still()
+        print(f"   method: alternating rounds, {'allocator held still' if held else 'allocator as it comes (not glibc)'}")
+        best = _alternating(contenders, args.seconds)
+    t_ours, t_floor, t_pandas = best["ours"], best["floor"], best.get("pandas")
 
     tracemalloc.start()
     ours()
@@ -104,6 +159,8 @@ def main(argv: list[str]) -> int:
     for name, ok, figure in checks:
         print(f"   target {name:24} {'met   ' if ok else 'MISSED'} ({figure})")
         missed += not ok
+    if args.html_only:
+        return 1 if (missed and args.strict) else 0
     missed += _office_formats(args.seconds)
     from bench import parse_ocr  # scanned pages (OCR): CPU-s a page, pages in parallel
 
