@@ -45,14 +45,21 @@ PAGES = ["/zwgk/zfxxgknb/", "/zwgk/zfxxgknb/index_1.html", "/zwgk/zfxxgknb/index
 
 
 def test_one_request_in_flight_per_host_and_a_delay_between(county):
-    results, _ = fetch_all([get(county, p) for p in PAGES], delay=0.1, concurrency=8)
+    results, tries = fetch_all([get(county, p) for p in PAGES], delay=0.1, concurrency=8)
     assert all(r.ok for r in results)
     assert county.gauge.peak == 1
     hits = sorted(county.hits, key=lambda h: h.at)
     assert [h.path for h in hits][0] == "/robots.txt"
     assert all(b.at >= a.done for a, b in zip(hits, hits[1:]))  # never two at once
+    # The delay runs from the moment a request's headers go out to the next one's: exact on the
+    # crawler's clock. The server below shares this process's GIL, so the moment it stamps an
+    # arrival can lag by whatever the machine's load makes it wait (16 ms seen under load): its
+    # spacing is checked on average, the crawler's at every request.
+    sent = sorted(t.sent_at for t, _ in tries)
+    assert len(sent) == len(hits) and None not in sent
+    assert min(b - a for a, b in zip(sent, sent[1:])) >= 0.1
     spacing = [b.at - a.at for a, b in zip(hits, hits[1:])]
-    assert min(spacing) >= 0.095, spacing
+    assert sum(spacing) / len(spacing) >= 0.1, spacing
 
 
 def test_hosts_are_crawled_in_parallel_within_the_global_limit():
