@@ -155,27 +155,39 @@ def check(report: dict, templates=None) -> dict:
 LOW_CONFIDENCE = 0.6  # below this a recognised number is a guess unless a rule confirms it
 
 
-def _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr) -> None:
-    """OCR'd numbers read with low confidence that no balancing rule confirms → null."""
+def _ocr_cells(report, meta, is_ocr):
+    """(table, row, column, provenance) of every OCR'd cell of the report's tables."""
     for table, rows in meta.items():
         if not isinstance(rows, dict) or not isinstance(report.get(table), dict):
             continue
         for row, cols in rows.items():
             for col, m in (cols or {}).items():
-                conf = (m or {}).get("confidence")
-                if conf is None or conf >= LOW_CONFIDENCE or not is_ocr(table, row, col):
-                    continue
-                if value(table, row, col) is None:
-                    continue
-                if any(holds(i) for i in by_cell.get((table, row, col), [])):
-                    continue  # a rule that holds with this number confirms it
-                raw = report["raw"][table][row][col]
-                report[table][row][col] = None
-                m["note"] = (f"OCR read {raw!r} with confidence {conf:.2f} and no balancing rule "
-                             "confirms it: null")
-                report.setdefault("warnings", []).append(
-                    f"OCR check: {table} {row}/{col} read {raw!r} with confidence {conf:.2f}, "
-                    "which no balancing rule confirms; left null")
+                if m and is_ocr(table, row, col):
+                    yield table, row, col, m
+
+
+def _null_unless_confirmed(report, by_cell, holds, cell, m, note, warning) -> None:
+    """Null an OCR'd number with a note and a warning, unless a balancing rule that holds with
+    it confirms it."""
+    table, row, col = cell
+    if any(holds(i) for i in by_cell.get(cell, [])):
+        return
+    report[table][row][col] = None
+    m["note"] = note
+    report.setdefault("warnings", []).append(f"OCR check: {table} {row}/{col} {warning}; left null")
+
+
+def _unconfirmed_low_confidence(report, meta, by_cell, holds, value, is_ocr) -> None:
+    """OCR'd numbers read with low confidence that no balancing rule confirms → null."""
+    for table, row, col, m in _ocr_cells(report, meta, is_ocr):
+        conf = m.get("confidence")
+        if conf is None or conf >= LOW_CONFIDENCE or value(table, row, col) is None:
+            continue
+        raw = report["raw"][table][row][col]
+        _null_unless_confirmed(report, by_cell, holds, (table, row, col), m,
+                               f"OCR read {raw!r} with confidence {conf:.2f} and no balancing rule "
+                               "confirms it: null",
+                               f"read {raw!r} with confidence {conf:.2f}, which no balancing rule confirms")
 
 
 def _doubtful_ones(report, meta, by_cell, holds, value, is_ocr) -> None:
@@ -187,25 +199,17 @@ def _doubtful_ones(report, meta, by_cell, holds, value, is_ocr) -> None:
     the front end measures the stroke and marks the upright ones. A 1 whose ink leans, or
     that could not be measured (`upright_one` missing: its words were not kept), is a number no
     second reading confirms; table 2 has no rule to confirm it, tables 3 and 4 may."""
-    for table, rows in meta.items():
-        if not isinstance(rows, dict) or not isinstance(report.get(table), dict):
+    for table, row, col, m in _ocr_cells(report, meta, is_ocr):
+        if m.get("upright_one") is True:
             continue
-        for row, cols in rows.items():
-            for col, m in (cols or {}).items():
-                if not m or m.get("upright_one") is True or not is_ocr(table, row, col):
-                    continue
-                raw = ((report.get("raw") or {}).get(table) or {}).get(row, {}).get(col)
-                if value(table, row, col) != 1 or re.sub(r"\s", "", raw or "") != "1":
-                    continue
-                if any(holds(i) for i in by_cell.get((table, row, col), [])):
-                    continue  # a rule that holds with this 1 confirms it
-                why = ("its stroke leans like a slash ('/', the mark of a cell that does not apply)"
-                       if m.get("upright_one") is False else "its ink could not be checked for a slash")
-                report[table][row][col] = None
-                m["note"] = f"OCR read '1', but {why} and no balancing rule confirms it: null"
-                report.setdefault("warnings", []).append(
-                    f"OCR check: {table} {row}/{col} read '1', but {why}, and no balancing rule "
-                    "confirms it; left null")
+        raw = ((report.get("raw") or {}).get(table) or {}).get(row, {}).get(col)
+        if value(table, row, col) != 1 or re.sub(r"\s", "", raw or "") != "1":
+            continue
+        why = ("its stroke leans like a slash ('/', the mark of a cell that does not apply)"
+               if m.get("upright_one") is False else "its ink could not be checked for a slash")
+        _null_unless_confirmed(report, by_cell, holds, (table, row, col), m,
+                               f"OCR read '1', but {why} and no balancing rule confirms it: null",
+                               f"read '1', but {why}, and no balancing rule confirms it")
 
 
 _SIGNED = re.compile(r"^\s*[-+−－﹣—–]")
