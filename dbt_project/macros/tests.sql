@@ -56,7 +56,13 @@ select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ colu
 {%- set row_checks = checks | rejectattr('test', 'in', ['relationships', 'unique_combination']) | list -%}
 {%- set joins = checks | selectattr('test', 'equalto', 'relationships') | list -%}
 {%- set keys = checks | selectattr('test', 'equalto', 'unique_combination') | list -%}
-with counted as materialized (
+{#- `model` is text, not a relation, when an incremental build narrowed it to the rows it wrote
+    (get_where_subquery): those few rows are picked out once, not by each of the checks below,
+    which scanned the report ids of a 100 M-row fact four times (4 s at 805,000 reports). -#}
+{%- set narrowed = model is string -%}
+{%- set rows = 'narrowed_rows' if narrowed else model -%}
+with {% if narrowed %}narrowed_rows as materialized (select * from {{ model }}),
+{% endif %}counted as materialized (
     select
         {%- for c in row_checks %}
         {%- set col = adapter.quote(c.column) %}
@@ -78,7 +84,7 @@ with counted as materialized (
         {%- endif %} as check_{{ loop.index }}{% if not loop.last %},{% endif %}
         {%- endfor %}
         {%- if not row_checks %} 0 as none_{% endif %}
-    from {{ model }}
+    from {{ rows }}
 ),
 
 failures as (
@@ -94,7 +100,7 @@ failures as (
     {%- endfor %}
     {%- for c in joins %}
     select 'relationships' as check_name, '{{ c.column }} → {{ c.to }}.{{ c.field }}' as column_name,
-           (select count(*) from (select * from {{ model }}) as m
+           (select count(*) from (select * from {{ rows }}) as m
             anti join {{ ref(c.to) }} as t on t.{{ adapter.quote(c.field) }} = m.{{ adapter.quote(c.column) }}
             where m.{{ adapter.quote(c.column) }} is not null) as failing_rows
     union all
@@ -103,9 +109,9 @@ failures as (
     {%- set cols = k.columns | join(', ') %}
     select 'unique_combination' as check_name, '{{ cols }}' as column_name,
            (select count(*) from (
-                select {{ cols }} from {{ model }}
+                select {{ cols }} from {{ rows }}
                 where hash({{ cols }}) in (
-                    select key_hash from (select hash({{ cols }}) as key_hash from {{ model }})
+                    select key_hash from (select hash({{ cols }}) as key_hash from {{ rows }})
                     group by key_hash having count(*) > 1)
                 group by {{ cols }} having count(*) > 1)) as failing_rows
     union all

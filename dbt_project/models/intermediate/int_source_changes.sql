@@ -20,7 +20,7 @@ with parses as (
 issuers as (
     select report_id,
            -- one row per parser version: combined in no particular order
-           cast(bit_xor(md5_number({{ row_text(source('parsed', 'report_issuers'), 'i') }})) as varchar) as digest
+           {{ unordered_digest(row_text(source('parsed', 'report_issuers'), 'i')) }} as digest
     from {{ source('parsed', 'report_issuers') }} as i
     group by report_id
 ),
