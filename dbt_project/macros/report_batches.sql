@@ -23,7 +23,9 @@
 
   The two batched models also never run side by side (fct_applications depends on
   fct_application_totals): two of them writing at once within 3 GB failed with "Out of Memory:
-  failed to pin block" even in batches, where either alone succeeded.
+  failed to pin block" even in batches, where either alone succeeded. Except in a warehouse of
+  half a batch of reports or less (WAREHOUSE_BIG_FACTS_APART=0, set by ingest build): the two
+  together then read no more reports than one batch alone.
 #}
 
 {% macro report_batch_count() -%}

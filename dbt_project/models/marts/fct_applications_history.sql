@@ -2,9 +2,12 @@
 -- Grain: report × applicant type (the six detail columns) × detail outcome row. Printed totals
 -- (总计 column, （七）总计 row, subtotals) live in fct_application_totals and are never summed
 -- here; intake rows (new / carried over / carried forward) live in fct_application_intake.
--- Built in batches of reports at national size (macros/report_batches.sql), and after
--- fct_application_totals, never beside it: the two together overflow the memory limit.
+-- Built in batches of reports at national size (macros/report_batches.sql), and then after
+-- fct_application_totals, never beside it: the two together overflow the memory limit. Beside it
+-- when the warehouse holds half a batch of reports or less (ingest/load/build.big_facts_apart).
+{% if env_var('WAREHOUSE_BIG_FACTS_APART', '1') != '0' -%}
 -- depends_on: {{ ref('fct_application_totals_history') }}
+{% endif -%}
 select
     {{ fact_keys() }},
     c.table3_shape,
