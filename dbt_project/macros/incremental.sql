@@ -169,19 +169,13 @@ join {{ ref('int_regions') }} as g using (region_code)
 {%- endmacro %}
 
 {#
-  The added and changed reports' ids for a test's filter: a literal list when there are few (a
-  day's increment), which DuckDB checks inside the table scan; a subquery otherwise, a hash join
-  over every row of the table (5 s for the uniqueness test of fct_applications at 210,000 reports).
+  The added and changed reports' ids for a test's filter: a subquery, which DuckDB runs as a
+  semi join. Measured at 805,000 reports (session 29), picking the 10 changed reports' rows out
+  of int_report_cells took 0.3–0.9 s this way and 3.0–3.4 s as a literal IN list checked inside
+  the scan (the list had been the faster one when each check read the table anew).
 #}
-{% macro changed_report_ids(limit=2000) -%}
-{%- set ids = run_query("select report_id from " ~ changes_relation() ~ " where change <> 'removed' order by 1 limit " ~ (limit + 1)).columns[0].values() -%}
-{%- if ids | length == 0 -%}
-select null where false
-{%- elif ids | length <= limit -%}
-{%- for id in ids -%}'{{ id | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{%- endfor -%}
-{%- else -%}
+{% macro changed_report_ids() -%}
 select report_id from {{ changes_relation() }} where change <> 'removed'
-{%- endif -%}
 {%- endmacro %}
 
 {#
