@@ -80,3 +80,19 @@ def test_table_head_is_the_start_of_the_table_text():
             whole = table.text(separator="")
             for n in (0, 1, 7, 30, 80, len(whole), len(whole) + 5):
                 assert html._text_head(table, n) == whole[:n]
+
+
+def test_row_lines_made_with_the_grid_are_row_line():
+    # expand makes a row's line itself when every position is a cell of its own; a row with a
+    # colspan, a copy of a rowspan from above or a position no cell covers goes through row_line.
+    from selectolax.lexbor import LexborHTMLParser
+
+    spans = ("<table><tr><td rowspan=2 colspan=2>甲</td><td>1</td></tr><tr><td>2</td></tr>"
+             "<tr><td colspan=2>乙</td><td></td></tr><tr><td rowspan=3>丙</td><td>3</td><td>4</td></tr>"
+             "<tr><td>5</td></tr><tr><td>6</td><td>7</td><td>8</td><td>9</td></tr>"
+             "<tr><td>丁</td><td colspan=2 rowspan=2>戊</td></tr><tr><td>10</td></tr></table>")
+    for page in (WORD.decode("utf-8"), spans):
+        for table in LexborHTMLParser(page).css("table"):
+            rows, ids, lines = html._expand(table)
+            assert lines == [html.row_line(row, rid) for row, rid in zip(rows, ids)]
+            assert (rows, ids) == html.expand(table)

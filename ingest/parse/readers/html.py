@@ -59,14 +59,14 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     title = _flat(title_node.text()) if title_node is not None else None
     root = tables.root
 
-    grids: list[tuple[list[list[str]], list[list[int]], str, object]] = []
+    grids: list[tuple[list[list[str]], list[list[int]], list[str], str, object]] = []
     for table in tables.innermost:
         head = _text_head(table, _HEAD_CHARS)
-        rows, ids = expand(table)
+        rows, ids, row_lines = _expand(table)
         # the placeholder stands where the table stood; its number finds the grid again.
         # The table, taken out of the page, stays whole: its full text is read only if needed.
         table.replace_with(f"{_MARK}{_HOLE}T{len(grids)}{_HOLE}{_MARK}")
-        grids.append((rows, ids, head, table))
+        grids.append((rows, ids, row_lines, head, table))
     for node in root.css(_BLOCKS):
         node.insert_after(_MARK)
     raw_text = root.text(separator="")
@@ -84,9 +84,8 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     last = 0
     for m in _PLACEHOLDER.finditer(raw_text):
         n = int(m.group(1))
-        rows, ids, head, table = grids[n]
+        rows, ids, row_lines, head, table = grids[n]
         chunk = raw_text[last:m.start()]
-        row_lines = [row_line(row, rid) for row, rid in zip(rows, ids)]
         if by_piece and raw_text[m.start() - 1:m.start()] == _MARK and raw_text[m.end():m.end() + 1] == _MARK:
             lines = _line_list(chunk)
             text_lines += lines
@@ -223,9 +222,18 @@ def row_line(row: list[str], rid: list[int]) -> str:
 
 def expand(table) -> tuple[list[list[str]], list[list[int]]]:
     """A <table> → (grid of cell texts, grid of cell ids); spans repeated, rows padded with
-    negative ids. Written for speed: it runs over every cell of every report."""
+    negative ids."""
+    grid, ids, _lines = _expand(table)
+    return grid, ids
+
+
+def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
+    """expand, and each row's line (row_line). Written for speed: it runs over every cell of
+    every report; a row of cells of its own (no span, no copy from above) makes its line
+    without row_line's test for repeated ids."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
+    lines: list[str] = []
     carry: dict[int, list] = {}  # column → [rows left, text, id] of a rowspan from above
     next_id = 0
     td_id, th_id = _TD_ID, _TH_ID
@@ -233,12 +241,14 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
         row: list[str] = []
         rid: list[int] = []
         col = 0
+        plain = True  # every position so far a cell of its own
         for td in tr.iter():
             tag = td.tag_id
             if tag != td_id and tag != th_id:
                 continue
             if carry:
                 while col in carry:  # _take, inlined: it runs for every rowspan copy
+                    plain = False
                     entry = carry[col]
                     row.append(entry[1])
                     rid.append(entry[2])
@@ -269,6 +279,7 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                     carry[col] = [rs - 1, text, cid]
                 col += 1
             else:
+                plain = False
                 row.extend([text] * cs)
                 rid.extend([cid] * cs)
                 if rs > 1:
@@ -276,6 +287,7 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                         carry[j] = [rs - 1, text, cid]
                 col += cs
         while carry and max(carry) >= col:
+            plain = False
             if col in carry:
                 col = _take(carry, col, row, rid)
             else:
@@ -284,8 +296,10 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                 col += 1
         grid.append(row)
         ids.append(rid)
+        # padding added below is blank: no line changes
+        lines.append(" ".join([text for text in row if text]) if plain else row_line(row, rid))
     pad_grid(grid, ids)
-    return grid, ids
+    return grid, ids, lines
 
 
 def _take(carry: dict[int, list], col: int, row: list[str], rid: list[int]) -> int:
