@@ -257,19 +257,21 @@ def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
                         del carry[col]
                     col += 1
             attrs = td.attributes
-            if attrs:
-                rs = attrs.get("rowspan")
-                rs = 1 if rs is None else _span(rs)
-                cs = attrs.get("colspan")
-                cs = 1 if cs is None else _span(cs)
-            else:
-                rs = cs = 1
             text = td.text_lexbor()
             if not (text.isascii() and text.isdigit()):
                 if "\u200b" in text or "\ufeff" in text:
                     text = text.replace("\u200b", "").replace("\ufeff", "")
                 # split() drops every Unicode space, &nbsp; and U+3000 included
                 text = " ".join(text.split())
+            if not attrs or ("rowspan" not in attrs and "colspan" not in attrs):
+                # the common cell, one position: no span to read
+                row.append(text)
+                rid.append(next_id)
+                next_id += 1
+                col += 1
+                continue
+            rs = _span(attrs.get("rowspan"))
+            cs = _span(attrs.get("colspan"))
             cid = next_id
             next_id += 1
             if cs == 1:
