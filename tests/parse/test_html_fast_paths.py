@@ -62,3 +62,37 @@ def test_gbk_page_parses_through_the_decoded_text():
 def test_lines_helpers_agree():
     raw = "a\x1e  b\u3000c \x1e\x1e\xa0\x1ed"
     assert html._lines(raw) == "\n".join(html._line_list(raw)) == "a\nb c\nd"
+
+
+def test_table_head_is_the_start_of_the_table_text():
+    # The heading test reads only a table's first characters, a row at a time: they must be
+    # exactly the start of its whole text (whitespace between tags, a caption, thead before
+    # tbody, comments, a row group holding the whole table, a table shorter than asked).
+    from selectolax.lexbor import LexborHTMLParser
+
+    pages = [WORD.decode("utf-8"),
+             "<table>\n <caption>三、收到和处理政府信息公开申请情况</caption><!-- c -->\n"
+             "<thead><tr><th>申请人情况</th><th> 自然人 </th></tr></thead>\n<tfoot><tr><td>合计</td></tr></tfoot>"
+             "<tbody>\n<tr><td>一、本年新收</td><td>\u00a012</td></tr>\n<tr><td>二、上年结转</td><td>3</td></tr>"
+             "</tbody></table><table><tr><td>四、</td></tr></table><table></table>"]
+    for page in pages:
+        for table in LexborHTMLParser(page).css("table"):
+            whole = table.text(separator="")
+            for n in (0, 1, 7, 30, 80, len(whole), len(whole) + 5):
+                assert html._text_head(table, n) == whole[:n]
+
+
+def test_row_lines_made_with_the_grid_are_row_line():
+    # expand makes a row's line itself when every position is a cell of its own; a row with a
+    # colspan, a copy of a rowspan from above or a position no cell covers goes through row_line.
+    from selectolax.lexbor import LexborHTMLParser
+
+    spans = ("<table><tr><td rowspan=2 colspan=2>甲</td><td>1</td></tr><tr><td>2</td></tr>"
+             "<tr><td colspan=2>乙</td><td></td></tr><tr><td rowspan=3>丙</td><td>3</td><td>4</td></tr>"
+             "<tr><td>5</td></tr><tr><td>6</td><td>7</td><td>8</td><td>9</td></tr>"
+             "<tr><td>丁</td><td colspan=2 rowspan=2>戊</td></tr><tr><td>10</td></tr></table>")
+    for page in (WORD.decode("utf-8"), spans):
+        for table in LexborHTMLParser(page).css("table"):
+            rows, ids, lines = html._expand(table)
+            assert lines == [html.row_line(row, rid) for row, rid in zip(rows, ids)]
+            assert (rows, ids) == html.expand(table)

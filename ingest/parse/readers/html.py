@@ -33,8 +33,10 @@ _HOLE = "\x1d"
 _BLOCKS = "p, div, li, h1, h2, h3, h4, h5, h6, td, th, tr, dt, dd, br, blockquote, section, article"
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff\x1e]+")
 _PLACEHOLDER = re.compile(_HOLE + r"T(\d+)" + _HOLE)
-_TD_ID, _TH_ID, _TABLE_ID, _META_ID = (
-    LexborHTMLParser("<meta><table><tr><td><th>").css_first(t).tag_id for t in ("td", "th", "table", "meta"))
+_TD_ID, _TH_ID, _TABLE_ID, _META_ID, _TBODY_ID, _THEAD_ID, _TFOOT_ID = (
+    LexborHTMLParser("<meta><table><thead><tr><td><th></thead><tbody></tbody><tfoot>").css_first(t).tag_id
+    for t in ("td", "th", "table", "meta", "tbody", "thead", "tfoot"))
+_ROW_GROUPS = (_TBODY_ID, _THEAD_ID, _TFOOT_ID)
 _STRICT_SOURCES = ("header", "meta", "utf8")  # ingest.decode: the whole input decoded strictly
 _MAX_SPAN = 100  # rowspan/colspan beyond this are typos (rowspan="2222"), not layouts
 _META_NAMES = ("articletitle", "pubdate", "publishdate", "firstpublishedtime", "contentsource",
@@ -57,13 +59,14 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     title = _flat(title_node.text()) if title_node is not None else None
     root = tables.root
 
-    grids: list[tuple[list[list[str]], list[list[int]], str]] = []
+    grids: list[tuple[list[list[str]], list[list[int]], list[str], str, object]] = []
     for table in tables.innermost:
-        head = table.text(separator="")
-        rows, ids = expand(table)
-        # the placeholder stands where the table stood; its number finds the grid again
+        head = _text_head(table, _HEAD_CHARS)
+        rows, ids, row_lines = _expand(table)
+        # the placeholder stands where the table stood; its number finds the grid again.
+        # The table, taken out of the page, stays whole: its full text is read only if needed.
         table.replace_with(f"{_MARK}{_HOLE}T{len(grids)}{_HOLE}{_MARK}")
-        grids.append((rows, ids, head))
+        grids.append((rows, ids, row_lines, head, table))
     for node in root.css(_BLOCKS):
         node.insert_after(_MARK)
     raw_text = root.text(separator="")
@@ -81,9 +84,8 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
     last = 0
     for m in _PLACEHOLDER.finditer(raw_text):
         n = int(m.group(1))
-        rows, ids, ttext = grids[n]
+        rows, ids, row_lines, head, table = grids[n]
         chunk = raw_text[last:m.start()]
-        row_lines = [row_line(row, rid) for row, rid in zip(rows, ids)]
         if by_piece and raw_text[m.start() - 1:m.start()] == _MARK and raw_text[m.end():m.end() + 1] == _MARK:
             lines = _line_list(chunk)
             text_lines += lines
@@ -98,11 +100,11 @@ def extract(data: bytes, *, content_type: str | None = None) -> Document:
         if not rows or not any(c for row in rows for c in row):
             continue
         # A heading printed in the table's first cells places it; else the heading before it.
-        inner = heading_positions(ttext[:80], run_on=True)
+        inner = heading_positions(head, run_on=True)
         section = inner[0][1] if inner else _section_before(headings, m.start())
         if section not in SECTIONS:
             # No table heading before it (or the heading of 一/五/六): place it by its labels.
-            by_labels = classify_text(templates.normalise(ttext))
+            by_labels = classify_text(templates.normalise(table.text(separator="")))
             if by_labels is None:
                 continue  # a layout or navigation table: nothing the templates name
             section = None if by_labels == "mixed" else by_labels
@@ -180,6 +182,31 @@ def _prepare(tree) -> _Prepared:
     return _Prepared(meta, root, [t for t in root.css("table") if len(t.css("table")) == 1])
 
 
+_HEAD_CHARS = 80  # a heading printed in a table's first cells starts within these
+
+
+def _text_head(table, n: int) -> str:
+    """table.text(separator="")[:n] without reading the whole table: its text nodes in page
+    order, a row (or any other child) at a time, until n characters are read. Row groups
+    (tbody/thead/tfoot) are entered, not read whole: one of them is often the whole table."""
+    parts: list[str] = []
+    size = 0
+    stack = [table.iter(include_text=True)]
+    while stack:
+        for child in stack[-1]:
+            if child.tag_id in _ROW_GROUPS:
+                stack.append(child.iter(include_text=True))
+                break
+            text = child.text(separator="")
+            parts.append(text)
+            size += len(text)
+            if size >= n:
+                return "".join(parts)[:n]
+        else:
+            stack.pop()
+    return "".join(parts)
+
+
 def row_line(row: list[str], rid: list[int]) -> str:
     if len(set(rid)) == len(rid):
         # no cell spans two positions (a lone padding position is blank, so dropped anyway)
@@ -195,9 +222,18 @@ def row_line(row: list[str], rid: list[int]) -> str:
 
 def expand(table) -> tuple[list[list[str]], list[list[int]]]:
     """A <table> → (grid of cell texts, grid of cell ids); spans repeated, rows padded with
-    negative ids. Written for speed: it runs over every cell of every report."""
+    negative ids."""
+    grid, ids, _lines = _expand(table)
+    return grid, ids
+
+
+def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
+    """expand, and each row's line (row_line). Written for speed: it runs over every cell of
+    every report; a row of cells of its own (no span, no copy from above) makes its line
+    without row_line's test for repeated ids."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
+    lines: list[str] = []
     carry: dict[int, list] = {}  # column → [rows left, text, id] of a rowspan from above
     next_id = 0
     td_id, th_id = _TD_ID, _TH_ID
@@ -205,12 +241,14 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
         row: list[str] = []
         rid: list[int] = []
         col = 0
+        plain = True  # every position so far a cell of its own
         for td in tr.iter():
             tag = td.tag_id
             if tag != td_id and tag != th_id:
                 continue
             if carry:
                 while col in carry:  # _take, inlined: it runs for every rowspan copy
+                    plain = False
                     entry = carry[col]
                     row.append(entry[1])
                     rid.append(entry[2])
@@ -219,19 +257,21 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                         del carry[col]
                     col += 1
             attrs = td.attributes
-            if attrs:
-                rs = attrs.get("rowspan")
-                rs = 1 if rs is None else _span(rs)
-                cs = attrs.get("colspan")
-                cs = 1 if cs is None else _span(cs)
-            else:
-                rs = cs = 1
             text = td.text_lexbor()
             if not (text.isascii() and text.isdigit()):
                 if "\u200b" in text or "\ufeff" in text:
                     text = text.replace("\u200b", "").replace("\ufeff", "")
                 # split() drops every Unicode space, &nbsp; and U+3000 included
                 text = " ".join(text.split())
+            if not attrs or ("rowspan" not in attrs and "colspan" not in attrs):
+                # the common cell, one position: no span to read
+                row.append(text)
+                rid.append(next_id)
+                next_id += 1
+                col += 1
+                continue
+            rs = _span(attrs.get("rowspan"))
+            cs = _span(attrs.get("colspan"))
             cid = next_id
             next_id += 1
             if cs == 1:
@@ -241,6 +281,7 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                     carry[col] = [rs - 1, text, cid]
                 col += 1
             else:
+                plain = False
                 row.extend([text] * cs)
                 rid.extend([cid] * cs)
                 if rs > 1:
@@ -248,6 +289,7 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                         carry[j] = [rs - 1, text, cid]
                 col += cs
         while carry and max(carry) >= col:
+            plain = False
             if col in carry:
                 col = _take(carry, col, row, rid)
             else:
@@ -256,8 +298,10 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
                 col += 1
         grid.append(row)
         ids.append(rid)
+        # padding added below is blank: no line changes
+        lines.append(" ".join([text for text in row if text]) if plain else row_line(row, rid))
     pad_grid(grid, ids)
-    return grid, ids
+    return grid, ids, lines
 
 
 def _take(carry: dict[int, list], col: int, row: list[str], rid: list[int]) -> int:
