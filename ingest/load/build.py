@@ -187,7 +187,10 @@ def big_facts_apart(paths: Paths) -> bool:
     costs a small warehouse its largest model's time on the critical path (4 s of a 21,000-report
     build's 28). Decided from the reports parsed, whatever the build: an incremental build of a
     new parser version rewrites every report in one batch."""
-    batch = int(os.environ.get("WAREHOUSE_REPORT_BATCH", "50000") or "50000")
+    try:
+        batch = int(os.environ.get("WAREHOUSE_REPORT_BATCH", "50000") or "50000")
+    except ValueError:
+        return True  # not a number: dbt's report_batch_count says so in one line; apart is safe
     try:
         with duckdb.connect(str(paths.parsed_db), read_only=True) as con:
             reports = con.execute("SELECT count(DISTINCT report_id) FROM reports").fetchone()[0]

@@ -147,3 +147,22 @@ def test_a_fresh_data_dir_starts_from_the_last_parse_and_the_passed_unit_tests(r
     con.execute("ALTER TABLE reports ADD COLUMN another_column VARCHAR")
     con.close()
     assert unit_test_key(p) not in ("", key)
+
+
+def test_the_two_largest_facts_run_apart_above_half_a_batch(tmp_path, monkeypatch):
+    """Side by side only when both together read no more reports than one batch alone; apart
+    whenever the batch size or the parse store cannot be read (the safe way)."""
+    from ingest.load.build import big_facts_apart
+
+    p = make_paths(tmp_path)
+    assert big_facts_apart(p)  # no parse store yet
+    p.parsed_db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(p.parsed_db)) as con:
+        # two parser versions of report r0: counted once
+        con.execute("CREATE TABLE reports AS SELECT 'r' || (i % 20) AS report_id FROM range(21) t(i)")
+    monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "40")
+    assert not big_facts_apart(p)  # 20 reports, half of 40
+    monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "39")
+    assert big_facts_apart(p)  # 20 > 19
+    monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "many")
+    assert big_facts_apart(p)
