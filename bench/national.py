@@ -70,10 +70,10 @@ def _dbt_test_seconds(data: Path) -> tuple[float, float]:
 def _layer_seconds(data: Path) -> dict:
     """Seconds of every model of the last dbt run, by how an incremental build treats it
     (macros/incremental.sql: `report` and `partition` grain rewrite only what changed; `whole` models
-    are rebuilt every time; `view` costs nothing), from run_results.json and the manifest."""
+    are rebuilt every time; `view` costs nothing), from run_results.json and nodes.json (ingest/load/dbt_runner.py)."""
     target = data / "build" / "dbt_target"
     results = json.loads((target / "run_results.json").read_text())
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    nodes = json.loads((target / "nodes.json").read_text())["nodes"]
     out: dict = {}
     for r in results["results"]:
         node = nodes.get(r["unique_id"])

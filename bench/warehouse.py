@@ -101,7 +101,8 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 FLOOR_SCRIPT = r"""
 import json, re, sys, time, duckdb
 target, db, parsed, archive, built, mem = sys.argv[1:7]
-manifest = json.load(open(f"{target}/manifest.json"))
+# the nodes the dbt build ran, with their DAG (ingest/load/dbt_runner.py writes nodes.json)
+manifest = json.load(open(f"{target}/nodes.json"))
 nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "seed")}
 order, seen = [], set()
 def visit(k):

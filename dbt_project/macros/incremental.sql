@@ -33,12 +33,11 @@
 -- depends_on: {{ ref('int_report_changes') }}
 {%- endmacro %}
 
-{# Incremental: delete the rows of every changed or removed report (of `changes`) before the new ones go in. #}
+{# Incremental: delete the rows of every changed or removed report (of `changes`) before the new ones go in.
+   A full build renders nothing, and dbt runs no statement for an empty hook (one per model saved). #}
 {% macro delete_changed_reports(key, changes='int_report_changes') -%}
 {%- if is_incremental() -%}
 delete from {{ this }} where {{ key }} in (select report_id from {{ ref(changes) }})
-{%- else -%}
-select 1
 {%- endif -%}
 {%- endmacro %}
 
@@ -86,8 +85,6 @@ true
 delete from {{ this }} as t
 using ({{ touched_partitions(touched) }}) as p
 where {% for c in columns %}t.{{ c }} is not distinct from p.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}
-{%- else -%}
-select 1
 {%- endif -%}
 {%- endmacro %}
 
@@ -215,8 +212,6 @@ where report_id in (
 ) or exists (select 1 from {{ state }} where units_digest is distinct from ({{ units_digest() }}))
 {%- elif is_incremental() -%}
 delete from {{ this }}
-{%- else -%}
-select 1
 {%- endif -%}
 {%- endmacro %}
 

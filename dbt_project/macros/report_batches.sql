@@ -51,13 +51,12 @@ true
 {#
   Post-hook: append batches 1 … n-1. It finds n in the compiled SQL rather than asking again:
   once the table exists, is_incremental() would be true here and the count would say one batch.
+  One batch: nothing (dbt runs no statement for an empty hook).
 #}
 {% macro insert_report_batches() -%}
 {#- compiled_code is none while dbt parses the project -#}
 {%- set marker = modules.re.search('% (\\d+) = 0 /\\* report batch \\*/', compiled_code or '') -%}
-{%- if marker is none -%}
-select 1
-{%- else -%}
+{%- if marker is not none -%}
 {%- set n = marker.group(1) | int -%}
 {%- for i in range(1, n) %}
 insert into {{ this }}

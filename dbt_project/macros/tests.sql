@@ -5,6 +5,9 @@
   can never fail the test, only cost a second look).
 #}
 {% test unique_combination(model, columns) %}
+{#- every test depends on int_checks_start, which no model reads: no test holds back a model
+    (models/intermediate/int_checks_start.sql says why) #}
+/* depends_on: {{ ref('int_checks_start') }} */
 with hashed as (
     select hash({{ columns | join(', ') }}) as key_hash
     from {{ model }}
@@ -17,23 +20,6 @@ from {{ model }}
 where hash({{ columns | join(', ') }}) in (select key_hash from repeated)
 group by {{ columns | join(', ') }}
 having count(*) > 1
-{% endtest %}
-
-{# Every row of `model` has a partner in `to` with the same values in `columns` (composite keys). #}
-{% test relationships_combination(model, columns, to, to_columns=none) %}
-{%- set to_columns = to_columns or columns -%}
-select {% for c in columns %}m.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
-from {{ model }} m
-where not exists (
-    select 1 from {{ to }} t
-    where {% for c in columns %}t.{{ to_columns[loop.index0] }} is not distinct from m.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}
-)
-{% endtest %}
-
-
-{# A rate or share lies in [0, 1] when it is known. #}
-{% test between_zero_and_one(model, column_name) %}
-select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ column_name }} > 1
 {% endtest %}
 
 {#
@@ -53,6 +39,8 @@ select {{ column_name }} from {{ model }} where {{ column_name }} < 0 or {{ colu
   most one distinct non-null value: a warehouse is all synthetic or all real, never a mix).
 #}
 {% test column_checks(model, checks) %}
+{#- as unique_combination: after int_checks_start, holding back no model #}
+/* depends_on: {{ ref('int_checks_start') }} */
 {%- set row_checks = checks | rejectattr('test', 'in', ['relationships', 'unique_combination']) | list -%}
 {%- set joins = checks | selectattr('test', 'equalto', 'relationships') | list -%}
 {%- set keys = checks | selectattr('test', 'equalto', 'unique_combination') | list -%}

@@ -200,8 +200,10 @@ def big_facts_apart(paths: Paths) -> bool:
 
 
 def dbt_executable() -> list[str]:
-    exe = Path(sys.executable).with_name("dbt")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dbt.cli.main"]
+    """dbt as ingest runs it: ingest/load/dbt_runner.py (dbt's own entry point, without the two
+    manifest.json writes of its command line), from this checkout (run_dbt puts REPO_ROOT on
+    PYTHONPATH: dbt's working directory is the build directory)."""
+    return [sys.executable, "-m", "ingest.load.dbt_runner"]
 
 
 def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str) -> Path:
@@ -220,6 +222,7 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
         _reuse_cached_parse(target)
     dbt_log = paths.logs_dir / "dbt" / "dbt.log"
     dbt_log_start = dbt_log.stat().st_size if dbt_log.exists() else 0
+    env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))}
     with open(log, "w", encoding="utf-8") as out:
         # dies with this process (a SIGKILL of the refresh must not leave dbt finishing a build)
         # the build directory: the profile's paths are relative to it (dbt_env)

@@ -153,8 +153,8 @@ def _carry_history(con, published: Path) -> None:
 
 # Per-build records, not warehouse content: the build log itself, and the change list of this
 # build (an incremental build lists what changed since the last one, a full build every report;
-# int_source_changes likewise for the source rows).
-RUN_RECORDS = {BUILDS_TABLE, "int_report_changes", "int_source_changes", "validation_runs"}
+# int_source_changes likewise for the source rows; int_checks_start counts that list).
+RUN_RECORDS = {BUILDS_TABLE, "int_report_changes", "int_source_changes", "int_checks_start", "validation_runs"}
 
 
 def diff_warehouses(a: Path, b: Path, *, skip: set[str] = RUN_RECORDS) -> list[str]:

@@ -3,6 +3,7 @@ nothing, and synthetic data stays in its own warehouse, marked."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 
@@ -166,3 +167,43 @@ def test_the_two_largest_facts_run_apart_above_half_a_batch(tmp_path, monkeypatc
     assert big_facts_apart(p)  # 20 > 19
     monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "many")
     assert big_facts_apart(p)
+
+
+def test_the_build_writes_its_results_and_dag_and_no_test_holds_back_a_model(real_warehouse):
+    """ingest/load/dbt_runner.py: dbt runs without its manifest.json writes; run_results.json and
+    nodes.json say what ran. Every data test depends on int_checks_start and no model does, so
+    dbt build holds back no model for a test (it waits only for tests all of whose parents the
+    model descends from)."""
+    target = real_warehouse["paths"].build_dir / "dbt_target"
+    assert not (target / "manifest.json").exists()
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = json.loads((target / "nodes.json").read_text())["nodes"]
+    assert {r["unique_id"] for r in results} == set(nodes)
+    assert all(r["status"] in ("success", "pass") for r in results), [
+        (r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass")]
+    start = "model.gov_disclosure.int_checks_start"
+    tests = [k for k, n in nodes.items() if n["resource_type"] == "test"]
+    assert len(tests) >= 40
+    assert [k for k in tests if start not in nodes[k]["depends_on"]["nodes"]] == []
+    assert [k for k, n in nodes.items() if n["resource_type"] != "test" and start in n["depends_on"]["nodes"]] == []
+    # the facts the floor benchmark replays: models with their schema, alias and materialization
+    cells = nodes["model.gov_disclosure.int_report_cells"]
+    assert (cells["schema"], cells["alias"], cells["config"]["materialized"]) == (
+        "intermediate", "int_report_cells", "incremental")
+    assert cells["config"]["meta"]["incremental_grain"] == "report"
+
+
+def test_the_dbt_runner_leaves_no_stale_results_when_dbt_cannot_start(tmp_path):
+    """A build that cannot start (no project here) exits 2 and leaves no results of an earlier
+    build to be read as its own."""
+    from ingest.load import dbt_runner
+
+    target = tmp_path / "target"
+    target.mkdir()
+    for name in ("run_results.json", "nodes.json", "manifest.json"):
+        (target / name).write_text("{}")
+    code = dbt_runner.main(["build", "--project-dir", str(tmp_path / "no-project"),
+                            "--profiles-dir", str(tmp_path), "--target-path", str(target),
+                            "--log-path", str(tmp_path / "logs")])
+    assert code == 2
+    assert sorted(p.name for p in target.iterdir()) == []

@@ -165,8 +165,9 @@ def test_changed_reports_are_rebuilt_alone_and_equal_a_full_rebuild(demo, tmp_pa
 
 def _waits_for_totals(p) -> bool:
     """Whether the last build's fct_applications_history depended on fct_application_totals_history."""
-    manifest = json.loads((p.build_dir / "dbt_target" / "manifest.json").read_text())
-    node = manifest["nodes"]["model.gov_disclosure.fct_applications_history"]
+    # nodes.json: the DAG of the nodes the build ran (ingest/load/dbt_runner.py)
+    nodes = json.loads((p.build_dir / "dbt_target" / "nodes.json").read_text())
+    node = nodes["nodes"]["model.gov_disclosure.fct_applications_history"]
     return "model.gov_disclosure.fct_application_totals_history" in node["depends_on"]["nodes"]
 
 
