@@ -207,3 +207,19 @@ def test_the_dbt_runner_leaves_no_stale_results_when_dbt_cannot_start(tmp_path):
                             "--log-path", str(tmp_path / "logs")])
     assert code == 2
     assert sorted(p.name for p in target.iterdir()) == []
+
+
+def test_dbt_is_given_the_variables_it_reads_and_not_the_rest(tmp_path, monkeypatch):
+    """dbt scans its whole environment for secrets on every log line: it gets its own settings,
+    the project's, DuckDB's, the interpreter's and the locale, not a shell's other exports."""
+    from ingest.load.build import dbt_env
+
+    monkeypatch.setenv("WAREHOUSE_REPORT_BATCH", "7")
+    monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "s")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("SOME_SHELL_EXPORT", "x")
+    env = dbt_env(make_paths(tmp_path), tmp_path / "build" / "warehouse.duckdb")
+    assert env["WAREHOUSE_REPORT_BATCH"] == "7" and env["DBT_ENV_SECRET_TOKEN"] == "s"
+    assert env["LC_ALL"] == "C.UTF-8" and "PATH" in env
+    assert "SOME_SHELL_EXPORT" not in env
+    assert {"WAREHOUSE_BUILD_DB", "PARSED_DB", "ARCHIVE_DB", "CORRECTIONS_FILE", "DBT_PROFILES_DIR"} <= set(env)
