@@ -85,5 +85,27 @@ def main(argv: list[str]) -> int:
     return 1 if results is not None else 2
 
 
+def _exit(code: int) -> None:
+    """Leave without the interpreter's teardown: after a build, freeing dbt's thousands of
+    modules and objects one by one took 0.3–0.4 s at 21,000 reports, on top of closing the
+    warehouse file. The file is closed first (DuckDB checkpoints it, 0.25–0.35 s, work the
+    build needs: a connection left open would leave a write-ahead log for the next opener to
+    replay, never a lost write), then the logs and the output are flushed."""
+    import logging
+
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        env = getattr(DuckDBConnectionManager, "_ENV", None)
+        if env is not None:
+            env.close()
+    except Exception:  # noqa: BLE001 - any failure here only costs the replay of a log
+        pass
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    _exit(main(sys.argv[1:]))
