@@ -98,31 +98,42 @@ def _title_like(text: str) -> bool:
 
 
 def find_title(doc: Document, lines: list[str]) -> str | None:
-    candidates: list[str] = []
+    """The first title-like candidate of: the page's title meta fields, the title printed in
+    the first lines, the title the front end found (<title>, <h1>). Each is tried in that
+    order, so the printed lines are only searched when no meta field names a title."""
     for key in ("ArticleTitle", "articletitle", "title", "og:title"):
         if doc.meta.get(key):
-            candidates.append(doc.meta[key])
+            s = _title_candidate(doc.meta[key])
+            if s is not None:
+                return s
+    printed = _printed_title(lines)
+    if printed is not None:
+        s = _title_candidate(printed)
+        if s is not None:
+            return s
+    return _title_candidate(doc.title) if doc.title else None
+
+
+def _printed_title(lines: list[str]) -> str | None:
     for i, line in enumerate(lines[:80]):
         s = _LABEL_PREFIX.sub("", squash(line))
         if not _title_like(s) and i + 1 < len(lines) and len(nxt := squash(lines[i + 1])) <= 4:
             # a big title wrapped just before its last characters ("…工作年度报" / "告")
             s = s + nxt if _title_like(s + nxt) else s
         if _title_like(s) and not _BREADCRUMB.search(s):
-            s = _title_over_lines(s, lines, i)
-            candidates.append(s)
-            break
-    if doc.title:
-        candidates.append(doc.title)
-    for c in candidates:
-        s = _LABEL_PREFIX.sub("", squash(c))
-        if not _title_like(s):
-            # "<title>汉阴县…年度报告_汉阴县人民政府</title>": drop the site name
-            s2 = _TITLE_SUFFIX.sub("", c.strip())
-            s = squash(s2)
-            if not _title_like(s):
-                continue
-        return s
+            return _title_over_lines(s, lines, i)
     return None
+
+
+def _title_candidate(c: str) -> str | None:
+    s = _LABEL_PREFIX.sub("", squash(c))
+    if not _title_like(s):
+        # "<title>汉阴县…年度报告_汉阴县人民政府</title>": drop the site name
+        s2 = _TITLE_SUFFIX.sub("", c.strip())
+        s = squash(s2)
+        if not _title_like(s):
+            return None
+    return s
 
 
 def _title_over_lines(s: str, lines: list[str], i: int) -> str:

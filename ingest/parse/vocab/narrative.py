@@ -66,10 +66,15 @@ def squash(text: str) -> str:
 _HEADING_LINE = re.compile(r"(?m)^(\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)[^。\n]{0,20})$")
 
 
+def _end_heading(m: re.Match) -> str:
+    # the replacement r"\1。" as a function: a template is expanded in Python for each match
+    return m.group(1) + "。"
+
+
 def _raw_sentences(narrative: str) -> list[str]:
     """The sentences as printed (not squashed yet)."""
     # a heading on a line of its own ends there (it is no part of the next line's sentence)
-    text = _HEADING_LINE.sub(r"\1。", narrative or "")
+    text = _HEADING_LINE.sub(_end_heading, narrative or "")
     return [s for s in _SENTENCE.findall(text) if s.strip()]
 
 
