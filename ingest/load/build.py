@@ -157,13 +157,15 @@ def publish(paths: Paths, built: Path | None = None) -> Path:
 
 
 # What dbt is given of this process's environment: its own settings (DBT_*), the project's
-# (WAREHOUSE_*, read by env_var() in dbt_project/), DuckDB's, the interpreter's and the locale.
+# (WAREHOUSE_* and INGEST_*, read by env_var() in dbt_project/; a test checks every name read
+# there is passed), DuckDB's, the interpreter's, the locale, and DATA_DIR (which says whose
+# build a dbt process is).
 # dbt scrubs every log line it writes of secrets by scanning its whole environment (dbt_common
 # env_secrets, once per line, thousands of lines a build), so every other variable a shell or a
 # scheduler exports cost time on each line: 9 % of dbt's Python work in a small build with 48
 # variables.
-DBT_ENV_PREFIXES = ("DBT_", "WAREHOUSE_", "DUCKDB_", "PYTHON", "LC_")
-DBT_ENV_NAMES = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "TMP", "TEMP", "USER"})
+DBT_ENV_PREFIXES = ("DBT_", "WAREHOUSE_", "INGEST_", "DUCKDB_", "PYTHON", "LC_")
+DBT_ENV_NAMES = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "TMP", "TEMP", "USER", "DATA_DIR"})
 
 
 def dbt_env(paths: Paths, built: Path) -> dict[str, str]:

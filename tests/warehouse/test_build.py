@@ -223,3 +223,20 @@ def test_dbt_is_given_the_variables_it_reads_and_not_the_rest(tmp_path, monkeypa
     assert env["LC_ALL"] == "C.UTF-8" and "PATH" in env
     assert "SOME_SHELL_EXPORT" not in env
     assert {"WAREHOUSE_BUILD_DB", "PARSED_DB", "ARCHIVE_DB", "CORRECTIONS_FILE", "DBT_PROFILES_DIR"} <= set(env)
+
+
+def test_every_variable_the_dbt_project_reads_reaches_dbt(tmp_path, monkeypatch):
+    """dbt_env passes a part of the environment: each env_var() of dbt_project/ must be in it."""
+    import re
+
+    from ingest.load.build import DBT_PROJECT_DIR, dbt_env
+
+    names = set()
+    for path in DBT_PROJECT_DIR.rglob("*"):
+        if path.suffix in (".sql", ".yml") and "target" not in path.parts:
+            names |= set(re.findall(r"""env_var\(\s*["']([A-Za-z0-9_]+)["']""", path.read_text(encoding="utf-8")))
+    assert {"INGEST_COVERAGE_AS_OF", "WAREHOUSE_MEMORY_LIMIT", "CORRECTIONS_FILE"} <= names
+    for name in names:
+        monkeypatch.setenv(name, "set-by-the-user")
+    env = dbt_env(make_paths(tmp_path), tmp_path / "build" / "warehouse.duckdb")
+    assert sorted(n for n in names if n not in env) == []
