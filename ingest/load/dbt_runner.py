@@ -63,12 +63,26 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def _could_not_run(res) -> int:
+    """dbt raised before or instead of running nodes: one line saying so (dbt's own
+    "Encountered an error" lines, when it wrote them, stay above it in the log)."""
+    text = " ".join(str(res.exception).split())[:300] or type(res.exception).__name__
+    print(f"error: dbt could not run: {text}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python -m ingest.load.dbt_runner DBT_COMMAND [ARGS…] "
+              "(ingest build runs it; see ingest/load/build.py)", file=sys.stderr)
+        return 2
     from dbt.cli.main import dbtRunner
 
-    if not argv or argv[0] != "build":
+    if argv[0] != "build":
         res = dbtRunner().invoke(argv)
-        return 0 if res.success else (2 if res.exception is not None else 1)
+        if res.success:
+            return 0
+        return _could_not_run(res) if res.exception is not None else 1
     target = Path(_option(argv, "--target-path") or "target")
     # a file left by an earlier build (or by dbt's command line: manifest.json) must not speak for this one
     for name in (RESULTS_FILE, NODES_FILE, "manifest.json", "semantic_manifest.json"):
@@ -82,6 +96,8 @@ def main(argv: list[str]) -> int:
         _write_json(target / NODES_FILE, {"nodes": {r.node.unique_id: _node_entry(r.node) for r in results}})
     if res.success:
         return 0
+    if results is None and res.exception is not None:
+        return _could_not_run(res)
     return 1 if results is not None else 2
 
 
@@ -92,6 +108,7 @@ def _exit(code: int) -> None:
     build needs: a connection left open would leave a write-ahead log for the next opener to
     replay, never a lost write), then the logs and the output are flushed."""
     import logging
+    import multiprocessing.util
 
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -101,6 +118,9 @@ def _exit(code: int) -> None:
             env.close()
     except Exception:  # noqa: BLE001 - any failure here only costs the replay of a log
         pass
+    # multiprocessing's own exit hook: it unlinks the named semaphores of dbt's spawn context,
+    # which its resource tracker otherwise reports as leaked in every build log
+    multiprocessing.util._exit_function()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

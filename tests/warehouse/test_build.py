@@ -4,6 +4,7 @@ nothing, and synthetic data stays in its own warehouse, marked."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 
@@ -14,7 +15,7 @@ from ingest.config import paths as make_paths
 from ingest.load.build import publish
 from ingest.synthetic import generate, planted_rule, units, write_archive
 
-from .conftest import ingest
+from .conftest import REPO, ingest
 
 pytestmark = pytest.mark.slow
 
@@ -240,3 +241,26 @@ def test_every_variable_the_dbt_project_reads_reaches_dbt(tmp_path, monkeypatch)
         monkeypatch.setenv(name, "set-by-the-user")
     env = dbt_env(make_paths(tmp_path), tmp_path / "build" / "warehouse.duckdb")
     assert sorted(n for n in names if n not in env) == []
+
+
+def test_the_dbt_runner_says_in_one_line_what_it_cannot_run(tmp_path):
+    import subprocess
+    import sys
+
+    for args in ([], ["no-such-dbt-command"]):
+        proc = subprocess.run([sys.executable, "-m", "ingest.load.dbt_runner", *args], cwd=tmp_path,
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert lines[0].startswith(("usage:", "error: dbt could not run: No such command")), lines
+
+
+def test_a_build_log_ends_clean(real_warehouse):
+    """The runner leaves by os._exit after multiprocessing's exit hook: no semaphore reported as
+    leaked, no traceback, in the build's log."""
+    logs = sorted(real_warehouse["paths"].logs_dir.glob("dbt-build-*.log"))
+    assert logs
+    text = logs[-1].read_text(encoding="utf-8")
+    assert "Completed successfully" in text
+    assert "leaked" not in text and "Traceback" not in text
