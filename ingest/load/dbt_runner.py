@@ -27,6 +27,8 @@ import os
 import sys
 from pathlib import Path
 
+from ingest.load import dbt_schedule, jinja_cache
+
 NODES_FILE = "nodes.json"
 RESULTS_FILE = "run_results.json"
 
@@ -87,6 +89,9 @@ def main(argv: list[str]) -> int:
     # a file left by an earlier build (or by dbt's command line: manifest.json) must not speak for this one
     for name in (RESULTS_FILE, NODES_FILE, "manifest.json", "semantic_manifest.json"):
         (target / name).unlink(missing_ok=True)
+    mode = os.environ.get("WAREHOUSE_BUILD_MODE", "full")
+    print(dbt_schedule.install(dbt_schedule.load_seconds(target, mode)), flush=True)
+    save_templates = jinja_cache.install(target) if os.environ.get("INGEST_JINJA_CACHE", "1") != "0" else None
     res = dbtRunner().invoke([*argv, "--no-write-json"])
     result = res.result
     results = getattr(result, "results", None)
@@ -94,6 +99,9 @@ def main(argv: list[str]) -> int:
         target.mkdir(parents=True, exist_ok=True)
         result.write(str(target / RESULTS_FILE))
         _write_json(target / NODES_FILE, {"nodes": {r.node.unique_id: _node_entry(r.node) for r in results}})
+        dbt_schedule.save_seconds(target, mode, results)
+    if save_templates is not None and res.exception is None:
+        save_templates()
     if res.success:
         return 0
     if results is None and res.exception is not None:
