@@ -47,6 +47,8 @@ BUILD_FILE = "warehouse.duckdb"
 # and the fingerprints whose unit tests passed.
 BUILD_CACHE = DBT_PROJECT_DIR / "target" / "ingest-build-cache"
 PARSE_FILE = "partial_parse.msgpack"
+# dbt_runner's Jinja compilations (ingest/load/jinja_cache.py): reused like the partial parse
+TEMPLATES_FILE = "jinja_code.marshal"
 UNIT_TESTS_PASSED = "unit-tests-passed"
 
 
@@ -245,7 +247,9 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
         raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
                             f"(full log: {log})")
     if keeps_target:
-        _cache(target / PARSE_FILE, BUILD_CACHE / PARSE_FILE)
+        for name in (PARSE_FILE, TEMPLATES_FILE):
+            if (target / name).exists():
+                _cache(target / name, BUILD_CACHE / name)
     return log
 
 
@@ -254,15 +258,17 @@ def _reuse_cached_parse(target: Path) -> None:
     from the last one this checkout wrote: a full parse of the project is 2.4 s of a 21,000-report
     build, a partial one 0.8 s. dbt checks the file against the project's files, the profile and
     the environment it reads, and parses again whatever differs, so a stale copy costs a parse,
-    never a wrong build."""
-    mine, cached = target / PARSE_FILE, BUILD_CACHE / PARSE_FILE
-    if mine.exists() or not cached.exists():
-        return
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, mine)
-    except OSError:
-        mine.unlink(missing_ok=True)  # no half copy left behind (dbt would parse in full anyway)
+    never a wrong build. The same for the runner's Jinja compilations, served only for the text
+    they were compiled from."""
+    for name in (PARSE_FILE, TEMPLATES_FILE):
+        mine, cached = target / name, BUILD_CACHE / name
+        if mine.exists() or not cached.exists():
+            continue
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cached, mine)
+        except OSError:
+            mine.unlink(missing_ok=True)  # no half copy left behind (dbt would parse in full anyway)
 
 
 def _cache(src: Path, dest: Path) -> None:
