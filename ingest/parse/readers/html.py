@@ -210,7 +210,7 @@ def _text_head(table, n: int) -> str:
 def row_line(row: list[str], rid: list[int]) -> str:
     if len(set(rid)) == len(rid):
         # no cell spans two positions (a lone padding position is blank, so dropped anyway)
-        return " ".join([text for text in row if text])
+        return " ".join(filter(None, row))
     out = []
     last = None
     for text, cid in zip(row, rid):
@@ -306,7 +306,7 @@ def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
         grid.append(row)
         ids.append(rid)
         # padding added below is blank: no line changes
-        lines.append(" ".join([text for text in row if text]) if plain else row_line(row, rid))
+        lines.append(" ".join(filter(None, row)) if plain else row_line(row, rid))
     pad_grid(grid, ids)
     return grid, ids, lines
 
