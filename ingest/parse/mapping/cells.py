@@ -45,12 +45,11 @@ class Cell:
 class RowView:
     """A row as the mapper sees it: its label cells and its value cells."""
 
-    __slots__ = ("labels", "values", "cells", "origin")
+    __slots__ = ("labels", "values", "origin")
 
-    def __init__(self, labels: list[str], values: list, cells: list[Cell], origin: str = ""):
+    def __init__(self, labels: list[str], values: list, origin: str = ""):
         self.labels = labels  # distinct label cells, outermost first
         self.values = values  # value cells (Cell, or None where the column has no cell of its own)
-        self.cells = cells  # every distinct cell of the row
         self.origin = origin
 
 
@@ -100,30 +99,44 @@ def distinct_cells(block: Block) -> list[list[Cell]]:
         return provenance.attach(out, block.meta)
     prev_ids: list[int] = []
     for row, ids in zip(block.rows, block.cell_ids or []):
-        cells: list[Cell] = []
-        append = cells.append
-        nprev = len(prev_ids)
-        n = len(ids)
-        if len(set(ids)) == n:
-            # no cell spans two positions: each position with an id of its own is a cell
-            cells = [Cell(row[j], j, j + 1, j < nprev and prev_ids[j] == cid)
-                     for j, cid in enumerate(ids) if cid >= 0]
-        elif n:
-            # a run of equal ids is one printed cell; negative ids are padding (no cell)
-            j = 0
-            cid = ids[0]
-            for k in range(1, n):
-                nxt = ids[k]
-                if nxt != cid:
-                    if cid >= 0:
-                        append(Cell(row[j], j, k, j < nprev and prev_ids[j] == cid))
-                    j = k
-                    cid = nxt
-            if cid >= 0:
-                append(Cell(row[j], j, n, j < nprev and prev_ids[j] == cid))
-        out.append(cells)
+        out.append(_grid_row(row, ids, prev_ids))
         prev_ids = ids
     return provenance.attach(out, block.meta)
+
+
+def grid_row_cells(block: Block, i: int) -> list[Cell]:
+    """distinct_cells(block)[i] of a grid, without making the other rows' cells."""
+    ids = block.cell_ids or []
+    cells = _grid_row(block.rows[i], ids[i], ids[i - 1] if i > 0 else [])
+    if block.meta:
+        provenance.attach([cells], block.meta[i:i + 1])
+    return cells
+
+
+def _grid_row(row: list[str], ids: list[int], prev_ids: list[int]) -> list[Cell]:
+    """A grid row's printed cells; prev_ids are the ids of the row above ([] for the first)."""
+    nprev = len(prev_ids)
+    n = len(ids)
+    if len(set(ids)) == n:
+        # no cell spans two positions: each position with an id of its own is a cell
+        return [Cell(row[j], j, j + 1, j < nprev and prev_ids[j] == cid)
+                for j, cid in enumerate(ids) if cid >= 0]
+    cells: list[Cell] = []
+    if n:
+        # a run of equal ids is one printed cell; negative ids are padding (no cell)
+        append = cells.append
+        j = 0
+        cid = ids[0]
+        for k in range(1, n):
+            nxt = ids[k]
+            if nxt != cid:
+                if cid >= 0:
+                    append(Cell(row[j], j, k, j < nprev and prev_ids[j] == cid))
+                j = k
+                cid = nxt
+        if cid >= 0:
+            append(Cell(row[j], j, n, j < nprev and prev_ids[j] == cid))
+    return cells
 
 
 def trailing_values(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:

@@ -86,7 +86,7 @@ def map_table2(blocks: list[Block], template: str | None) -> Mapped:
             item.before = pending
             pending = []
             items.append(item)
-            data.append((RowView([c.text for c in labs], vals, cells, block.origin), by_col))
+            data.append((RowView([c.text for c in labs], vals, block.origin), by_col))
     for i, item in enumerate(items):
         if item.own_score >= aligner.STRONG:
             continue

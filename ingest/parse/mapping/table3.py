@@ -9,8 +9,9 @@ import re
 from ingest import templates
 from ingest.parse.layout import Block
 from ingest.parse.mapping import align as aligner
-from ingest.parse.mapping.cells import (READABLE, Cell, Mapped, RowView, distinct_cells, header_stack,
-                                        is_numberlike, leading_labels, read_value, spec, trailing_values)
+from ingest.parse.mapping.cells import (READABLE, Cell, Mapped, RowView, distinct_cells, grid_row_cells,
+                                        header_stack, leading_labels, read_value, spec, trailing_values)
+from ingest.parse.mapping.table3_grid import grid_view, grid_views
 from ingest.parse.vocab import labels as L
 from ingest.values import Unreadable
 
@@ -47,11 +48,14 @@ def _row_views(blocks: list[Block]) -> tuple[list[RowView], list[str] | None]:
     views: list[RowView] = []
     grid_cols: list[str] | None = None  # column keys found in a grid header
     for block in blocks:
-        rows = distinct_cells(block)
+        # a grid without provenance has its rows under the header read straight from the grid
+        # (grid_views): only the rows above them are made into cells here
+        direct = block.grid and block.meta is None
+        rows = _head_cells(block) if direct else distinct_cells(block)
         if not block.grid:
             for cells in rows:
                 labs, vals = leading_labels(cells)
-                views.append(RowView([c.text for c in labs], vals, cells, block.origin))
+                views.append(RowView([c.text for c in labs], vals, block.origin))
             continue
         first = _first_table3_data_row(rows)
         width = len(block.rows[0]) if block.rows else 0
@@ -76,8 +80,13 @@ def _row_views(blocks: list[Block]) -> tuple[list[RowView], list[str] | None]:
         # without the label cells merged across the split: its values are read from the
         # right end of each row, where the columns of the first part end.
         start_row = first if (first is not None and positions) else 0
+        if positions and direct:
+            views += grid_views(block, start_row, positions)
+            continue
+        if direct and len(rows) < len(block.rows):
+            rows = distinct_cells(block)
         for cells in rows[start_row:]:
-            views.append(_grid_view(cells, positions, block.origin))
+            views.append(grid_view(cells, positions, block.origin))
     return views, grid_cols
 
 
@@ -347,55 +356,29 @@ def _table3_row_key_uncached(text: str, group: str | None, idx: L.Indexes) -> tu
 
 
 def _first_table3_data_row(rows: list[list[Cell]]) -> int | None:
-    idx = L.indexes()
     for i, cells in enumerate(rows):
-        labs, vals = trailing_values(cells)
-        if not vals or not labs:
-            continue
-        key, score = idx.table3_rows.match_printed(labs[-1].text, fuzzy=False)
-        if key is not None and score >= L.CONTAINS:
+        if _is_table3_data_row(cells):
             return i
     return None
 
 
-def _grid_view(cells: list[Cell], positions: list[tuple[int, str]], origin: str) -> RowView:
-    if not positions:
-        labs, vals = trailing_values(cells)
-        return RowView([c.text for c in labs], vals, cells, origin)
-    first = positions[0][0]
-    by_start = {c.start: c for c in cells}
-    # None where no cell of its own starts under a data column: a label merged across the data
-    # columns (a group header row), a value merged over two columns, or a rowspan copy.
-    values: list[Cell | None] = []
-    printed: list[Cell] = []
-    get = by_start.get
-    for j, _key in positions:
-        c = get(j)
-        if c is None or c.vertical_copy:
-            values.append(None)
-        else:
-            values.append(c)
-            printed.append(c)
-    labels = []
-    for c in cells:  # cells run left to right without overlap: their ends only grow
-        if c.end > first:
+def _is_table3_data_row(cells: list[Cell]) -> bool:
+    labs, vals = trailing_values(cells)
+    if not vals or not labs:
+        return False
+    key, score = L.indexes().table3_rows.match_printed(labs[-1].text, fuzzy=False)
+    return key is not None and score >= L.CONTAINS
+
+
+def _head_cells(block: Block) -> list[list[Cell]]:
+    """distinct_cells(block) down to its first row of table 3 data (all rows when none is)."""
+    rows = []
+    for i in range(len(block.rows)):
+        cells = grid_row_cells(block, i)
+        rows.append(cells)
+        if _is_table3_data_row(cells):
             break
-        if c.text:
-            labels.append(c.text)
-    if not printed:
-        return RowView(labels + [c.text for c in cells if c.start >= first and c.text], [], cells, origin)
-    words = False
-    for c in printed:
-        text = c.text
-        if text:
-            if is_numberlike(text):
-                break
-            words = True
-    else:
-        if words:
-            # words under the data columns and no number (a note, a repeated header): no values
-            return RowView(labels + [c.text for c in printed if c.text], [], cells, origin)
-    return RowView(labels, values, cells, origin)  # type: ignore[arg-type]
+    return rows
 
 
 def _table3_shape(items: list[aligner.Item], table2_template: str | None, warnings: list[str]) -> str:

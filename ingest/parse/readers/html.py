@@ -210,7 +210,7 @@ def _text_head(table, n: int) -> str:
 def row_line(row: list[str], rid: list[int]) -> str:
     if len(set(rid)) == len(rid):
         # no cell spans two positions (a lone padding position is blank, so dropped anyway)
-        return " ".join([text for text in row if text])
+        return " ".join(filter(None, row))
     out = []
     last = None
     for text, cid in zip(row, rid):
@@ -229,27 +229,31 @@ def expand(table) -> tuple[list[list[str]], list[list[int]]]:
 
 def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
     """expand, and each row's line (row_line). Written for speed: it runs over every cell of
-    every report; a row of cells of its own (no span, no copy from above) makes its line
-    without row_line's test for repeated ids."""
+    every report. A row where no printed cell covers two of its positions makes its line
+    without row_line's test for repeated ids: only a colspan placed in the row, or the copies
+    of a cell spanning rows and columns both (a wide carry entry), cover several; padding is
+    blank, dropped from the line either way."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
     lines: list[str] = []
-    carry: dict[int, list] = {}  # column → [rows left, text, id] of a rowspan from above
+    carry: dict[int, list] = {}  # column → [rows left, text, id, wide] of a rowspan from above
     next_id = 0
     td_id, th_id = _TD_ID, _TH_ID
+    spans = _SPANS
     for tr in table.css("tr"):
         row: list[str] = []
         rid: list[int] = []
         col = 0
-        plain = True  # every position so far a cell of its own
+        plain = True  # every position so far a cell of its own (no colspan, no copy from a wide cell)
         for td in tr.iter():
             tag = td.tag_id
             if tag != td_id and tag != th_id:
                 continue
             if carry:
                 while col in carry:  # _take, inlined: it runs for every rowspan copy
-                    plain = False
                     entry = carry[col]
+                    if entry[3]:
+                        plain = False
                     row.append(entry[1])
                     rid.append(entry[2])
                     entry[0] -= 1
@@ -270,15 +274,17 @@ def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
                 next_id += 1
                 col += 1
                 continue
-            rs = _span(attrs.get("rowspan"))
-            cs = _span(attrs.get("colspan"))
+            value = attrs.get("rowspan")  # the usual spans are looked up, not parsed
+            rs = spans.get(value) or _span(value)
+            value = attrs.get("colspan")
+            cs = spans.get(value) or _span(value)
             cid = next_id
             next_id += 1
             if cs == 1:
                 row.append(text)
                 rid.append(cid)
                 if rs > 1:
-                    carry[col] = [rs - 1, text, cid]
+                    carry[col] = [rs - 1, text, cid, False]
                 col += 1
             else:
                 plain = False
@@ -286,11 +292,12 @@ def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
                 rid.extend([cid] * cs)
                 if rs > 1:
                     for j in range(col, col + cs):
-                        carry[j] = [rs - 1, text, cid]
+                        carry[j] = [rs - 1, text, cid, True]
                 col += cs
         while carry and max(carry) >= col:
-            plain = False
             if col in carry:
+                if carry[col][3]:
+                    plain = False
                 col = _take(carry, col, row, rid)
             else:
                 row.append("")
@@ -299,7 +306,7 @@ def _expand(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
         grid.append(row)
         ids.append(rid)
         # padding added below is blank: no line changes
-        lines.append(" ".join([text for text in row if text]) if plain else row_line(row, rid))
+        lines.append(" ".join(filter(None, row)) if plain else row_line(row, rid))
     pad_grid(grid, ids)
     return grid, ids, lines
 
@@ -322,6 +329,10 @@ def _span(value: str | None) -> int:
         return 1
     n = int(digits)
     return 1 if n < 1 else min(n, _MAX_SPAN)
+
+
+# _span of the values printed nearly always, read once (None: no such attribute)
+_SPANS = {value: _span(value) for value in [None, ""] + [str(n) for n in range(_MAX_SPAN + 1)]}
 
 
 def _flat(text: str) -> str:
