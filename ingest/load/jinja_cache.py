@@ -42,7 +42,7 @@ def _environment_key(env) -> str:
              env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
              env.newline_sequence, env.keep_trailing_newline, env.optimized,
              env.autoescape if isinstance(env.autoescape, bool) else "callable",
-             env.finalize is None, env.is_async, tuple(sorted(env.extensions)),
+             None if env.finalize is None else str(_PassArg.from_obj(env.finalize)), env.is_async, tuple(sorted(env.extensions)),
              callables(env.filters), callables(env.tests))
     return repr(parts)
 
