@@ -16,6 +16,11 @@ are read, from the build's own results:
                     for every node the build ran (models, seeds, tests): the DAG the floor
                     benchmark replays (bench/warehouse.py) and the tests read.
 
+For `build` it also hooks two things into dbt, in this process only: the order nodes start in
+(ingest/load/dbt_schedule.py: the longest expected chain first, node_seconds.json) and Jinja's
+compilations kept between builds (ingest/load/jinja_cache.py: jinja_code.marshal;
+INGEST_JINJA_CACHE=0 turns it off).
+
 Any other command (`docs generate`, `parse`) is passed to dbt unchanged. The exit status is
 dbt's: 0 success, 1 a node failed, 2 dbt itself could not run.
 """
