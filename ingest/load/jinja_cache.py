@@ -71,7 +71,10 @@ def install(target: Path):
     original = getattr(jinja2.Environment.compile, "ingest_original", jinja2.Environment.compile)
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if raw or not isinstance(source, str):
+        dbt_jinja = sys.modules.get("dbt_common.clients.jinja")
+        if raw or not isinstance(source, str) or getattr(dbt_jinja, "MACRO_DEBUGGING", False):
+            # dbt's --macro-debugging puts each compiled template's source in linecache as it
+            # compiles: a template served from the file would not be there
             return original(self, source, name, filename, raw, defer_init)
         # kept on the environment (dbt makes many, and adds no filter or test to one after it
         # compiled its first template)

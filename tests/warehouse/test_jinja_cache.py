@@ -75,3 +75,20 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(tmp_path, compiles):
 def test_a_build_compiles_with_the_cache_of_the_last(real_warehouse):
     target = real_warehouse["paths"].build_dir / "dbt_target"
     assert (target / jinja_cache.CACHE_FILE).stat().st_size > 10_000
+
+
+def test_dbt_macro_debugging_compiles_every_template(tmp_path, compiles, monkeypatch):
+    """--macro-debugging shows the Python of each template compiled: nothing is served then."""
+    from dbt_common.clients import jinja as dbt_jinja
+
+    save = jinja_cache.install(tmp_path)
+    assert _render("{{ 1 + 1 }}") == "2"
+    save()  # the template is in the file now
+    n = len(compiles)
+    jinja_cache.install(tmp_path)
+    assert _render("{{ 1 + 1 }}") == "2"
+    assert len(compiles) == n  # served
+    monkeypatch.setattr(dbt_jinja, "MACRO_DEBUGGING", True)
+    jinja_cache.install(tmp_path)
+    assert _render("{{ 1 + 1 }}") == "2"
+    assert len(compiles) == n + 1  # compiled again, for dbt's linecache
