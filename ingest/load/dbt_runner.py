@@ -33,6 +33,7 @@ import sys
 from pathlib import Path
 
 from ingest.load import dbt_schedule, jinja_cache
+from ingest.safeio import atomic_write_text
 
 NODES_FILE = "nodes.json"
 RESULTS_FILE = "run_results.json"
@@ -62,12 +63,6 @@ def _node_entry(node) -> dict:
                    "meta": dict(getattr(config, "meta", None) or {})},
         "depends_on": {"nodes": list(getattr(depends, "nodes", None) or [])},
     }
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _could_not_run(res) -> int:
@@ -103,7 +98,8 @@ def main(argv: list[str]) -> int:
     if results is not None:  # dbt ran: write what it did, failed nodes included
         target.mkdir(parents=True, exist_ok=True)
         result.write(str(target / RESULTS_FILE))
-        _write_json(target / NODES_FILE, {"nodes": {r.node.unique_id: _node_entry(r.node) for r in results}})
+        nodes = {r.node.unique_id: _node_entry(r.node) for r in results}
+        atomic_write_text(target / NODES_FILE, json.dumps({"nodes": nodes}))
         dbt_schedule.save_seconds(target, mode, results)
     if save_templates is not None and res.exception is None:
         save_templates()

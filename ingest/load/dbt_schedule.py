@@ -25,9 +25,10 @@ dbt-core 1.11): if either is missing, `install` says so in one line and dbt keep
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
+
+from ingest.safeio import atomic_write_text
 
 SECONDS_FILE = "node_seconds.json"
 UNTIMED_MODEL = 1.0  # seconds assumed for a model no build has timed yet
@@ -78,9 +79,7 @@ def save_seconds(target: Path, mode: str, results) -> None:
         if isinstance(t, (int, float)) and getattr(status, "value", status) in ("success", "pass"):
             timed[r.node.unique_id] = round(float(t), 4)
     data[mode] = timed
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, sort_keys=True))
 
 
 def install(seconds: dict[str, float]) -> str:
