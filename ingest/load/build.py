@@ -47,8 +47,10 @@ BUILD_FILE = "warehouse.duckdb"
 # and the fingerprints whose unit tests passed.
 BUILD_CACHE = DBT_PROJECT_DIR / "target" / "ingest-build-cache"
 PARSE_FILE = "partial_parse.msgpack"
-# dbt_runner's Jinja compilations (ingest/load/jinja_cache.py): reused like the partial parse
+# dbt_runner's Jinja compilations (ingest/load/jinja_cache.py) and dbt's JSON schemas
+# (ingest/load/schema_cache.py): reused like the partial parse
 TEMPLATES_FILE = "jinja_code.marshal"
+SCHEMAS_FILE = "json_schemas.json"
 UNIT_TESTS_PASSED = "unit-tests-passed"
 
 
@@ -247,7 +249,7 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
         raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
                             f"(full log: {log})")
     if keeps_target:
-        for name in (PARSE_FILE, TEMPLATES_FILE):
+        for name in (PARSE_FILE, TEMPLATES_FILE, SCHEMAS_FILE):
             if (target / name).exists():
                 _cache(target / name, BUILD_CACHE / name)
     return log
@@ -260,7 +262,7 @@ def _reuse_cached_parse(target: Path) -> None:
     the environment it reads, and parses again whatever differs, so a stale copy costs a parse,
     never a wrong build. The same for the runner's Jinja compilations, served only for the text
     they were compiled from."""
-    for name in (PARSE_FILE, TEMPLATES_FILE):
+    for name in (PARSE_FILE, TEMPLATES_FILE, SCHEMAS_FILE):
         mine, cached = target / name, BUILD_CACHE / name
         if mine.exists() or not cached.exists():
             continue

@@ -19,7 +19,8 @@ are read, from the build's own results:
 For `build` it also hooks two things into dbt, in this process only: the order nodes start in
 (ingest/load/dbt_schedule.py: the longest expected chain first, node_seconds.json) and Jinja's
 compilations kept between builds (ingest/load/jinja_cache.py: jinja_code.marshal;
-INGEST_JINJA_CACHE=0 turns it off).
+INGEST_JINJA_CACHE=0 turns it off). For every command, the JSON schemas dbt validates its project
+and profile with are kept between runs (ingest/load/schema_cache.py: json_schemas.json).
 
 Any other command (`docs generate`, `parse`) is passed to dbt unchanged. The exit status is
 dbt's: 0 success, 1 a node failed, 2 dbt itself could not run.
@@ -32,7 +33,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingest.load import dbt_schedule, jinja_cache
+from ingest.load import dbt_schedule, jinja_cache, schema_cache
 from ingest.safeio import atomic_write_text
 
 NODES_FILE = "nodes.json"
@@ -80,12 +81,14 @@ def main(argv: list[str]) -> int:
         return 2
     from dbt.cli.main import dbtRunner
 
+    target = Path(_option(argv, "--target-path") or "target")
+    save_schemas = schema_cache.install(target)
     if argv[0] != "build":
         res = dbtRunner().invoke(argv)
+        save_schemas()
         if res.success:
             return 0
         return _could_not_run(res) if res.exception is not None else 1
-    target = Path(_option(argv, "--target-path") or "target")
     # a file left by an earlier build (or by dbt's command line: manifest.json) must not speak for this one
     for name in (RESULTS_FILE, NODES_FILE, "manifest.json", "semantic_manifest.json"):
         (target / name).unlink(missing_ok=True)
@@ -93,6 +96,7 @@ def main(argv: list[str]) -> int:
     print(dbt_schedule.install(dbt_schedule.load_seconds(target, mode)), flush=True)
     save_templates = jinja_cache.install(target) if os.environ.get("INGEST_JINJA_CACHE", "1") != "0" else None
     res = dbtRunner().invoke([*argv, "--no-write-json"])
+    save_schemas()
     result = res.result
     results = getattr(result, "results", None)
     if results is not None:  # dbt ran: write what it did, failed nodes included
