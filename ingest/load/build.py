@@ -52,6 +52,8 @@ PARSE_FILE = "partial_parse.msgpack"
 TEMPLATES_FILE = "jinja_code.marshal"
 SCHEMAS_FILE = "json_schemas.json"
 UNIT_TESTS_PASSED = "unit-tests-passed"
+# The folds of data tests, each run as one node by dbt_project/tests/folded_checks_<fold>.sql
+FOLDS = ("staging", "intermediate", "marts")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +117,9 @@ def build_warehouse(paths: Paths, *, swap: bool = True, load_first: bool = True,
         env["WAREHOUSE_BUILD_MODE"] = mode.mode
         # fail fast: a build with one failure is never published, so the rest is wasted time
         command = ["build", "--fail-fast"]
+        # The cheap checks run folded, one node a layer (dbt_project/macros/folded_checks.sql):
+        # the tests they fold are left out here, or they would run twice.
+        command += ["--exclude", *(f"config.meta.fold:{fold}" for fold in FOLDS)]
         # Unit tests pin the SQL of the models with made-up rows, not the data: their result is
         # decided by the project, dbt, DuckDB and the column types of the sources, nothing else.
         # An incremental build's project is byte for byte the one whose full build ran them
@@ -246,7 +251,11 @@ def run_dbt(paths: Paths, command: list[str], env: dict[str, str], *, label: str
                               **child_kwargs(own_group=False))
     if proc.returncode != 0:
         _raise_if_disk_full(paths, log, label, (dbt_log, dbt_log_start))
-        raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start))} "
+        # the databases as dbt's profile attaches them, for a failed test's rows
+        databases = {alias: paths.build_dir / env[var] for alias, var in
+                     (("warehouse", "WAREHOUSE_BUILD_DB"), ("parsed", "PARSED_DB"), ("archive", "ARCHIVE_DB"))
+                     if env.get(var)}
+        raise PipelineError(f"{label} failed: {_first_failure(target, log, (dbt_log, dbt_log_start), databases)} "
                             f"(full log: {log})")
     if keeps_target:
         for name in (PARSE_FILE, TEMPLATES_FILE, SCHEMAS_FILE):
@@ -365,7 +374,29 @@ def _raise_if_disk_full(paths: Paths, log: Path, label: str, dbt_log: tuple[Path
                                          "the next refresh removes the partial build)")
 
 
-def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = None) -> str:
+def _test_rows(sql: str, databases: dict[str, Path], limit: int = 3) -> str:
+    """The first rows a failed data test returns, as `column=value` pairs ("" when they cannot
+    be read: the build's own error line stays as dbt gave it)."""
+    con = duckdb.connect()
+    try:
+        for alias, db in databases.items():
+            if not db.exists():
+                return ""
+            quoted = str(db).replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+        cur = con.execute(f"SELECT * FROM ({sql}) AS failed LIMIT {limit + 1}")
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    except duckdb.Error:
+        return ""
+    finally:
+        con.close()
+    shown = ["; ".join(", ".join(f"{k}={v}" for k, v in zip(names, row) if v is not None) for row in rows[:limit])]
+    return shown[0] + (" …" if len(rows) > limit else "")
+
+
+def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = None,
+                   databases: dict[str, Path] | None = None) -> str:
     results = target / "run_results.json"
     try:
         data = json.loads(results.read_text(encoding="utf-8"))
@@ -382,6 +413,12 @@ def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = N
                 # dbt's wrapper around a model's own error() says nothing the node name does not
                 msg = re.sub(r"^Runtime Error in model \S+ \([^)]*\)\s*(Invalid Input Error:\s*)?", "", msg)[:300]
                 more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+                if r.get("status") == "fail" and r.get("compiled_code") and databases:
+                    # a data test found rows: which checks, of which table (a folded test
+                    # holds many, and dbt's message only counts the rows)
+                    rows = _test_rows(r["compiled_code"], databases)
+                    if rows:
+                        msg = f"{msg}: {rows}"
                 return f"{name}: {msg}{more}"
     except (OSError, ValueError):
         pass

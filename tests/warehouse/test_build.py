@@ -184,7 +184,7 @@ def test_the_build_writes_its_results_and_dag_and_no_test_holds_back_a_model(rea
         (r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass")]
     start = "model.gov_disclosure.int_checks_start"
     tests = [k for k, n in nodes.items() if n["resource_type"] == "test"]
-    assert len(tests) >= 40
+    assert len(tests) >= 20  # one per table with a row per cell or built late, one per fold
     assert [k for k in tests if start not in nodes[k]["depends_on"]["nodes"]] == []
     assert [k for k, n in nodes.items() if n["resource_type"] != "test" and start in n["depends_on"]["nodes"]] == []
     # the facts the floor benchmark replays: models with their schema, alias and materialization
@@ -264,3 +264,72 @@ def test_a_build_log_ends_clean(real_warehouse):
     text = logs[-1].read_text(encoding="utf-8")
     assert "Completed successfully" in text
     assert "leaked" not in text and "Traceback" not in text
+
+
+def test_a_folded_check_that_fails_stops_the_build_and_names_the_check(real_warehouse, tmp_path):
+    """The cheap checks run folded, one node a layer (dbt_project/macros/folded_checks.sql): a
+    failing one still fails the build, and the one line names its table, test and check."""
+    p = _copy_state(real_warehouse["paths"], tmp_path)
+    con = duckdb.connect(str(p.parsed_db))
+    con.execute("INSERT INTO parse_failures VALUES (repeat('f', 64), 'http://x.invalid/a.pdf', NULL, 'v0', "
+                "'gibberish', 'a kind the contract does not know', TIMESTAMP '2026-01-01')")
+    con.close()
+    published = p.warehouse_db.read_bytes()
+    proc = ingest("build", "--skip-load", data_dir=p.data_dir, check=False)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("error: dbt build failed: folded_checks_staging: "), line
+    assert "table_name=stg_parse_failures, test_name=column_checks, check_name=accepted_values, " \
+           "column_name=error_kind, failing_rows=1" in line, line
+    assert p.warehouse_db.read_bytes() == published
+
+
+def test_every_folded_test_runs_in_its_fold_and_nowhere_else(real_warehouse):
+    """`ingest build` leaves out the tests a fold runs (config.meta.fold) and runs one node per
+    fold; what is left runs on its own. A test given a fold that has no node would never run."""
+    from ingest.load.build import FOLDS
+
+    target = real_warehouse["paths"].build_dir / "dbt_target"
+    nodes = json.loads((target / "nodes.json").read_text())["nodes"]
+    tests = {k: n for k, n in nodes.items() if n["resource_type"] == "test"}
+    folds = {k.split(".")[2] for k in tests if ".folded_checks_" in k}
+    assert folds == {f"folded_checks_{f}" for f in FOLDS}
+    assert [k for k, n in tests.items() if n["config"]["meta"].get("fold") not in (None, "own")] == []
+    own = [k for k, n in tests.items() if n["config"]["meta"].get("fold") == "own"]
+    assert "test.gov_disclosure.folded_checks_staging" not in own and len(own) >= 10
+    # the folded tests' SQL ran inside the folds: each fold's query names the tables it checks
+    results = {r["unique_id"]: r for r in json.loads((target / "run_results.json").read_text())["results"]}
+    staging = results["test.gov_disclosure.folded_checks_staging"]["compiled_code"]
+    for table in ("stg_reports", "stg_parse_failures", "regions", "template_table3_rows", "report_issuers"):
+        assert f"'{table}' as table_name" in staging, table
+    marts = results["test.gov_disclosure.folded_checks_marts"]["compiled_code"]
+    assert "'dim_issuer' as table_name" in marts and "'dim_report' as table_name" not in marts
+
+
+def test_a_fold_that_does_not_depend_on_a_table_it_checks_stops_naming_the_line(real_warehouse, tmp_path):
+    """Without its dependency a folded check could read its table before this build wrote it
+    (the last build's rows, in an incremental build): the fold refuses to run and says which
+    depends_on line to add."""
+    import subprocess
+    import sys
+
+    from ingest.load.build import dbt_env
+
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    fold = project / "tests" / "folded_checks_staging.sql"
+    text = fold.read_text()
+    assert "-- depends_on: {{ ref('stg_parse_failures') }}\n" in text
+    fold.write_text(text.replace("-- depends_on: {{ ref('stg_parse_failures') }}\n", ""))
+    p = _copy_state(real_warehouse["paths"], tmp_path / "data")
+    built = p.build_dir / "warehouse.duckdb"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(p.warehouse_db, built)
+    env = {**dbt_env(p, built), "DBT_PROJECT_DIR": str(project), "DBT_PROFILES_DIR": str(project),
+           "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "ingest.load.dbt_runner", "build", "--select", "folded_checks_staging",
+                           "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+                          env=env, cwd=p.build_dir, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert ("add a depends_on line for model.gov_disclosure.stg_parse_failures to "
+            "tests/folded_checks_staging.sql") in " ".join(proc.stdout.split()), proc.stdout[-3000:]
