@@ -391,8 +391,8 @@ def _test_rows(sql: str, databases: dict[str, Path], limit: int = 3) -> str:
         return ""
     finally:
         con.close()
-    shown = ["; ".join(", ".join(f"{k}={v}" for k, v in zip(names, row) if v is not None) for row in rows[:limit])]
-    return shown[0] + (" …" if len(rows) > limit else "")
+    shown = "; ".join(", ".join(f"{k}={v}" for k, v in zip(names, row) if v is not None) for row in rows[:limit])
+    return shown + (" …" if len(rows) > limit else "")
 
 
 def _first_failure(target: Path, log: Path, dbt_log: tuple[Path, int] | None = None,
