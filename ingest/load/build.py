@@ -300,8 +300,7 @@ def unit_test_key(paths: Paths) -> str:
     con = duckdb.connect()
     try:
         for alias, db in (("parsed", paths.parsed_db), ("archive", paths.archive_db)):
-            quoted = str(db).replace("'", "''")
-            con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+            _attach_read_only(con, db, alias)
             for row in con.execute("SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
                                    "WHERE database_name = ? ORDER BY ALL", [alias]).fetchall():
                 h.update(("\0".join(row) + "\n").encode())
@@ -374,6 +373,11 @@ def _raise_if_disk_full(paths: Paths, log: Path, label: str, dbt_log: tuple[Path
                                          "the next refresh removes the partial build)")
 
 
+def _attach_read_only(con, db: Path, alias: str) -> None:
+    quoted = str(db).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+
+
 def _test_rows(sql: str, databases: dict[str, Path], limit: int = 3) -> str:
     """The first rows a failed data test returns, as `column=value` pairs ("" when they cannot
     be read: the build's own error line stays as dbt gave it)."""
@@ -382,8 +386,7 @@ def _test_rows(sql: str, databases: dict[str, Path], limit: int = 3) -> str:
         for alias, db in databases.items():
             if not db.exists():
                 return ""
-            quoted = str(db).replace("'", "''")
-            con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+            _attach_read_only(con, db, alias)
         cur = con.execute(f"SELECT * FROM ({sql}) AS failed LIMIT {limit + 1}")
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()

@@ -21,6 +21,8 @@ import os
 import sys
 from pathlib import Path
 
+from ingest.safeio import atomic_write_text
+
 CACHE_FILE = "json_schemas.json"
 _MAX_BYTES = 16 * 1024 * 1024  # a file beyond this is not ours: ignored
 _PACKAGES = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro")
@@ -94,11 +96,9 @@ def install(target: Path):
     def save() -> None:
         if not new:
             return  # every schema came from the file: nothing to write
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(json.dumps({"versions": versions, "schemas": {**stored, **built}}), encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write_text(path, json.dumps({"versions": versions, "schemas": {**stored, **built}}))
         except (OSError, TypeError, ValueError):
-            tmp.unlink(missing_ok=True)  # the next run builds them again: nothing is lost
+            pass  # the next run builds them again: nothing is lost
 
     return save
